@@ -1,0 +1,1 @@
+"""In-memory adapters for every port: for testers, and for the embedded default's cart, cache and sessions."""

@@ -1,0 +1,39 @@
+"""An in-process cache (the embedded default). Each process has its own: TTLs are kept short."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, TypeVar, cast
+
+T = TypeVar("T")
+
+
+class MemoryCache:
+    def __init__(self, max_ttl_seconds: int = 60) -> None:
+        self._items: dict[str, tuple[float, Any]] = {}
+        self._max_ttl = max_ttl_seconds
+
+    async def get(self, key: str, type_: type[T]) -> T | None:
+        item = self._items.get(key)
+        if item is None:
+            return None
+        expires, value = item
+        if expires < time.monotonic():
+            self._items.pop(key, None)
+            return None
+        return cast(T, value)
+
+    async def set(self, key: str, value: object, ttl_seconds: int) -> None:
+        self._items[key] = (time.monotonic() + min(ttl_seconds, self._max_ttl), value)
+
+    async def delete(self, *keys: str) -> None:
+        for key in keys:
+            self._items.pop(key, None)
+
+    async def incr(self, key: str) -> int:
+        expires, value = self._items.get(key, (float("inf"), 0))
+        self._items[key] = (expires, int(value) + 1)
+        return int(value) + 1
+
+    async def ping(self) -> None:
+        return None

@@ -1,0 +1,274 @@
+"""The catalogue in memory: the same contract as the SQL adapter, for tests and experiments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from jiadian.adapters.memory.state import MemoryState
+from jiadian.application.catalog_ports import CardRow, DetailRow, HomeRow, NewSku, ReviewRow, SkuRow
+from jiadian.application.ports import Clock
+from jiadian.domain.catalog import Banner, Category, Product, Sku, SkuImage, SortKey, Spu
+from jiadian.domain.reviews import ReviewSummary
+
+CATEGORIES, SPUS, PRODUCTS, SKUS, IMAGES, BANNERS, REVIEWS = (
+    "categories",
+    "spus",
+    "products",
+    "skus",
+    "sku_images",
+    "banners",
+    "reviews",
+)
+
+
+@dataclass(slots=True)
+class StoredReview:
+    """A review as the in-memory state keeps it (table "reviews")."""
+
+    id: int
+    product_id: int
+    user_id: int
+    order_line_id: int
+    review: ReviewRow
+
+    @property
+    def score(self) -> int:
+        return self.review.score
+
+
+def _copy_product(product: Product) -> Product:
+    return replace(product, skus=[replace(s) for s in product.skus])
+
+
+class MemoryCatalogRepository:
+    def __init__(self, state: MemoryState, clock: Clock) -> None:
+        self._s = state
+        self._clock = clock
+
+    async def add_category(self, name: str, slug: str, image: str) -> Category:
+        category = Category(self._s.next_id(CATEGORIES), name, slug, image)
+        self._s.table(CATEGORIES)[category.id] = replace(category)
+        return category
+
+    async def get_category(self, category_id: int) -> Category | None:
+        found = self._s.table(CATEGORIES).get(category_id)
+        return replace(found) if found else None
+
+    async def find_category(self, slug: str) -> Category | None:
+        return next((replace(c) for c in self._s.table(CATEGORIES).values() if c.slug == slug), None)
+
+    async def add_spu(self, name: str, detail: str, category_id: int) -> Spu:
+        spu = Spu(self._s.next_id(SPUS), name, detail, category_id)
+        self._s.table(SPUS)[spu.id] = replace(spu)
+        return spu
+
+    async def get_spu(self, spu_id: int) -> Spu | None:
+        found = self._s.table(SPUS).get(spu_id)
+        return replace(found) if found else None
+
+    async def find_spu(self, name: str, category_id: int) -> Spu | None:
+        spus = self._s.table(SPUS).values()
+        return next((replace(s) for s in spus if s.name == name and s.category_id == category_id), None)
+
+    async def add_product(self, name: str, spu_id: int, category_id: int, on_shelf: bool) -> Product:
+        now = self._clock.now()
+        product = Product(self._s.next_id(PRODUCTS), name, spu_id, category_id, on_shelf, now, now, [])
+        self._s.table(PRODUCTS)[product.id] = _copy_product(product)
+        return product
+
+    def _with_skus(self, product: Product) -> Product:
+        copy = _copy_product(product)
+        copy.skus = sorted(
+            (replace(s) for s in self._s.table(SKUS).values() if s.product_id == product.id),
+            key=lambda s: s.id,
+        )
+        return copy
+
+    async def get_product(self, product_id: int) -> Product | None:
+        found = self._s.table(PRODUCTS).get(product_id)
+        return self._with_skus(found) if found else None
+
+    async def find_product(self, name: str, spu_id: int) -> Product | None:
+        found = next(
+            (p for p in self._s.table(PRODUCTS).values() if p.name == name and p.spu_id == spu_id), None
+        )
+        return self._with_skus(found) if found else None
+
+    async def save_product(self, product: Product) -> None:
+        stored = self._s.table(PRODUCTS)[product.id]
+        stored.name, stored.on_shelf, stored.updated_at = product.name, product.on_shelf, self._clock.now()
+
+    async def add_sku(self, product_id: int, sku: NewSku) -> Sku:
+        new = Sku(self._s.next_id(SKUS), product_id, sku.price, sku.stock, 0, sku.color, sku.size)
+        self._s.table(SKUS)[new.id] = replace(new)
+        for image in sku.images:
+            await self.add_sku_image(new.id, image)
+        return new
+
+    async def get_sku(self, sku_id: int) -> Sku | None:
+        found = self._s.table(SKUS).get(sku_id)
+        return replace(found) if found else None
+
+    async def save_sku(self, sku: Sku) -> None:
+        self._s.table(SKUS)[sku.id] = replace(sku)
+
+    async def add_sku_image(self, sku_id: int, image: str) -> SkuImage:
+        new = SkuImage(self._s.next_id(IMAGES), sku_id, image)
+        self._s.table(IMAGES)[new.id] = new
+        return new
+
+    async def add_banner(self, name: str, image: str, active: bool, position: int) -> Banner:
+        banner = Banner(self._s.next_id(BANNERS), name, image, active, position)
+        self._s.table(BANNERS)[banner.id] = replace(banner)
+        return banner
+
+    async def get_banner(self, banner_id: int) -> Banner | None:
+        found = self._s.table(BANNERS).get(banner_id)
+        return replace(found) if found else None
+
+    async def save_banner(self, banner: Banner) -> None:
+        self._s.table(BANNERS)[banner.id] = replace(banner)
+
+    async def delete_banner(self, banner_id: int) -> None:
+        self._s.table(BANNERS).pop(banner_id, None)
+
+    async def list_banners(self) -> list[Banner]:
+        return sorted((replace(b) for b in self._s.table(BANNERS).values()), key=lambda b: (b.position, b.id))
+
+    async def count_products(self) -> int:
+        return len(self._s.table(PRODUCTS))
+
+
+class MemoryCatalogQueries:
+    """The shopper's reads over the same state; cards are derived on the fly."""
+
+    def __init__(self, state: MemoryState) -> None:
+        self._s = state
+
+    def _skus_of(self, product_id: int) -> list[Sku]:
+        return sorted(
+            (s for s in self._s.table(SKUS).values() if s.product_id == product_id), key=lambda s: s.id
+        )
+
+    def _images_of(self, sku_id: int) -> list[str]:
+        images = sorted((i for i in self._s.table(IMAGES).values() if i.sku_id == sku_id), key=lambda i: i.id)
+        return [i.image for i in images]
+
+    def _card(self, product: Product) -> CardRow | None:
+        skus = self._skus_of(product.id)
+        if not skus or not product.on_shelf:
+            return None
+        images = self._images_of(skus[0].id)
+        category = self._s.table(CATEGORIES)[product.category_id]
+        return CardRow(
+            product.id,
+            product.name,
+            skus[0].id,
+            min(s.price for s in skus),
+            sum(s.sales for s in skus),
+            images[0] if images else "",
+            category.slug,
+        )
+
+    def _listed(self, category_id: int | None = None) -> list[tuple[Product, CardRow]]:
+        rows = []
+        for product in self._s.table(PRODUCTS).values():
+            card = self._card(product)
+            if card is not None and (category_id is None or product.category_id == category_id):
+                rows.append((product, card))
+        return rows
+
+    async def categories(self) -> list[Category]:
+        return sorted((replace(c) for c in self._s.table(CATEGORIES).values()), key=lambda c: c.id)
+
+    async def category_by_slug(self, slug: str) -> Category | None:
+        return next((replace(c) for c in self._s.table(CATEGORIES).values() if c.slug == slug), None)
+
+    async def home(self, products_per_category: int, nav_per_category: int) -> list[HomeRow]:
+        result = []
+        for category in await self.categories():
+            recent = sorted(
+                self._listed(category.id), key=lambda pc: (_at(pc[0].updated_at), pc[0].id), reverse=True
+            )
+            nav: list[str] = []
+            for product, _card in recent[:nav_per_category]:
+                name = self._s.table(SPUS)[product.spu_id].name
+                if name not in nav:
+                    nav.append(name)
+            result.append(HomeRow(category, nav, [c for _p, c in recent[:products_per_category]]))
+        return result
+
+    async def banners(self, limit: int) -> list[Banner]:
+        active = [replace(b) for b in self._s.table(BANNERS).values() if b.active]
+        return sorted(active, key=lambda b: (b.position, b.id))[:limit]
+
+    async def count_products(self, category_id: int | None) -> int:
+        return len(self._listed(category_id))
+
+    async def list_products(
+        self, category_id: int | None, sort: SortKey, offset: int, limit: int
+    ) -> list[CardRow]:
+        def key(pc: tuple[Product, CardRow]) -> tuple[object, int]:
+            product, card = pc
+            value: object = {"price": card.price, "sales": card.sales, "created_at": _at(product.created_at)}[
+                sort.column
+            ]
+            return (value, product.id)
+
+        rows = sorted(self._listed(category_id), key=key, reverse=sort.descending)
+        return [c for _p, c in rows[offset : offset + limit]]
+
+    def _matching(self, text: str) -> list[CardRow]:
+        needle = text.lower()
+        found = [c for p, c in self._listed() if needle in p.name.lower()]
+        return sorted(found, key=lambda c: (-c.sales, c.id))
+
+    async def count_search(self, text: str) -> int:
+        return len(self._matching(text))
+
+    async def search(self, text: str, offset: int, limit: int) -> list[CardRow]:
+        return self._matching(text)[offset : offset + limit]
+
+    async def is_listed(self, product_id: int) -> bool:
+        product = self._s.table(PRODUCTS).get(product_id)
+        return product is not None and product.on_shelf
+
+    async def detail(self, product_id: int, hot_limit: int) -> DetailRow | None:
+        product = self._s.table(PRODUCTS).get(product_id)
+        if product is None or not product.on_shelf:
+            return None
+        skus = self._skus_of(product_id)
+        hot = sorted(
+            (c for p, c in self._listed(product.category_id) if p.id != product_id),
+            key=lambda c: (-c.sales, c.id),
+        )
+        scores = [r.score for r in self._s.table(REVIEWS).values() if r.product_id == product_id]
+        full = _copy_product(product)
+        full.skus = [replace(s) for s in skus]
+        return DetailRow(
+            product=full,
+            spu=replace(self._s.table(SPUS)[product.spu_id]),
+            category=replace(self._s.table(CATEGORIES)[product.category_id]),
+            skus=[SkuRow(replace(s), self._images_of(s.id)) for s in skus],
+            hot=hot[:hot_limit],
+            reviews=ReviewSummary.from_scores(scores),
+        )
+
+    def _reviews(self, product_id: int) -> list[ReviewRow]:
+        rows = [r.review for r in self._s.table(REVIEWS).values() if r.product_id == product_id]
+        return sorted(rows, key=lambda r: (r.created_at, r.id), reverse=True)
+
+    async def count_reviews(self, product_id: int) -> int:
+        return len(self._reviews(product_id))
+
+    async def reviews(self, product_id: int, offset: int, limit: int) -> list[ReviewRow]:
+        return self._reviews(product_id)[offset : offset + limit]
+
+    async def cards(self, product_ids: list[int]) -> list[CardRow]:
+        cards = {p.id: c for p, c in self._listed()}
+        return [cards[i] for i in product_ids if i in cards]
+
+
+def _at(moment: datetime | None) -> datetime:
+    return moment or datetime.min

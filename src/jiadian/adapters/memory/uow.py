@@ -1,0 +1,41 @@
+"""The in-memory unit of work: one at a time, all-or-nothing by snapshot and restore."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any, Self
+
+from jiadian.adapters.memory.catalog import MemoryCatalogRepository
+from jiadian.adapters.memory.state import MemoryState
+from jiadian.application.ports import Clock
+
+
+class MemoryUnitOfWork:
+    catalog: MemoryCatalogRepository
+
+    def __init__(self, state: MemoryState, clock: Clock) -> None:
+        self._state = state
+        self._clock = clock
+        self._snapshot: dict[str, dict[Any, Any]] | None = None
+
+    async def __aenter__(self) -> Self:
+        await self._state.lock.acquire()
+        self._snapshot = self._state.snapshot()
+        self.catalog = MemoryCatalogRepository(self._state, self._clock)
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            await self.rollback()
+        finally:
+            self._state.lock.release()
+
+    async def commit(self) -> None:
+        self._snapshot = self._state.snapshot()
+
+    async def rollback(self) -> None:
+        if self._snapshot is not None:
+            self._state.restore(self._snapshot)
+            self._snapshot = self._state.snapshot()

@@ -1,0 +1,1 @@
+"""Redis adapters: cache, cart, browsing history, codes and counters."""

@@ -1,0 +1,447 @@
+"""The catalogue on SQL: the operator's repository and the shopper's queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import Row, Select, and_, case, delete, func, insert, literal, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from jiadian.adapters.sql.engine import from_db, to_db
+from jiadian.adapters.sql.tables import banners, categories, products, reviews, sku_images, skus, spus, users
+from jiadian.application.catalog_ports import CardRow, DetailRow, HomeRow, NewSku, ReviewRow, SkuRow
+from jiadian.application.ports import Clock
+from jiadian.domain.catalog import Banner, Category, Product, Sku, SkuImage, SortKey, Spu
+from jiadian.domain.money import Money
+from jiadian.domain.reviews import SATISFIED_FROM, ReviewSummary
+
+# --- mapping rows <-> domain ------------------------------------------------------------------
+
+
+def _category(row: Row[Any]) -> Category:
+    return Category(row.id, row.name, row.slug, row.image)
+
+
+def _spu(row: Row[Any]) -> Spu:
+    return Spu(row.id, row.name, row.detail, row.category_id)
+
+
+def _sku(row: Row[Any]) -> Sku:
+    return Sku(row.id, row.product_id, Money.of(row.price), row.stock, row.sales, row.color, row.size)
+
+
+def _product(row: Row[Any], sku_rows: list[Sku]) -> Product:
+    return Product(
+        row.id,
+        row.name,
+        row.spu_id,
+        row.category_id,
+        bool(row.on_shelf),
+        from_db(row.created_at),
+        from_db(row.updated_at),
+        sku_rows,
+    )
+
+
+def _banner(row: Row[Any]) -> Banner:
+    return Banner(row.id, row.name, row.image, bool(row.active), row.position)
+
+
+CARD_COLUMNS = (
+    products.c.id,
+    products.c.name,
+    products.c.first_sku_id,
+    products.c.price,
+    products.c.sales,
+    products.c.image,
+    categories.c.slug,
+)
+
+
+def _card_select() -> Select[Any]:
+    return (
+        select(*CARD_COLUMNS)
+        .select_from(products.join(categories, categories.c.id == products.c.category_id))
+        .where(products.c.on_shelf.is_(True), products.c.first_sku_id.is_not(None))
+    )
+
+
+def _card(row: Row[Any]) -> CardRow:
+    return CardRow(row.id, row.name, row.first_sku_id, Money.of(row.price), row.sales, row.image, row.slug)
+
+
+def _search_filter(text: str) -> Any:
+    return func.lower(products.c.name).contains(text.lower(), autoescape=True)
+
+
+# --- the operator's repository ----------------------------------------------------------------
+
+
+class SqlCatalogRepository:
+    def __init__(self, conn: AsyncConnection, clock: Clock) -> None:
+        self._conn = conn
+        self._clock = clock
+
+    def _now(self) -> Any:
+        return to_db(self._clock.now())
+
+    async def _insert(self, table: Any, **values: Any) -> int:
+        result = await self._conn.execute(insert(table).values(**values))
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    async def add_category(self, name: str, slug: str, image: str) -> Category:
+        now = self._now()
+        new_id = await self._insert(
+            categories, name=name, slug=slug, image=image, created_at=now, updated_at=now
+        )
+        return Category(new_id, name, slug, image)
+
+    async def get_category(self, category_id: int) -> Category | None:
+        row = (await self._conn.execute(select(categories).where(categories.c.id == category_id))).first()
+        return _category(row) if row else None
+
+    async def find_category(self, slug: str) -> Category | None:
+        row = (await self._conn.execute(select(categories).where(categories.c.slug == slug))).first()
+        return _category(row) if row else None
+
+    async def add_spu(self, name: str, detail: str, category_id: int) -> Spu:
+        now = self._now()
+        new_id = await self._insert(
+            spus, name=name, detail=detail, category_id=category_id, created_at=now, updated_at=now
+        )
+        return Spu(new_id, name, detail, category_id)
+
+    async def get_spu(self, spu_id: int) -> Spu | None:
+        row = (await self._conn.execute(select(spus).where(spus.c.id == spu_id))).first()
+        return _spu(row) if row else None
+
+    async def find_spu(self, name: str, category_id: int) -> Spu | None:
+        query = select(spus).where(spus.c.name == name, spus.c.category_id == category_id).order_by(spus.c.id)
+        row = (await self._conn.execute(query.limit(1))).first()
+        return _spu(row) if row else None
+
+    async def add_product(self, name: str, spu_id: int, category_id: int, on_shelf: bool) -> Product:
+        now = self._now()
+        new_id = await self._insert(
+            products,
+            name=name,
+            spu_id=spu_id,
+            category_id=category_id,
+            on_shelf=on_shelf,
+            created_at=now,
+            updated_at=now,
+        )
+        return Product(new_id, name, spu_id, category_id, on_shelf, from_db(now), from_db(now), [])
+
+    async def _load_product(self, where: Any) -> Product | None:
+        row = (
+            await self._conn.execute(select(products).where(where).order_by(products.c.id).limit(1))
+        ).first()
+        if row is None:
+            return None
+        sku_rows = await self._conn.execute(
+            select(skus).where(skus.c.product_id == row.id).order_by(skus.c.id)
+        )
+        return _product(row, [_sku(s) for s in sku_rows])
+
+    async def get_product(self, product_id: int) -> Product | None:
+        return await self._load_product(products.c.id == product_id)
+
+    async def find_product(self, name: str, spu_id: int) -> Product | None:
+        return await self._load_product(and_(products.c.name == name, products.c.spu_id == spu_id))
+
+    async def save_product(self, product: Product) -> None:
+        await self._conn.execute(
+            update(products)
+            .where(products.c.id == product.id)
+            .values(name=product.name, on_shelf=product.on_shelf, updated_at=self._now())
+        )
+        await self._refresh_card(product.id)
+
+    async def _refresh_card(self, product_id: int) -> None:
+        """Recompute the denormalised card: first sku, its first image, lowest price, summed sales."""
+        of_product = skus.c.product_id == product_id
+        first_sku = select(func.min(skus.c.id)).where(of_product).scalar_subquery()
+        first_image = (
+            select(sku_images.c.image)
+            .where(sku_images.c.sku_id == first_sku)
+            .order_by(sku_images.c.id)
+            .limit(1)
+            .scalar_subquery()
+        )
+        await self._conn.execute(
+            update(products)
+            .where(products.c.id == product_id)
+            .values(
+                first_sku_id=first_sku,
+                image=func.coalesce(first_image, ""),
+                price=func.coalesce(select(func.min(skus.c.price)).where(of_product).scalar_subquery(), 0),
+                sales=func.coalesce(select(func.sum(skus.c.sales)).where(of_product).scalar_subquery(), 0),
+            )
+        )
+
+    async def add_sku(self, product_id: int, sku: NewSku) -> Sku:
+        now = self._now()
+        new_id = await self._insert(
+            skus,
+            product_id=product_id,
+            price=sku.price.amount,
+            stock=sku.stock,
+            sales=0,
+            color=sku.color,
+            size=sku.size,
+            created_at=now,
+            updated_at=now,
+        )
+        for image in sku.images:
+            await self.add_sku_image(new_id, image)
+        await self._refresh_card(product_id)
+        return Sku(new_id, product_id, sku.price, sku.stock, 0, sku.color, sku.size)
+
+    async def get_sku(self, sku_id: int) -> Sku | None:
+        row = (await self._conn.execute(select(skus).where(skus.c.id == sku_id))).first()
+        return _sku(row) if row else None
+
+    async def save_sku(self, sku: Sku) -> None:
+        await self._conn.execute(
+            update(skus)
+            .where(skus.c.id == sku.id)
+            .values(
+                price=sku.price.amount,
+                stock=sku.stock,
+                sales=sku.sales,
+                color=sku.color,
+                size=sku.size,
+                version=skus.c.version + 1,
+                updated_at=self._now(),
+            )
+        )
+        await self._refresh_card(sku.product_id)
+
+    async def add_sku_image(self, sku_id: int, image: str) -> SkuImage:
+        new_id = await self._insert(sku_images, sku_id=sku_id, image=image, created_at=self._now())
+        return SkuImage(new_id, sku_id, image)
+
+    async def add_banner(self, name: str, image: str, active: bool, position: int) -> Banner:
+        new_id = await self._insert(
+            banners, name=name, image=image, active=active, position=position, created_at=self._now()
+        )
+        return Banner(new_id, name, image, active, position)
+
+    async def get_banner(self, banner_id: int) -> Banner | None:
+        row = (await self._conn.execute(select(banners).where(banners.c.id == banner_id))).first()
+        return _banner(row) if row else None
+
+    async def save_banner(self, banner: Banner) -> None:
+        await self._conn.execute(
+            update(banners)
+            .where(banners.c.id == banner.id)
+            .values(name=banner.name, image=banner.image, active=banner.active, position=banner.position)
+        )
+
+    async def delete_banner(self, banner_id: int) -> None:
+        await self._conn.execute(delete(banners).where(banners.c.id == banner_id))
+
+    async def list_banners(self) -> list[Banner]:
+        rows = await self._conn.execute(select(banners).order_by(banners.c.position, banners.c.id))
+        return [_banner(r) for r in rows]
+
+    async def count_products(self) -> int:
+        return int((await self._conn.execute(select(func.count()).select_from(products))).scalar_one())
+
+
+# --- the shopper's queries --------------------------------------------------------------------
+
+
+class SqlCatalogQueries:
+    """Read-only queries, each on one pooled connection, a fixed number of statements per call."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def categories(self) -> list[Category]:
+        async with self._engine.connect() as conn:
+            rows = await conn.execute(select(categories).order_by(categories.c.id))
+            return [_category(r) for r in rows]
+
+    async def category_by_slug(self, slug: str) -> Category | None:
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(select(categories).where(categories.c.slug == slug))).first()
+            return _category(row) if row else None
+
+    async def home(self, products_per_category: int, nav_per_category: int) -> list[HomeRow]:
+        rank = (
+            func.row_number()
+            .over(
+                partition_by=products.c.category_id,
+                order_by=(products.c.updated_at.desc(), products.c.id.desc()),
+            )
+            .label("rank")
+        )
+        ranked = (
+            _card_select()
+            .add_columns(products.c.category_id, spus.c.name.label("spu_name"), rank)
+            .join(spus, spus.c.id == products.c.spu_id)
+            .subquery()
+        )
+        limit = max(products_per_category, nav_per_category)
+        async with self._engine.connect() as conn:
+            cats = [_category(r) for r in await conn.execute(select(categories).order_by(categories.c.id))]
+            rows = await conn.execute(select(ranked).where(ranked.c.rank <= limit).order_by(ranked.c.rank))
+        cards: dict[int, list[CardRow]] = defaultdict(list)
+        navs: dict[int, list[str]] = defaultdict(list)
+        for row in rows:
+            if row.rank <= products_per_category:
+                cards[row.category_id].append(_card(row))
+            if row.rank <= nav_per_category and row.spu_name not in navs[row.category_id]:
+                navs[row.category_id].append(row.spu_name)
+        return [HomeRow(c, navs[c.id], cards[c.id]) for c in cats]
+
+    async def banners(self, limit: int) -> list[Banner]:
+        query = (
+            select(banners)
+            .where(banners.c.active.is_(True))
+            .order_by(banners.c.position, banners.c.id)
+            .limit(limit)
+        )
+        async with self._engine.connect() as conn:
+            return [_banner(r) for r in await conn.execute(query)]
+
+    async def count_products(self, category_id: int | None) -> int:
+        query = (
+            select(func.count())
+            .select_from(products)
+            .where(products.c.on_shelf.is_(True), products.c.first_sku_id.is_not(None))
+        )
+        if category_id is not None:
+            query = query.where(products.c.category_id == category_id)
+        async with self._engine.connect() as conn:
+            return int((await conn.execute(query)).scalar_one())
+
+    async def list_products(
+        self, category_id: int | None, sort: SortKey, offset: int, limit: int
+    ) -> list[CardRow]:
+        column = products.c[sort.column]
+        order = (
+            (column.desc(), products.c.id.desc()) if sort.descending else (column.asc(), products.c.id.asc())
+        )
+        query = _card_select().order_by(*order).offset(offset).limit(limit)
+        if category_id is not None:
+            query = query.where(products.c.category_id == category_id)
+        async with self._engine.connect() as conn:
+            return [_card(r) for r in await conn.execute(query)]
+
+    async def count_search(self, text: str) -> int:
+        query = (
+            select(func.count())
+            .select_from(products)
+            .where(products.c.on_shelf.is_(True), products.c.first_sku_id.is_not(None), _search_filter(text))
+        )
+        async with self._engine.connect() as conn:
+            return int((await conn.execute(query)).scalar_one())
+
+    async def search(self, text: str, offset: int, limit: int) -> list[CardRow]:
+        query = (
+            _card_select()
+            .where(_search_filter(text))
+            .order_by(products.c.sales.desc(), products.c.id.asc())
+            .offset(offset)
+            .limit(limit)
+        )
+        async with self._engine.connect() as conn:
+            return [_card(r) for r in await conn.execute(query)]
+
+    async def is_listed(self, product_id: int) -> bool:
+        query = select(literal(1)).where(products.c.id == product_id, products.c.on_shelf.is_(True))
+        async with self._engine.connect() as conn:
+            return (await conn.execute(query)).first() is not None
+
+    async def detail(self, product_id: int, hot_limit: int) -> DetailRow | None:
+        head = (
+            select(
+                products,
+                spus.c.name.label("spu_name"),
+                spus.c.detail.label("spu_detail"),
+                categories.c.name.label("category_name"),
+                categories.c.slug.label("category_slug"),
+                categories.c.image.label("category_image"),
+            )
+            .join(spus, spus.c.id == products.c.spu_id)
+            .join(categories, categories.c.id == products.c.category_id)
+            .where(products.c.id == product_id, products.c.on_shelf.is_(True))
+        )
+        variants = (
+            select(skus, sku_images.c.image.label("image_id"))
+            .outerjoin(sku_images, sku_images.c.sku_id == skus.c.id)
+            .where(skus.c.product_id == product_id)
+            .order_by(skus.c.id, sku_images.c.id)
+        )
+        summary = select(
+            func.count(reviews.c.id),
+            func.coalesce(func.sum(reviews.c.score), 0),
+            func.coalesce(func.sum(case((reviews.c.score >= SATISFIED_FROM, 1), else_=0)), 0),
+        ).where(reviews.c.product_id == product_id)
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(head)).first()
+            if row is None:
+                return None
+            variant_rows = (await conn.execute(variants)).all()
+            hot: list[CardRow] = []
+            if hot_limit > 0:
+                hot_query = (
+                    _card_select()
+                    .where(products.c.category_id == row.category_id, products.c.id != product_id)
+                    .order_by(products.c.sales.desc(), products.c.id.asc())
+                    .limit(hot_limit)
+                )
+                hot = [_card(r) for r in await conn.execute(hot_query)]
+            count, score_sum, satisfied = (await conn.execute(summary)).one()
+        by_sku: dict[int, SkuRow] = {}
+        for v in variant_rows:
+            if v.id not in by_sku:
+                by_sku[v.id] = SkuRow(_sku(v), [])
+            if v.image_id:
+                by_sku[v.id].images.append(v.image_id)
+        sku_list = list(by_sku.values())
+        return DetailRow(
+            product=_product(row, [s.sku for s in sku_list]),
+            spu=Spu(row.spu_id, row.spu_name, row.spu_detail, row.category_id),
+            category=Category(row.category_id, row.category_name, row.category_slug, row.category_image),
+            skus=sku_list,
+            hot=hot,
+            reviews=ReviewSummary.of(int(count), int(score_sum), int(satisfied)),
+        )
+
+    async def count_reviews(self, product_id: int) -> int:
+        query = select(func.count()).select_from(reviews).where(reviews.c.product_id == product_id)
+        async with self._engine.connect() as conn:
+            return int((await conn.execute(query)).scalar_one())
+
+    async def reviews(self, product_id: int, offset: int, limit: int) -> list[ReviewRow]:
+        query = (
+            select(reviews, users.c.username, skus.c.size, skus.c.color)
+            .join(users, users.c.id == reviews.c.user_id)
+            .join(skus, skus.c.id == reviews.c.sku_id)
+            .where(reviews.c.product_id == product_id)
+            .order_by(reviews.c.created_at.desc(), reviews.c.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+        async with self._engine.connect() as conn:
+            return [
+                ReviewRow(
+                    r.id, r.username, r.score, r.content, from_db(r.created_at), r.sku_id, r.size, r.color
+                )
+                for r in await conn.execute(query)
+            ]
+
+    async def cards(self, product_ids: list[int]) -> list[CardRow]:
+        if not product_ids:
+            return []
+        async with self._engine.connect() as conn:
+            rows = {
+                r.id: _card(r)
+                for r in await conn.execute(_card_select().where(products.c.id.in_(product_ids)))
+            }
+        return [rows[i] for i in product_ids if i in rows]

@@ -1,0 +1,287 @@
+"""The relational schema (SQLAlchemy Core). Created by the Alembic migrations, never by create_all."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects import mysql
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+Id = BigInteger().with_variant(Integer(), "sqlite")
+MoneyColumn = Numeric(11, 2)
+# Microseconds on MySQL/MariaDB too, so "newest first" is an order and not a coin toss.
+Timestamp = DateTime(timezone=True).with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+
+
+def _ts(name: str, *, nullable: bool = False) -> Column[object]:
+    return Column(name, Timestamp, nullable=nullable)
+
+
+# --- catalogue -------------------------------------------------------------------------------
+
+categories = Table(
+    "categories",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(20), nullable=False),
+    Column("slug", String(32), nullable=False, unique=True),
+    Column("image", String(255), nullable=False, server_default=""),
+    _ts("created_at"),
+    _ts("updated_at"),
+)
+
+spus = Table(
+    "spus",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("category_id", Id, ForeignKey("categories.id"), nullable=False),
+    _ts("created_at"),
+    _ts("updated_at"),
+)
+
+# A product carries a denormalised card (first sku, its image, lowest price, summed sales) so that
+# lists sort and page on indexes, whatever the size of the catalogue.
+products = Table(
+    "products",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False),
+    Column("spu_id", Id, ForeignKey("spus.id"), nullable=False),
+    Column("category_id", Id, ForeignKey("categories.id"), nullable=False),
+    Column("on_shelf", Boolean, nullable=False, server_default="1"),
+    Column("first_sku_id", Id, nullable=True),
+    Column("image", String(255), nullable=False, server_default=""),
+    Column("price", MoneyColumn, nullable=False, server_default="0"),
+    Column("sales", BigInteger, nullable=False, server_default="0"),
+    _ts("created_at"),
+    _ts("updated_at"),
+    Index("ix_products_shelf_price", "on_shelf", "price", "id"),
+    Index("ix_products_shelf_sales", "on_shelf", "sales", "id"),
+    Index("ix_products_shelf_created", "on_shelf", "created_at", "id"),
+    Index("ix_products_cat_price", "category_id", "on_shelf", "price", "id"),
+    Index("ix_products_cat_sales", "category_id", "on_shelf", "sales", "id"),
+    Index("ix_products_cat_created", "category_id", "on_shelf", "created_at", "id"),
+    Index("ix_products_cat_updated", "category_id", "on_shelf", "updated_at", "id"),
+)
+
+skus = Table(
+    "skus",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("product_id", Id, ForeignKey("products.id"), nullable=False, index=True),
+    Column("price", MoneyColumn, nullable=False),
+    Column("stock", Integer, nullable=False),
+    Column("sales", BigInteger, nullable=False, server_default="0"),
+    Column("color", String(50), nullable=False, server_default=""),
+    Column("size", String(50), nullable=False, server_default=""),
+    Column("version", Integer, nullable=False, server_default="0"),
+    _ts("created_at"),
+    _ts("updated_at"),
+    CheckConstraint("stock >= 0", name="stock_not_negative"),
+    CheckConstraint("sales >= 0", name="sales_not_negative"),
+    CheckConstraint("price >= 0", name="price_not_negative"),
+)
+
+sku_images = Table(
+    "sku_images",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("sku_id", Id, ForeignKey("skus.id"), nullable=False, index=True),
+    Column("image", String(255), nullable=False),
+    _ts("created_at"),
+)
+
+banners = Table(
+    "banners",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(50), nullable=False),
+    Column("image", String(255), nullable=False),
+    Column("active", Boolean, nullable=False, server_default="1"),
+    Column("position", Integer, nullable=False, server_default="0"),
+    _ts("created_at"),
+)
+
+# --- accounts --------------------------------------------------------------------------------
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("username", String(30), nullable=False, unique=True),
+    Column("email", String(254), nullable=False),
+    Column("phone", String(11), nullable=False, server_default=""),
+    Column("introduce", String(255), nullable=False, server_default=""),
+    Column("avatar", String(255), nullable=False, server_default=""),
+    Column("password_hash", String(255), nullable=False),
+    Column("is_admin", Boolean, nullable=False, server_default="0"),
+    _ts("created_at"),
+)
+
+wallets = Table(
+    "wallets",
+    metadata,
+    Column("user_id", Id, ForeignKey("users.id"), primary_key=True, autoincrement=False),
+    Column("balance", MoneyColumn, nullable=False, server_default="0"),
+    Column("total_recharged", MoneyColumn, nullable=False, server_default="0"),
+    Column("total_consumed", MoneyColumn, nullable=False, server_default="0"),
+    CheckConstraint("balance >= 0", name="balance_not_negative"),
+    CheckConstraint("balance <= 999999999.99", name="balance_cap"),
+)
+
+# Every change of a wallet; the balance is always the sum of the signed amounts.
+wallet_ledger = Table(
+    "wallet_ledger",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),  # recharge | payment | refund
+    Column("amount", MoneyColumn, nullable=False),  # signed: + recharge/refund, - payment
+    Column("balance_after", MoneyColumn, nullable=False),
+    Column("order_id", String(32), nullable=True),
+    Column("note", String(255), nullable=False, server_default=""),
+    _ts("created_at"),
+    # A wallet pays (or is refunded) an order at most once.
+    UniqueConstraint("kind", "order_id", name="uq_wallet_ledger_kind_order"),
+)
+
+addresses = Table(
+    "addresses",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=False, index=True),
+    Column("recipient", String(12), nullable=False),
+    Column("phone", String(11), nullable=False),
+    Column("province", String(15), nullable=False),
+    Column("city", String(10), nullable=False),
+    Column("county", String(10), nullable=False),
+    Column("detail", String(40), nullable=False),
+    Column("is_default", Boolean, nullable=False, server_default="0"),
+    _ts("created_at"),
+)
+
+# --- orders ----------------------------------------------------------------------------------
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("trade_no", String(64), nullable=False, unique=True),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("status", String(16), nullable=False),  # 1..5 or cancelled
+    Column("pay_method", String(16), nullable=False, server_default=""),
+    Column("total_count", Integer, nullable=False),
+    Column("amount", MoneyColumn, nullable=False),
+    Column("freight", MoneyColumn, nullable=False),
+    Column("total", MoneyColumn, nullable=False),
+    Column("address_id", Id, nullable=True),
+    Column("recipient", String(12), nullable=False),
+    Column("phone", String(11), nullable=False),
+    Column("province", String(15), nullable=False),
+    Column("city", String(10), nullable=False),
+    Column("county", String(10), nullable=False),
+    Column("detail", String(40), nullable=False),
+    Column("mark", String(255), nullable=False, server_default=""),
+    Column("idempotency_key", String(64), nullable=True),
+    Column("version", Integer, nullable=False, server_default="0"),
+    _ts("created_at"),
+    _ts("paid_at", nullable=True),
+    _ts("shipped_at", nullable=True),
+    _ts("received_at", nullable=True),
+    _ts("completed_at", nullable=True),
+    _ts("cancelled_at", nullable=True),
+    Column("cancel_reason", String(32), nullable=False, server_default=""),
+    UniqueConstraint("user_id", "idempotency_key", name="uq_orders_user_idempotency"),
+    Index("ix_orders_user_created", "user_id", "created_at"),
+    Index("ix_orders_user_status_created", "user_id", "status", "created_at"),
+    Index("ix_orders_status_created", "status", "created_at"),
+    Index("ix_orders_status_paid", "status", "paid_at"),
+)
+
+order_lines = Table(
+    "order_lines",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("order_id", String(32), ForeignKey("orders.id"), nullable=False, index=True),
+    Column("sku_id", Id, nullable=False),
+    Column("product_id", Id, nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("size", String(50), nullable=False),
+    Column("color", String(50), nullable=False),
+    Column("image", String(255), nullable=False, server_default=""),
+    Column("count", Integer, nullable=False),
+    Column("unit_price", MoneyColumn, nullable=False),
+    Column("line_total", MoneyColumn, nullable=False),
+    Column("reviewed", Boolean, nullable=False, server_default="0"),
+    CheckConstraint("count > 0", name="count_positive"),
+)
+
+reviews = Table(
+    "reviews",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("order_line_id", Id, ForeignKey("order_lines.id"), nullable=False, unique=True),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("product_id", Id, nullable=False),
+    Column("sku_id", Id, nullable=False),
+    Column("score", SmallInteger, nullable=False),
+    Column("content", String(500), nullable=False),
+    _ts("created_at"),
+    Index("ix_reviews_product_created", "product_id", "created_at"),
+)
+
+# --- payments --------------------------------------------------------------------------------
+
+# Money received from a gateway. At most one `applied` payment per order (enforced by the order's
+# status transition); a payment for an order that can no longer be paid is kept as `needs_refund`.
+payments = Table(
+    "payments",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("order_id", String(32), nullable=False, index=True),
+    Column("method", String(16), nullable=False),
+    Column("trade_no", String(64), nullable=False),
+    Column("gateway_trade_no", String(64), nullable=False, server_default=""),
+    Column("amount", MoneyColumn, nullable=False),
+    Column("state", String(16), nullable=False),  # applied | needs_refund | refunded
+    _ts("created_at"),
+    UniqueConstraint("method", "trade_no", name="uq_payments_method_trade"),
+)
+
+# Every notification a gateway sent, verified or not, for audit.
+payment_notifications = Table(
+    "payment_notifications",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("gateway", String(16), nullable=False),
+    Column("trade_no", String(64), nullable=False, server_default="", index=True),
+    Column("fields", Text, nullable=False),  # JSON of the raw fields
+    Column("verdict", String(32), nullable=False),
+    _ts("received_at"),
+)

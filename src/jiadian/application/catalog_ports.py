@@ -1,0 +1,165 @@
+"""Ports and read models of the catalogue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from jiadian.domain.catalog import Banner, Category, Product, Sku, SkuImage, SortKey, Spu
+from jiadian.domain.money import Money
+from jiadian.domain.reviews import ReviewSummary
+
+# --- read models: what the shop shows (image fields hold blob file ids) --------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CardRow:
+    """A product as a card: its first Sku's id and image, its lowest price and summed sales."""
+
+    id: int
+    name: str
+    sku_id: int
+    price: Money
+    sales: int
+    image: str
+    category: str  # slug
+
+
+@dataclass(frozen=True, slots=True)
+class HomeRow:
+    category: Category
+    nav: list[str]  # Spu names of up to 4 of its products
+    products: list[CardRow]
+
+
+@dataclass(frozen=True, slots=True)
+class SkuRow:
+    sku: Sku
+    images: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class DetailRow:
+    product: Product
+    spu: Spu
+    category: Category
+    skus: list[SkuRow]
+    hot: list[CardRow]
+    reviews: ReviewSummary
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewRow:
+    id: int
+    username: str
+    score: int
+    content: str
+    created_at: datetime
+    sku_id: int
+    size: str
+    color: str
+
+
+class CatalogQueries(Protocol):
+    """The shopper's reads. Each method costs a fixed number of queries, whatever the catalogue's size."""
+
+    async def categories(self) -> list[Category]: ...
+
+    async def category_by_slug(self, slug: str) -> Category | None: ...
+
+    async def home(self, products_per_category: int, nav_per_category: int) -> list[HomeRow]: ...
+
+    async def banners(self, limit: int) -> list[Banner]: ...
+
+    async def count_products(self, category_id: int | None) -> int: ...
+
+    async def list_products(
+        self, category_id: int | None, sort: SortKey, offset: int, limit: int
+    ) -> list[CardRow]: ...
+
+    async def count_search(self, text: str) -> int: ...
+
+    async def search(self, text: str, offset: int, limit: int) -> list[CardRow]:
+        """On-shelf products whose name contains `text` (case-insensitive), best sellers first."""
+        ...
+
+    async def is_listed(self, product_id: int) -> bool:
+        """True when the product exists and is on shelf."""
+        ...
+
+    async def detail(self, product_id: int, hot_limit: int) -> DetailRow | None:
+        """An on-shelf product with everything its page shows; None when unknown or off shelf."""
+        ...
+
+    async def count_reviews(self, product_id: int) -> int: ...
+
+    async def reviews(self, product_id: int, offset: int, limit: int) -> list[ReviewRow]:
+        """Newest first."""
+        ...
+
+    async def cards(self, product_ids: list[int]) -> list[CardRow]:
+        """On-shelf cards for these products, in the order given (unknown/off-shelf left out)."""
+        ...
+
+
+# --- writes -----------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class NewSku:
+    price: Money
+    stock: int
+    color: str = ""
+    size: str = ""
+    images: list[str] = field(default_factory=list)
+
+
+class CatalogRepository(Protocol):
+    """The operator's writes, inside a unit of work. Saving a product or sku keeps its card current."""
+
+    async def add_category(self, name: str, slug: str, image: str) -> Category: ...
+
+    async def get_category(self, category_id: int) -> Category | None: ...
+
+    async def find_category(self, slug: str) -> Category | None: ...
+
+    async def add_spu(self, name: str, detail: str, category_id: int) -> Spu: ...
+
+    async def get_spu(self, spu_id: int) -> Spu | None: ...
+
+    async def find_spu(self, name: str, category_id: int) -> Spu | None: ...
+
+    async def add_product(self, name: str, spu_id: int, category_id: int, on_shelf: bool) -> Product: ...
+
+    async def get_product(self, product_id: int) -> Product | None:
+        """The product with its skus (lowest id first)."""
+        ...
+
+    async def find_product(self, name: str, spu_id: int) -> Product | None: ...
+
+    async def save_product(self, product: Product) -> None:
+        """Write name/shelf state and refresh the product's card (first sku, image, price, sales)."""
+        ...
+
+    async def add_sku(self, product_id: int, sku: NewSku) -> Sku: ...
+
+    async def get_sku(self, sku_id: int) -> Sku | None: ...
+
+    async def save_sku(self, sku: Sku) -> None:
+        """Write price/stock/sales/specs and refresh the owning product's card."""
+        ...
+
+    async def add_sku_image(self, sku_id: int, image: str) -> SkuImage: ...
+
+    async def add_banner(self, name: str, image: str, active: bool, position: int) -> Banner: ...
+
+    async def get_banner(self, banner_id: int) -> Banner | None: ...
+
+    async def save_banner(self, banner: Banner) -> None: ...
+
+    async def delete_banner(self, banner_id: int) -> None: ...
+
+    async def list_banners(self) -> list[Banner]: ...
+
+    async def count_products(self) -> int: ...

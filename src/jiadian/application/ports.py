@@ -1,0 +1,96 @@
+"""Ports: what the use cases need from the outside world, in the shop's own words.
+
+Adapters in `jiadian.adapters` implement these; `jiadian.container` picks which.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Protocol, TypeVar
+
+T = TypeVar("T")
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware UTC."""
+        ...
+
+
+class Cache(Protocol):
+    """A shared cache of read models. Values are dataclasses/lists/dicts of plain data."""
+
+    async def get(self, key: str, type_: type[T]) -> T | None: ...
+
+    async def set(self, key: str, value: object, ttl_seconds: int) -> None: ...
+
+    async def delete(self, *keys: str) -> None: ...
+
+    async def incr(self, key: str) -> int:
+        """Atomically increment an integer counter (used for cache generations)."""
+        ...
+
+    async def ping(self) -> None: ...
+
+
+class BlobStore(Protocol):
+    """Where images live: a local directory by default, FastDFS in production.
+
+    Failures of the store raise `jiadian.domain.errors.StorageUnavailable`;
+    reading or deleting a missing file raises `jiadian.domain.errors.NotFound`.
+    """
+
+    async def save(self, data: bytes, extension: str) -> str:
+        """Store bytes; `extension` without dot ("png"); returns the new file id."""
+        ...
+
+    async def open(self, file_id: str) -> bytes: ...
+
+    async def delete(self, file_id: str) -> None: ...
+
+    def url(self, file_id: str) -> str:
+        """Public URL of a stored file (base URL + file id)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayTrade:
+    """What a payment gateway says about one trade, after its signature was verified."""
+
+    trade_no: str  # our trade number (Alipay's out_trade_no)
+    gateway_trade_no: str  # the gateway's own id (Alipay's trade_no); "" if none yet
+    status: str  # e.g. WAIT_BUYER_PAY, TRADE_SUCCESS, TRADE_FINISHED, TRADE_CLOSED
+    amount: Decimal | None  # total_amount, None when the gateway did not state it
+    app_id: str
+    fields: Mapping[str, str]  # the raw fields, for audit
+
+
+class PaymentGateway(Protocol):
+    """A third-party payment service (Alipay in production; a simulator by default)."""
+
+    name: str
+
+    async def payment_url(self, trade_no: str, amount: Decimal, subject: str) -> str:
+        """A URL that sends the shopper to pay `amount` for `trade_no`."""
+        ...
+
+    async def verify_callback(self, fields: Mapping[str, str]) -> GatewayTrade | None:
+        """Verify a notify/return callback's signature; None when it does not verify or is malformed."""
+        ...
+
+    async def query_trade(self, trade_no: str) -> GatewayTrade | None:
+        """Ask the gateway about a trade; None when the gateway does not know it.
+
+        Raises `jiadian.domain.errors.ServiceUnavailable` on timeout or a malformed answer.
+        """
+        ...
+
+    async def close_trade(self, trade_no: str) -> bool:
+        """Close an unpaid trade; True when closed or unknown to the gateway, False if it was already paid.
+
+        Raises `jiadian.domain.errors.ServiceUnavailable` on timeout or a malformed answer.
+        """
+        ...

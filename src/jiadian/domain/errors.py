@@ -1,0 +1,91 @@
+"""Domain errors. Each carries a stable snake_case `code` and a zh-CN message for people.
+
+Entry points map codes to transport answers (HTTP status, CLI exit code) in one place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    code = "domain_error"
+    message = "请求无法完成"
+
+    def __init__(self, message: str | None = None, **facts: Any) -> None:
+        self.detail = message or self.message
+        self.facts = facts
+        super().__init__(self.detail)
+
+
+class ValidationFailed(DomainError):
+    code = "validation_error"
+    message = "输入不合法"
+
+
+class InvalidAmount(ValidationFailed):
+    code = "invalid_amount"
+    message = "金额不合法"
+
+    def __init__(self, value: str, reason: str) -> None:
+        super().__init__(f"金额不合法: {reason}", value=value, reason=reason)
+
+
+class InvalidQuantity(ValidationFailed):
+    code = "invalid_quantity"
+    message = "数量必须为正整数"
+
+    def __init__(self, count: int) -> None:
+        super().__init__(count=count)
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    message = "资源不存在"
+
+    def __init__(self, what: str, key: object) -> None:
+        super().__init__(f"{what} 不存在", resource=what, key=str(key))
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    message = "状态冲突"
+
+
+class InsufficientStock(Conflict):
+    code = "insufficient_stock"
+    message = "库存不足"
+
+    def __init__(self, sku_id: int, *, requested: int, available: int) -> None:
+        super().__init__(sku_id=sku_id, requested=requested, available=available)
+
+
+class NotAuthenticated(DomainError):
+    code = "not_authenticated"
+    message = "请先登录"
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+    message = "没有权限"
+
+
+class RateLimited(DomainError):
+    code = "rate_limited"
+    message = "请求过于频繁，请稍后再试"
+
+    def __init__(self, retry_after: int, message: str | None = None) -> None:
+        super().__init__(message, retry_after=retry_after)
+        self.retry_after = retry_after
+
+
+class ServiceUnavailable(DomainError):
+    """A dependency (database, cache, broker, blob store, gateway) did not answer."""
+
+    code = "service_unavailable"
+    message = "服务暂时不可用，请稍后再试"
+
+
+class StorageUnavailable(ServiceUnavailable):
+    code = "storage_unavailable"
+    message = "文件存储暂时不可用"

@@ -1,0 +1,44 @@
+"""Reviews of order lines, and the summary a product detail shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from jiadian.domain.errors import ValidationFailed
+
+ALLOWED_SCORES = frozenset({1, 3, 5})
+SATISFIED_FROM = 3
+DEFAULT_REVIEW_TEXT = "该用户未给出评论"
+MAX_REVIEW_LENGTH = 500
+_TWO_PLACES = Decimal("0.01")
+
+
+def validate_review(score: int, content: str) -> str:
+    """Check a score (1, 3 or 5) and return the text to store (the default when empty)."""
+    if score not in ALLOWED_SCORES:
+        raise ValidationFailed("评分只能是 1、3 或 5 分", score=score)
+    text = content.strip()
+    if len(text) > MAX_REVIEW_LENGTH:
+        raise ValidationFailed(f"评论不能超过 {MAX_REVIEW_LENGTH} 个字", length=len(text))
+    return text or DEFAULT_REVIEW_TEXT
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewSummary:
+    count: int
+    average_score: Decimal
+    satisfaction: Decimal  # percent of reviews scoring >= 3, two places
+
+    @classmethod
+    def of(cls, count: int, score_sum: int, satisfied: int) -> ReviewSummary:
+        """From aggregate figures: number of reviews, sum of scores, number scoring >= 3."""
+        if count == 0:
+            return cls(0, Decimal("0.00"), Decimal("0.00"))
+        average = (Decimal(score_sum) / count).quantize(_TWO_PLACES, rounding=ROUND_HALF_UP)
+        share = (Decimal(satisfied) * 100 / count).quantize(_TWO_PLACES, rounding=ROUND_HALF_UP)
+        return cls(count, average, share)
+
+    @classmethod
+    def from_scores(cls, scores: list[int]) -> ReviewSummary:
+        return cls.of(len(scores), sum(scores), sum(1 for s in scores if s >= SATISFIED_FROM))

@@ -1,0 +1,112 @@
+"""The app factory: Litestar wired to a container."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, Schema
+from litestar.static_files import create_static_files_router
+from sqlalchemy import text
+
+from jiadian import __version__
+from jiadian.container import Container, build_container, shutdown
+from jiadian.entrypoints.http.catalog import CatalogController
+from jiadian.entrypoints.http.errors import EXCEPTION_HANDLERS
+from jiadian.entrypoints.http.health import HealthController, Probe
+from jiadian.entrypoints.http.startup import prepare
+
+log = logging.getLogger("jiadian")
+
+STOREFRONT = Path(__file__).with_name("storefront")
+CSRF_EXEMPT = ["/api/payments/alipay/notify"]
+
+
+def _provide(factory: Any) -> Provide:
+    async def dependency() -> Any:
+        return factory()
+
+    return Provide(dependency, use_cache=True)
+
+
+def create_app(container: Container | None = None, *, prepare_database: bool | None = None) -> Litestar:
+    """Build the HTTP app. With no container, one is built from the environment's settings."""
+    container = container or build_container()
+    settings = container.settings()
+
+    async def probes() -> dict[str, Probe]:
+        async def database() -> None:
+            async with container.engine().connect() as conn:
+                await conn.execute(text("SELECT 1"))
+
+        return {"database": database, "cache": container.cache().ping}
+
+    @asynccontextmanager
+    async def lifespan(_app: Litestar) -> AsyncIterator[None]:
+        if prepare_database if prepare_database is not None else settings.auto_migrate:
+            await prepare(container)
+        try:
+            yield
+        finally:
+            await shutdown(container)
+
+    dependencies = {
+        "catalog": _provide(container.catalog),
+        "catalog_admin": _provide(container.catalog_admin),
+        "probes": Provide(probes, use_cache=True),
+    }
+    route_handlers: list[Any] = [HealthController, CatalogController]
+    if settings.blob_store == "local":
+        settings.media_dir.mkdir(parents=True, exist_ok=True)
+        route_handlers.append(
+            create_static_files_router(
+                path="/media", directories=[settings.media_dir], include_in_schema=False
+            )
+        )
+    if STOREFRONT.is_dir():
+        route_handlers.append(
+            create_static_files_router(
+                path="/", directories=[STOREFRONT], html_mode=True, include_in_schema=False
+            )
+        )
+
+    app = Litestar(
+        route_handlers=route_handlers,
+        dependencies=dependencies,
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=[lifespan],
+        csrf_config=CSRFConfig(
+            secret=settings.csrf_secret.get_secret_value(),
+            cookie_name="csrftoken",
+            header_name="x-csrftoken",
+            cookie_secure=settings.session_cookie_secure,
+            cookie_samesite="lax",
+            exclude=CSRF_EXEMPT,
+        ),
+        openapi_config=OpenAPIConfig(
+            title="jiadian (家电之选) API",
+            version=__version__,
+            description="The HTTP API of the jiadian shop. Amounts are decimal strings with two places. "
+            'Errors answer `{"code", "detail"}` with a stable code.',
+            path="/schema",
+            components=Components(
+                schemas={
+                    "ErrorBody": Schema(
+                        type="object",  # type: ignore[arg-type]
+                        required=["code", "detail"],
+                        properties={"code": Schema(type="string"), "detail": Schema(type="string")},  # type: ignore[arg-type]
+                    )
+                }
+            ),
+        ),
+        request_max_body_size=4 * 1024 * 1024,
+        state={"container": container},
+    )
+    return app

@@ -1,0 +1,89 @@
+"""Catalogue endpoints (anonymous)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, get
+from litestar.params import Parameter
+
+from jiadian.application.catalog import Catalog
+from jiadian.domain.catalog import SortKey
+from jiadian.entrypoints.http import schemas as s
+
+PageParam = Annotated[
+    str,
+    Parameter(
+        query="page",
+        default="1",
+        description="1-based; past the end answers the last page; not a number answers the first",
+        max_length=20,
+    ),
+]
+PageSizeParam = Annotated[int, Parameter(query="page_size", default=8, description="items per page (1..50)")]
+
+
+def parse_page(raw: str) -> int:
+    """The original shop's leniency: anything that is not a positive number means the first page."""
+    try:
+        return max(int(raw), 1)
+    except ValueError:
+        return 1
+
+
+class CatalogController(Controller):
+    path = "/api/catalog"
+    tags = ["catalogue"]
+
+    @get("/home", summary="Home page: categories with their nav line and newest products, and banners")
+    async def home(self, catalog: Catalog) -> s.Home:
+        return s.Home.of(await catalog.home())
+
+    @get("/categories", summary="Every category")
+    async def categories(self, catalog: Catalog) -> list[s.Category]:
+        return [
+            s.Category(id=v.id, name=v.name, slug=v.slug, image_url=v.image_url)
+            for v in await catalog.categories()
+        ]
+
+    @get("/banners", summary="Up to 4 active banners")
+    async def banners(self, catalog: Catalog) -> list[s.Banner]:
+        return [s.Banner(name=b.name, image_url=b.image_url) for b in await catalog.banners()]
+
+    @get("/products", summary="Products of a category (or all), sorted and paginated")
+    async def products(
+        self,
+        catalog: Catalog,
+        page: PageParam,
+        page_size: PageSizeParam,
+        category: Annotated[
+            str, Parameter(default="all", max_length=32, description="category slug or `all`")
+        ],
+        sort: Annotated[
+            SortKey, Parameter(default=SortKey.DATE_DESC, description="price is the lowest sku price")
+        ],
+    ) -> s.Page[s.ProductCard]:
+        result = await catalog.list_products(category, sort, parse_page(page), page_size)
+        return s.Page.of(result, [s.ProductCard.of(c) for c in result.items])
+
+    @get("/search", summary="Products whose name contains q (case-insensitive), best sellers first")
+    async def search(
+        self,
+        catalog: Catalog,
+        page: PageParam,
+        page_size: PageSizeParam,
+        q: Annotated[str, Parameter(default="", max_length=100)],
+    ) -> s.Page[s.ProductCard]:
+        result = await catalog.search(q, parse_page(page), page_size)
+        return s.Page.of(result, [s.ProductCard.of(c) for c in result.items])
+
+    @get("/products/{product_id:int}", summary="A product's page; off shelf or unknown answers 404")
+    async def detail(self, catalog: Catalog, product_id: int) -> s.ProductDetail:
+        return s.ProductDetail.of(await catalog.detail(product_id))
+
+    @get("/products/{product_id:int}/reviews", summary="Reviews of a product, newest first")
+    async def reviews(
+        self, catalog: Catalog, product_id: int, page: PageParam, page_size: PageSizeParam
+    ) -> s.Page[s.Review]:
+        result = await catalog.reviews(product_id, parse_page(page), page_size)
+        return s.Page.of(result, [s.Review.of(r) for r in result.items])

@@ -1,0 +1,107 @@
+"""Settings from `JIADIAN_*` environment variables (and an optional `.env` file).
+
+With nothing set, the shop runs on the embedded default: a SQLite file under `var/`,
+in-memory cart/cache/sessions, an inline task runner, local image files and a console mailer.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class StockStrategy(StrEnum):
+    CONDITIONAL = "conditional"
+    PESSIMISTIC = "pessimistic"
+    OPTIMISTIC = "optimistic"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="JIADIAN_", env_file=".env", extra="ignore")
+
+    # Where things live.
+    var_dir: Path = Field(Path("var"), description="Directory for the embedded SQLite file and local media")
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy async URL, e.g. mysql+aiomysql://root@127.0.0.1:3306/test?charset=utf8mb4; "
+        "default: sqlite+aiosqlite:///<var_dir>/jiadian.sqlite3",
+    )
+    database_pool_size: int = 10
+    database_echo: bool = False
+    redis_url: str | None = Field(
+        None, description="redis://127.0.0.1:6379/0 — cart, cache, sessions, codes; default: in memory"
+    )
+    auto_migrate: bool = Field(True, description="Run migrations at start-up (embedded default)")
+    auto_demo: bool = Field(True, description="Load the demo catalogue when the catalogue is empty")
+
+    # HTTP.
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    public_url: str = Field("http://127.0.0.1:8000", description="Base URL the shop is reached at")
+    session_cookie_secure: bool = False
+    session_ttl_seconds: int = 14 * 24 * 3600
+    csrf_secret: SecretStr = Field(
+        SecretStr("jiadian-embedded-default-not-secret"),
+        description="Secret for CSRF tokens; set in production",
+    )
+    max_page_size: int = 50
+    default_page_size: int = 8
+    cache_ttl_seconds: int = 2 * 3600
+
+    # Blob store.
+    blob_store: Literal["local", "fastdfs"] = "local"
+    media_url: str = Field("/media", description="URL prefix of the local blob store")
+    fastdfs_trackers: list[str] = Field(default_factory=lambda: ["127.0.0.1:22122"])
+    fastdfs_base_url: str = "http://127.0.0.1:8888"
+    fastdfs_timeout: float = 10.0
+
+    # Background tasks.
+    broker: Literal["inline", "redis", "rabbitmq"] = "inline"
+    rabbitmq_url: str = "amqp://guest:guest@127.0.0.1:5672/%2F"
+    sweep_interval_seconds: int = 60
+
+    # Mail.
+    mailer: Literal["console", "smtp"] = "console"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "家电之选 <noreply@jiadian.local>"
+
+    # Business knobs.
+    recharge_enabled: bool = False
+    stock_strategy: StockStrategy = StockStrategy.CONDITIONAL
+    freight: Decimal = Decimal("10.00")
+    order_ttl_seconds: int = 24 * 3600
+    ship_after_seconds: int = 5 * 60
+
+    # Payments.
+    payment_gateway: Literal["simulator", "alipay"] = "simulator"
+    alipay_app_id: str = ""
+    alipay_gateway_url: str = "https://openapi-sandbox.dl.alipaydev.com/gateway.do"
+    alipay_app_private_key: SecretStr | None = None
+    alipay_app_private_key_file: Path | None = None
+    alipay_public_key: SecretStr | None = None
+    alipay_public_key_file: Path | None = None
+    alipay_timeout: float = 10.0
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.var_dir / 'jiadian.sqlite3').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def media_dir(self) -> Path:
+        return self.var_dir / "media"
