@@ -9,6 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from dependency_injector import containers, providers
+from litestar.stores.base import Store
+from litestar.stores.memory import MemoryStore
+from litestar.stores.redis import RedisStore
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -18,10 +21,12 @@ from jiadian.adapters.memory.cache import MemoryCache
 from jiadian.adapters.memory.catalog import MemoryCatalogQueries
 from jiadian.adapters.memory.state import MemoryState
 from jiadian.adapters.memory.uow import MemoryUnitOfWork
+from jiadian.adapters.passwords import Argon2Hasher
 from jiadian.adapters.redis.cache import RedisCache
 from jiadian.adapters.sql.catalog import SqlCatalogQueries
 from jiadian.adapters.sql.engine import make_engine
 from jiadian.adapters.sql.uow import SqlUnitOfWork
+from jiadian.application.accounts import Accounts
 from jiadian.application.catalog import Catalog, CatalogAdmin
 from jiadian.application.ports import BlobStore, Cache
 from jiadian.settings import Settings
@@ -61,6 +66,12 @@ def _blobs(settings: Settings) -> BlobStore:
     return LocalBlobStore(Path(settings.media_dir), settings.media_url)
 
 
+def _session_store(redis: Redis | None) -> Store:
+    if redis is None:
+        return MemoryStore()
+    return RedisStore(redis, namespace="jiadian:session", handle_client_shutdown=False)
+
+
 class Container(containers.DeclarativeContainer):
     settings = providers.Singleton(Settings)
     clock = providers.Singleton(SystemClock)
@@ -83,6 +94,10 @@ class Container(containers.DeclarativeContainer):
     )
     catalog_admin = providers.Singleton(CatalogAdmin, uow=uow.provider, cache=cache, blobs=blobs)
 
+    hasher = providers.Singleton(Argon2Hasher)
+    accounts = providers.Singleton(Accounts, uow=uow.provider, hasher=hasher)
+    session_store = providers.Singleton(_session_store, redis)
+
 
 def build_container(settings: Settings | None = None) -> Container:
     container = Container()
@@ -97,6 +112,7 @@ def use_memory(container: Container, state: MemoryState | None = None) -> Memory
     container.uow.override(providers.Factory(MemoryUnitOfWork, state, container.clock))
     container.catalog_queries.override(providers.Object(MemoryCatalogQueries(state)))
     container.cache.override(providers.Object(MemoryCache()))
+    container.session_store.override(providers.Object(MemoryStore()))
     return state
 
 

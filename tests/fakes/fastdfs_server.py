@@ -27,7 +27,7 @@ import socket
 import struct
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Final
 
 import pytest
@@ -73,7 +73,9 @@ def _field(text: str | bytes, size: int) -> bytes:
 class _Server:
     """One listening socket served by threads, one per connection; `stop()` drops them all."""
 
-    def __init__(self, name: str, handle: Callable[[int, bytes], tuple[int, bytes]], owner: FakeFastDfs) -> None:
+    def __init__(
+        self, name: str, handle: Callable[[int, bytes], tuple[int, bytes]], owner: FakeFastDfs
+    ) -> None:
         self.name = name
         self._handle = handle
         self._owner = owner
@@ -170,10 +172,8 @@ class _Server:
 
 
 def _close(sock: socket.socket) -> None:
-    try:
+    with suppress(OSError):
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
     sock.close()
 
 

@@ -5,7 +5,10 @@ them away from the shop:
 
 - Every call runs in a worker thread and is bounded by `asyncio.wait_for(timeout)`. When the
   time is up, the sockets the call opened are shut down and closed, so the worker stops too
-  and no late answer is left waiting on a pooled connection.
+  and no late answer is left waiting on a pooled connection. py3Fdfs uses one timeout for
+  connecting and reading; ours connect within half the budget (so a black-holed tracker
+  leaves time for the next) and read with a longer one, a mere backstop: the budget decides.
+  Were they equal, the socket could time out first and the call be retried in earnest.
 - py3Fdfs' receive loop spins at full CPU, for ever, on a peer that closed mid-reply: our
   sockets raise at end of stream instead.
 - Connections are made by our own pool class: one connect attempt, nothing printed, no
@@ -24,6 +27,7 @@ them away from the shop:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import logging
 import os
@@ -33,11 +37,11 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any, Final, TypeVar
 
-from fdfs_client.client import Fdfs_client  # type: ignore[import-untyped]
-from fdfs_client.connection import Connection, ConnectionPool  # type: ignore[import-untyped]
-from fdfs_client.exceptions import DataError  # type: ignore[import-untyped]
-from fdfs_client.storage_client import Storage_client  # type: ignore[import-untyped]
-from fdfs_client.tracker_client import Tracker_client  # type: ignore[import-untyped]
+from fdfs_client.client import Fdfs_client
+from fdfs_client.connection import Connection, ConnectionPool
+from fdfs_client.exceptions import DataError
+from fdfs_client.storage_client import Storage_client
+from fdfs_client.tracker_client import Tracker_client
 
 from jiadian.domain.errors import DomainError, NotFound, StorageUnavailable
 
@@ -70,6 +74,8 @@ class FastDfsBlobStore:
         self._trackers: tuple[tuple[str, int], ...] = tuple((host, int(port)) for host, port in trackers)
         self._base_url = base_url.rstrip("/")
         self._timeout = float(timeout)
+        self._connect_timeout = self._timeout / 2
+        self._read_timeout = self._timeout + 1.0  # never reached before wait_for cuts the call off
         self._pid = -1  # no client yet: built on first use, in the process that uses it
         self._lock = threading.Lock()
         self._clients: list[tuple[int, Any] | None] = []
@@ -166,7 +172,8 @@ class FastDfsBlobStore:
             logger.warning("FastDFS %s: no tracker answered: %r", operation, exc.cause)
             raise StorageUnavailable(operation=operation, reason="trackers") from exc.cause
         except BaseException as exc:  # SystemExit, struct.error, socket errors, py3Fdfs errors...
-            logger.warning("FastDFS %s failed: %r", operation, exc)
+            if not call.aborted:  # else the event-loop side has reported the timeout already
+                logger.warning("FastDFS %s failed: %r", operation, exc)
             raise StorageUnavailable(operation=operation) from exc
         finally:
             _local.call = None
@@ -200,10 +207,19 @@ class FastDfsBlobStore:
             held = self._clients[index]
             if held is None or held[0] != pid:
                 host, port = self._trackers[index]
-                conf = {"host_tuple": (host,), "port": port, "timeout": self._timeout, "name": "Tracker Pool"}
-                held = (pid, Fdfs_client(conf, poolclass=_Pool))
+                held = (pid, Fdfs_client(self._pool_conf((host,), port, "Tracker Pool"), poolclass=_Pool))
                 self._clients[index] = held
             return held[1]
+
+    def _pool_conf(self, hosts: tuple[str | bytes, ...], port: int, name: str) -> dict[str, Any]:
+        """py3Fdfs' `get_tracker_conf()` dict, plus our read timeout (for `_Pool`)."""
+        return {
+            "host_tuple": hosts,
+            "port": port,
+            "timeout": self._connect_timeout,
+            "read_timeout": self._read_timeout,
+            "name": name,
+        }
 
     def _drop(self, index: int, client: Any) -> None:
         with self._lock:
@@ -213,9 +229,7 @@ class FastDfsBlobStore:
 
     def _on_storage(self, server: Any, action: Callable[[Any], T]) -> T:
         store = Storage_client(server.ip_addr, server.port, self._timeout)
-        store.pool = _Pool(
-            name="Storage Pool", host_tuple=(server.ip_addr,), port=server.port, timeout=self._timeout
-        )
+        store.pool = _Pool(**self._pool_conf((server.ip_addr,), server.port, "Storage Pool"))
         try:
             return action(store)
         except DataError as exc:
@@ -288,14 +302,10 @@ class _Refused(Exception):
 def _kill(sock: socket.socket) -> None:
     # shutdown wakes a recv blocked in another thread; close makes the next recv fail (EBADF)
     # instead of returning b"" forever.
-    try:
+    with contextlib.suppress(OSError):
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
-    try:
+    with contextlib.suppress(OSError):
         sock.close()
-    except OSError:
-        pass
 
 
 class _Call:
@@ -306,6 +316,10 @@ class _Call:
         self._sockets: list[socket.socket] = []
         self._aborted = False
         self.reused = False  # did the latest tracker connection come out of the pool?
+
+    @property
+    def aborted(self) -> bool:
+        return self._aborted
 
     def check(self) -> None:
         if self._aborted:
@@ -353,17 +367,17 @@ class _EofRaisingSocket:
     """
 
     def __init__(self, sock: socket.socket) -> None:
-        self._sock = sock
+        self.raw = sock
 
     def recv(self, size: int) -> bytes:
-        data = self._sock.recv(size)
+        data = self.raw.recv(size)
         if not data and size > 0:
             # one argument only: py3Fdfs formats `"... (%s)" % e.args`
             raise ConnectionResetError("FastDFS server closed the connection")
         return data
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._sock, name)
+        return getattr(self.raw, name)
 
 
 class _Pool(ConnectionPool):  # type: ignore[misc]
@@ -381,9 +395,10 @@ class _Pool(ConnectionPool):  # type: ignore[misc]
 
     def make_conn(self) -> Any:
         conn = Connection(**self.conn_kwargs)
-        conn.connect()
+        conn.connect()  # within conn_kwargs["timeout"]
         sock: socket.socket = conn.get_sock()
         _current().track(sock)
+        sock.settimeout(self.conn_kwargs.get("read_timeout", conn.timeout))
         # py3Fdfs writes a header, then a body, then reads: without this, Nagle's algorithm and
         # delayed ACKs add ~40 ms to every request.
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -399,7 +414,8 @@ class _Pool(ConnectionPool):  # type: ignore[misc]
             conn = self.make_conn()
         else:
             call.reused = True
-            call.track(conn.get_sock())
+            sock = conn.get_sock()
+            call.track(sock.raw if isinstance(sock, _EofRaisingSocket) else sock)
         with self._guard:
             self._conns_inuse.add(conn)
         return conn
@@ -417,7 +433,5 @@ class _Pool(ConnectionPool):  # type: ignore[misc]
             self._conns_inuse.clear()
             self._conns_available.clear()
         for conn in conns:
-            try:
+            with contextlib.suppress(Exception):  # a socket that will not close is gone anyway
                 conn.disconnect()
-            except Exception:  # noqa: S110 - a socket that will not close is gone anyway
-                pass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from jiadian.application.catalog_ports import (
@@ -25,7 +26,7 @@ from jiadian.domain.catalog import (
     Sku,
     SortKey,
 )
-from jiadian.domain.errors import NotFound, ValidationFailed
+from jiadian.domain.errors import DomainError, NotFound, ValidationFailed
 from jiadian.domain.money import Money
 from jiadian.domain.reviews import ReviewSummary
 
@@ -353,11 +354,19 @@ class CatalogAdmin:
         await self._invalidate()
         return product
 
-    async def import_products(self, specs: list[ProductSpec]) -> int:
-        """All or nothing: one transaction for the whole batch."""
+    async def import_products(
+        self, specs: list[ProductSpec], *, progress: Callable[[int], None] = lambda _n: None, step: int = 100
+    ) -> int:
+        """All or nothing: one transaction for the whole batch. A bad product names its position."""
         async with self.uow() as uow:
-            for spec in specs:
-                await self._upsert(uow.catalog, spec)
+            for index, spec in enumerate(specs, start=1):
+                try:
+                    await self._upsert(uow.catalog, spec)
+                except DomainError as exc:
+                    exc.detail = f"第 {index} 条商品 ({spec.name}): {exc.detail}"
+                    raise
+                if index % step == 0 or index == len(specs):
+                    progress(step if index % step == 0 else index % step)
             await uow.commit()
         await self._invalidate()
         return len(specs)

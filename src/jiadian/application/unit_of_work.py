@@ -6,6 +6,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Protocol, Self
 
+from jiadian.application.accounts_ports import AddressRepository, UserRepository, WalletRepository
 from jiadian.application.catalog_ports import CatalogRepository
 
 
@@ -13,6 +14,9 @@ class UnitOfWork(Protocol):
     """`async with uow_factory() as uow: ...; await uow.commit()` — rolled back unless committed."""
 
     catalog: CatalogRepository
+    users: UserRepository
+    addresses: AddressRepository
+    wallets: WalletRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -89,3 +89,18 @@ class ServiceUnavailable(DomainError):
 class StorageUnavailable(ServiceUnavailable):
     code = "storage_unavailable"
     message = "文件存储暂时不可用"
+
+
+class UsernameTaken(Conflict):
+    code = "username_taken"
+    message = "用户名已被注册"
+
+
+class InvalidCredentials(DomainError):
+    code = "invalid_credentials"
+    message = "用户名或密码错误"
+
+
+class AlreadyApplied(Conflict):
+    code = "already_applied"
+    message = "该操作已经完成，不会重复执行"

@@ -5,6 +5,11 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Any, Self
 
+from jiadian.adapters.memory.accounts import (
+    MemoryAddressRepository,
+    MemoryUserRepository,
+    MemoryWalletRepository,
+)
 from jiadian.adapters.memory.catalog import MemoryCatalogRepository
 from jiadian.adapters.memory.state import MemoryState
 from jiadian.application.ports import Clock
@@ -12,6 +17,9 @@ from jiadian.application.ports import Clock
 
 class MemoryUnitOfWork:
     catalog: MemoryCatalogRepository
+    users: MemoryUserRepository
+    addresses: MemoryAddressRepository
+    wallets: MemoryWalletRepository
 
     def __init__(self, state: MemoryState, clock: Clock) -> None:
         self._state = state
@@ -22,6 +30,9 @@ class MemoryUnitOfWork:
         await self._state.lock.acquire()
         self._snapshot = self._state.snapshot()
         self.catalog = MemoryCatalogRepository(self._state, self._clock)
+        self.users = MemoryUserRepository(self._state, self._clock)
+        self.addresses = MemoryAddressRepository(self._state)
+        self.wallets = MemoryWalletRepository(self._state, self._clock)
         return self
 
     async def __aexit__(

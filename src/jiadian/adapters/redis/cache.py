@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any, TypeVar
 
 from pydantic import TypeAdapter
@@ -11,9 +10,14 @@ from redis.asyncio import Redis
 T = TypeVar("T")
 
 
-@lru_cache(maxsize=64)
+_ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
+
+
 def _adapter(type_: Any) -> TypeAdapter[Any]:
-    return TypeAdapter(type_)
+    adapter = _ADAPTERS.get(type_)
+    if adapter is None:
+        adapter = _ADAPTERS[type_] = TypeAdapter(type_)
+    return adapter
 
 
 class RedisCache:

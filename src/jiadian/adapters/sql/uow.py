@@ -7,12 +7,16 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from jiadian.adapters.sql.accounts import SqlAddressRepository, SqlUserRepository, SqlWalletRepository
 from jiadian.adapters.sql.catalog import SqlCatalogRepository
 from jiadian.application.ports import Clock
 
 
 class SqlUnitOfWork:
     catalog: SqlCatalogRepository
+    users: SqlUserRepository
+    addresses: SqlAddressRepository
+    wallets: SqlWalletRepository
 
     def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
         self._engine = engine
@@ -29,6 +33,9 @@ class SqlUnitOfWork:
         self._conn = await self._engine.connect()
         await self._conn.begin()
         self.catalog = SqlCatalogRepository(self._conn, self._clock)
+        self.users = SqlUserRepository(self._conn, self._clock)
+        self.addresses = SqlAddressRepository(self._conn, self._clock)
+        self.wallets = SqlWalletRepository(self._conn, self._clock)
         return self
 
     async def __aexit__(

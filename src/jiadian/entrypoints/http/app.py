@@ -10,6 +10,7 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, Schema
@@ -18,6 +19,8 @@ from sqlalchemy import text
 
 from jiadian import __version__
 from jiadian.container import Container, build_container, shutdown
+from jiadian.entrypoints.http.accounts import AuthController, MeController
+from jiadian.entrypoints.http.auth import Sessions
 from jiadian.entrypoints.http.catalog import CatalogController
 from jiadian.entrypoints.http.errors import EXCEPTION_HANDLERS
 from jiadian.entrypoints.http.health import HealthController, Probe
@@ -41,6 +44,15 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
     container = container or build_container()
     settings = container.settings()
 
+    session_manager = Sessions(
+        container.session_store(),
+        ttl_seconds=settings.session_ttl_seconds,
+        secure=settings.session_cookie_secure,
+    )
+
+    async def sessions() -> Sessions:
+        return session_manager
+
     async def probes() -> dict[str, Probe]:
         async def database() -> None:
             async with container.engine().connect() as conn:
@@ -60,9 +72,12 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
     dependencies = {
         "catalog": _provide(container.catalog),
         "catalog_admin": _provide(container.catalog_admin),
+        "accounts": _provide(container.accounts),
+        "blobs": _provide(container.blobs),
+        "sessions": Provide(sessions, use_cache=True),
         "probes": Provide(probes, use_cache=True),
     }
-    route_handlers: list[Any] = [HealthController, CatalogController]
+    route_handlers: list[Any] = [HealthController, CatalogController, AuthController, MeController]
     if settings.blob_store == "local":
         settings.media_dir.mkdir(parents=True, exist_ok=True)
         route_handlers.append(
@@ -107,6 +122,6 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
             ),
         ),
         request_max_body_size=4 * 1024 * 1024,
-        state={"container": container},
+        state=State({"container": container}),
     )
     return app

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, get
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, Parameter
 
 from jiadian.application.catalog import Catalog
 from jiadian.domain.catalog import SortKey
@@ -14,13 +15,11 @@ from jiadian.entrypoints.http import schemas as s
 PageParam = Annotated[
     str,
     Parameter(
-        query="page",
-        default="1",
         description="1-based; past the end answers the last page; not a number answers the first",
         max_length=20,
     ),
 ]
-PageSizeParam = Annotated[int, Parameter(query="page_size", default=8, description="items per page (1..50)")]
+PageSizeParam = Annotated[int, Parameter(description="items per page (1..50)")]
 
 
 def parse_page(raw: str) -> int:
@@ -36,32 +35,28 @@ class CatalogController(Controller):
     tags = ["catalogue"]
 
     @get("/home", summary="Home page: categories with their nav line and newest products, and banners")
-    async def home(self, catalog: Catalog) -> s.Home:
+    async def home(self, catalog: NamedDependency[Catalog]) -> s.Home:
         return s.Home.of(await catalog.home())
 
     @get("/categories", summary="Every category")
-    async def categories(self, catalog: Catalog) -> list[s.Category]:
+    async def categories(self, catalog: NamedDependency[Catalog]) -> list[s.Category]:
         return [
             s.Category(id=v.id, name=v.name, slug=v.slug, image_url=v.image_url)
             for v in await catalog.categories()
         ]
 
     @get("/banners", summary="Up to 4 active banners")
-    async def banners(self, catalog: Catalog) -> list[s.Banner]:
+    async def banners(self, catalog: NamedDependency[Catalog]) -> list[s.Banner]:
         return [s.Banner(name=b.name, image_url=b.image_url) for b in await catalog.banners()]
 
     @get("/products", summary="Products of a category (or all), sorted and paginated")
     async def products(
         self,
-        catalog: Catalog,
-        page: PageParam,
-        page_size: PageSizeParam,
-        category: Annotated[
-            str, Parameter(default="all", max_length=32, description="category slug or `all`")
-        ],
-        sort: Annotated[
-            SortKey, Parameter(default=SortKey.DATE_DESC, description="price is the lowest sku price")
-        ],
+        catalog: NamedDependency[Catalog],
+        page: PageParam = "1",
+        page_size: PageSizeParam = 8,
+        category: Annotated[str, Parameter(max_length=32, description="category slug or `all`")] = "all",
+        sort: Annotated[SortKey, Parameter(description="price is the lowest sku price")] = SortKey.DATE_DESC,
     ) -> s.Page[s.ProductCard]:
         result = await catalog.list_products(category, sort, parse_page(page), page_size)
         return s.Page.of(result, [s.ProductCard.of(c) for c in result.items])
@@ -69,21 +64,25 @@ class CatalogController(Controller):
     @get("/search", summary="Products whose name contains q (case-insensitive), best sellers first")
     async def search(
         self,
-        catalog: Catalog,
-        page: PageParam,
-        page_size: PageSizeParam,
-        q: Annotated[str, Parameter(default="", max_length=100)],
+        catalog: NamedDependency[Catalog],
+        page: PageParam = "1",
+        page_size: PageSizeParam = 8,
+        q: Annotated[str, Parameter(max_length=100)] = "",
     ) -> s.Page[s.ProductCard]:
         result = await catalog.search(q, parse_page(page), page_size)
         return s.Page.of(result, [s.ProductCard.of(c) for c in result.items])
 
     @get("/products/{product_id:int}", summary="A product's page; off shelf or unknown answers 404")
-    async def detail(self, catalog: Catalog, product_id: int) -> s.ProductDetail:
+    async def detail(self, catalog: NamedDependency[Catalog], product_id: FromPath[int]) -> s.ProductDetail:
         return s.ProductDetail.of(await catalog.detail(product_id))
 
     @get("/products/{product_id:int}/reviews", summary="Reviews of a product, newest first")
     async def reviews(
-        self, catalog: Catalog, product_id: int, page: PageParam, page_size: PageSizeParam
+        self,
+        catalog: NamedDependency[Catalog],
+        product_id: FromPath[int],
+        page: PageParam = "1",
+        page_size: PageSizeParam = 8,
     ) -> s.Page[s.Review]:
         result = await catalog.reviews(product_id, parse_page(page), page_size)
         return s.Page.of(result, [s.Review.of(r) for r in result.items])

@@ -26,6 +26,7 @@ log = logging.getLogger("jiadian.http")
 STATUS_BY_ERROR: list[tuple[type[e.DomainError], int]] = [
     (e.ValidationFailed, 400),
     (e.NotAuthenticated, 401),
+    (e.InvalidCredentials, 401),
     (e.Forbidden, 403),
     (e.NotFound, 404),
     (e.Conflict, 409),

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 from litestar import Controller, Response, get
+from litestar.di import NamedDependency
 
 from jiadian.entrypoints.http import schemas as s
 
@@ -20,7 +21,7 @@ class HealthController(Controller):
         return s.Health(status="ok")
 
     @get("/ready", summary="200 when the database, cache and broker answer; 503 naming what failed")
-    async def ready(self, probes: dict[str, Probe]) -> Response[s.Readiness]:
+    async def ready(self, probes: NamedDependency[dict[str, Probe]]) -> Response[s.Readiness]:
         async def check(probe: Probe) -> str:
             try:
                 await asyncio.wait_for(probe(), timeout=3)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -22,7 +22,7 @@ class Page(BaseModel, Generic[T]):
     pages: int
 
     @classmethod
-    def of(cls, page: AppPage[object], items: list[T]) -> Page[T]:
+    def of(cls, page: AppPage[Any], items: list[T]) -> Page[T]:
         return cls(items=items, page=page.page, page_size=page.page_size, total=page.total, pages=page.pages)
 
 
@@ -190,3 +190,42 @@ class Health(BaseModel):
 class Readiness(BaseModel):
     status: str
     checks: dict[str, str]
+
+
+# --- accounts -------------------------------------------------------------------------------
+
+
+class Credentials(BaseModel):
+    username: Annotated[str, Field(min_length=1, max_length=30)]
+    password: Annotated[str, Field(min_length=1, max_length=128)]
+
+
+class SignedIn(BaseModel):
+    id: int
+    username: str
+    is_admin: bool
+
+
+class WalletOut(BaseModel):
+    balance: Amount
+    total_recharged: Amount
+    total_consumed: Amount
+
+    @classmethod
+    def of(cls, wallet: Any) -> WalletOut:
+        return cls(
+            balance=str(wallet.balance),
+            total_recharged=str(wallet.total_recharged),
+            total_consumed=str(wallet.total_consumed),
+        )
+
+
+class Profile(BaseModel):
+    id: int
+    username: str
+    email: str
+    phone: str
+    introduce: str
+    avatar_url: str
+    is_admin: bool
+    wallet: WalletOut

@@ -1,0 +1,43 @@
+"""Background tasks: messages the shop sends to its worker, and the port that carries them.
+
+Each task is idempotent: a redelivered message changes nothing the first one already changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class SendVerificationCode:
+    email: str
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExpireOrder:
+    """Cancel the order if it is still unpaid (scheduled 24 h after placing)."""
+
+    order_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShipOrder:
+    """Ship the order if it is paid and not yet shipped (scheduled 5 minutes after payment)."""
+
+    order_id: str
+
+
+Task = SendVerificationCode | ExpireOrder | ShipOrder
+TASK_TYPES: dict[str, type[Task]] = {t.__name__: t for t in (SendVerificationCode, ExpireOrder, ShipOrder)}
+
+
+class TaskQueue(Protocol):
+    async def send(self, task: Task, delay_seconds: float = 0) -> None:
+        """Hand the task to the worker, to run after `delay_seconds`."""
+        ...
+
+    async def ping(self) -> None:
+        """Raise when the broker does not answer."""
+        ...

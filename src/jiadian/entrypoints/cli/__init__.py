@@ -1,0 +1,1 @@
+"""The `jiadian` command line (Typer)."""

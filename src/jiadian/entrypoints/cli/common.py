@@ -1,0 +1,34 @@
+"""What every CLI command shares: a container from settings, an event loop, and clean errors."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import typer
+from rich.console import Console
+
+from jiadian.container import Container, build_container, shutdown
+from jiadian.domain.errors import DomainError
+
+T = TypeVar("T")
+console = Console()
+err = Console(stderr=True)
+
+
+def run(action: Callable[[Container], Awaitable[T]], *, container: Container | None = None) -> T:
+    """Run one async action against a fresh container; a domain error exits 1 with its message."""
+
+    async def main() -> T:
+        c = container or build_container()
+        try:
+            return await action(c)
+        finally:
+            await shutdown(c)
+
+    try:
+        return asyncio.run(main())
+    except DomainError as exc:
+        err.print(f"[red]error[/red] [{exc.code}] {exc.detail}")
+        raise typer.Exit(1) from exc

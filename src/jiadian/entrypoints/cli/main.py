@@ -1,0 +1,46 @@
+"""The `jiadian` command: serve the shop, migrate, and run the operator's use cases."""
+
+from __future__ import annotations
+
+import typer
+
+from jiadian.entrypoints.cli import catalog, db, users
+
+app = typer.Typer(
+    help="jiadian (家电之选): an online shop for home appliances.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(catalog.demo, name="demo")
+app.add_typer(catalog.app, name="catalog")
+app.add_typer(users.app, name="users")
+
+
+@app.command()
+def serve(
+    host: str | None = typer.Option(None, help="Interface to bind (default: settings, 127.0.0.1)"),
+    port: int | None = typer.Option(None, help="Port (default: settings, 8000)"),
+    workers: int | None = typer.Option(None, min=1, help="Worker processes (default: settings, 1)"),
+) -> None:
+    """Serve the HTTP API and the storefront (uvicorn with uvloop and httptools)."""
+    import uvicorn
+
+    from jiadian.settings import Settings
+
+    settings = Settings()
+    uvicorn.run(
+        "jiadian.entrypoints.http.asgi:app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers or settings.workers,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+        proxy_headers=False,
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
