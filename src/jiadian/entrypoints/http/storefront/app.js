@@ -1549,6 +1549,8 @@ async function pageOrders(ctx) {
       ${result.items.length ? result.items.map(orderCard) : emptyState('暂无订单')}
       ${pagination(result)}
     </section>`))) return;
+  const activeTab = $('.tabs a.active', ctx.view);
+  if (activeTab) activeTab.scrollIntoView({ block: 'nearest', inline: 'nearest' });
   bindPagination(ctx.view, (n) => go(withQuery({ page: n })));
 }
 
@@ -1655,9 +1657,16 @@ async function pageReview(ctx) {
         score: Number(score),
         content: form.elements.content.value.trim(),
       });
-      form.replaceWith(Object.assign(document.createElement('p'), { className: 'tag done', textContent: '已评价，感谢您的反馈' }));
-      const left = $$('[data-testid="review-form"]', ctx.view).length;
-      showNotice(left ? '评价成功' : '评价成功，订单已全部评价完成');
+      const done = Object.assign(document.createElement('p'), { className: 'tag done', textContent: '已评价，感谢您的反馈' });
+      done.dataset.testid = 'review-done';
+      form.replaceWith(done);
+      if ($$('[data-testid="review-form"]', ctx.view).length) {
+        showNotice('评价成功');
+        return;
+      }
+      showNotice('评价成功，订单已全部评价完成');
+      const fresh = await api(`/api/orders/${enc(order.order_id)}`);
+      if (ctx.alive) $('[data-testid="order-status"]', ctx.view).textContent = fresh.status_label;
     });
   });
 }
