@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from jiadian.entrypoints.cli import catalog, db, users
+from jiadian.entrypoints.cli.common import run
 
 app = typer.Typer(
     help="jiadian (家电之选): an online shop for home appliances.",
@@ -23,12 +24,22 @@ def serve(
     port: int | None = typer.Option(None, help="Port (default: settings, 8000)"),
     workers: int | None = typer.Option(None, min=1, help="Worker processes (default: settings, 1)"),
 ) -> None:
-    """Serve the HTTP API and the storefront (uvicorn with uvloop and httptools)."""
+    """Serve the HTTP API and the storefront (uvicorn with uvloop and httptools).
+
+    With JIADIAN_AUTO_MIGRATE on (the embedded default), the database is migrated — and the demo
+    catalogue loaded into an empty shop — once, here, before the worker processes start.
+    """
+    import os
+
     import uvicorn
 
+    from jiadian.entrypoints.http.startup import prepare
     from jiadian.settings import Settings
 
     settings = Settings()
+    if settings.auto_migrate:
+        run(prepare)
+        os.environ["JIADIAN_AUTO_MIGRATE"] = "false"  # the workers need not do it again
     uvicorn.run(
         "jiadian.entrypoints.http.asgi:app",
         factory=True,
