@@ -55,6 +55,15 @@ _EXTENSION_MAX: Final = 6  # FDFS_FILE_EXT_NAME_MAX_LEN; py3Fdfs silently trunca
 _STATUS_IN_MESSAGE: Final = re.compile(r"Error: (\d+)")
 
 
+# "group1/M00/00/00/wKgAAmQ....png": group, store path, two directory levels, file name.
+_FILE_ID: Final = re.compile(r"^[A-Za-z0-9_]{1,16}/M[0-9A-Fa-f]{2}/[0-9A-Fa-f]{2}/[0-9A-Fa-f]{2}/[^/\x00]+$")
+
+
+def is_file_id(file_id: str) -> bool:
+    """Whether `file_id` has the shape of a FastDFS file id (it may still be missing)."""
+    return bool(_FILE_ID.match(file_id))
+
+
 def parse_tracker(address: str) -> tuple[str, int]:
     """`"host:port"` (as in settings) -> `("host", port)`."""
     host, sep, port = address.strip().rpartition(":")

@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+WRITER_OPTION = "jiadian_writer"
+
 
 def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
     """An async engine tuned per backend (READ COMMITTED on MySQL; WAL and a busy timeout on SQLite)."""
@@ -23,9 +25,11 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEn
             cursor.close()
 
         @event.listens_for(engine.sync_engine, "begin")
-        def _begin_immediate(conn: Any) -> None:
-            # Writers queue on the database lock at BEGIN instead of failing at COMMIT.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        def _begin(conn: Any) -> None:
+            # A unit of work (a writer) takes the write lock at BEGIN, so writers queue instead of
+            # failing at COMMIT; plain reads begin deferred and never wait for writers (WAL).
+            writer = conn.get_execution_options().get(WRITER_OPTION, False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
         # Let the "begin" hook issue BEGIN itself.
         @event.listens_for(engine.sync_engine, "connect")

@@ -9,6 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from jiadian.adapters.sql.accounts import SqlAddressRepository, SqlUserRepository, SqlWalletRepository
 from jiadian.adapters.sql.catalog import SqlCatalogRepository
+from jiadian.adapters.sql.engine import WRITER_OPTION
+from jiadian.adapters.sql.ordering import SqlOrderRepository, SqlStockRepository
 from jiadian.application.ports import Clock
 
 
@@ -17,6 +19,8 @@ class SqlUnitOfWork:
     users: SqlUserRepository
     addresses: SqlAddressRepository
     wallets: SqlWalletRepository
+    orders: SqlOrderRepository
+    stock: SqlStockRepository
 
     def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
         self._engine = engine
@@ -31,11 +35,14 @@ class SqlUnitOfWork:
 
     async def __aenter__(self) -> Self:
         self._conn = await self._engine.connect()
+        await self._conn.execution_options(**{WRITER_OPTION: True})
         await self._conn.begin()
         self.catalog = SqlCatalogRepository(self._conn, self._clock)
         self.users = SqlUserRepository(self._conn, self._clock)
         self.addresses = SqlAddressRepository(self._conn, self._clock)
         self.wallets = SqlWalletRepository(self._conn, self._clock)
+        self.orders = SqlOrderRepository(self._conn)
+        self.stock = SqlStockRepository(self._conn)
         return self
 
     async def __aexit__(
