@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Protocol, TypeVar
+from typing import Protocol, TypeVar, runtime_checkable
 
 T = TypeVar("T")
 
@@ -36,6 +36,7 @@ class Cache(Protocol):
     async def ping(self) -> None: ...
 
 
+@runtime_checkable  # handlers receive it as a Litestar dependency, which checks its type
 class BlobStore(Protocol):
     """Where images live: a local directory by default, FastDFS in production.
 

@@ -8,6 +8,7 @@ from typing import Protocol, Self
 
 from jiadian.application.accounts_ports import AddressRepository, UserRepository, WalletRepository
 from jiadian.application.catalog_ports import CatalogRepository
+from jiadian.application.ordering_ports import OrderRepository, StockRepository
 
 
 class UnitOfWork(Protocol):
@@ -17,6 +18,8 @@ class UnitOfWork(Protocol):
     users: UserRepository
     addresses: AddressRepository
     wallets: WalletRepository
+    orders: OrderRepository
+    stock: StockRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -11,6 +11,7 @@ from jiadian.adapters.memory.accounts import (
     MemoryWalletRepository,
 )
 from jiadian.adapters.memory.catalog import MemoryCatalogRepository
+from jiadian.adapters.memory.ordering import MemoryOrderRepository, MemoryStockRepository
 from jiadian.adapters.memory.state import MemoryState
 from jiadian.application.ports import Clock
 
@@ -20,6 +21,8 @@ class MemoryUnitOfWork:
     users: MemoryUserRepository
     addresses: MemoryAddressRepository
     wallets: MemoryWalletRepository
+    orders: MemoryOrderRepository
+    stock: MemoryStockRepository
 
     def __init__(self, state: MemoryState, clock: Clock) -> None:
         self._state = state
@@ -33,6 +36,8 @@ class MemoryUnitOfWork:
         self.users = MemoryUserRepository(self._state, self._clock)
         self.addresses = MemoryAddressRepository(self._state)
         self.wallets = MemoryWalletRepository(self._state, self._clock)
+        self.orders = MemoryOrderRepository(self._state)
+        self.stock = MemoryStockRepository(self._state)
         return self
 
     async def __aexit__(

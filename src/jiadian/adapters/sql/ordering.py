@@ -1,0 +1,325 @@
+"""Orders and stock on SQL: the order repository and the stock repository of one unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, Select, and_, case, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from jiadian.adapters.sql.engine import from_db, to_db
+from jiadian.adapters.sql.tables import order_lines, orders, products, reviews, sku_images, skus
+from jiadian.application.ordering_ports import DuplicateOrder, SkuForSale, StockLevel
+from jiadian.domain.money import Money
+from jiadian.domain.ordering import (
+    AlreadyReviewed,
+    LineReview,
+    Order,
+    OrderLine,
+    OrderStatus,
+    ShippingAddress,
+)
+
+# --- stock ------------------------------------------------------------------------------------
+
+
+def _less(column: Any, count: int) -> Any:
+    """`column - count`, never below zero (sales of data loaded before orders existed)."""
+    return case((column >= count, column - count), else_=0)
+
+
+class SqlStockRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def for_sale(self, sku_ids: list[int]) -> dict[int, SkuForSale]:
+        if not sku_ids:
+            return {}
+        first_image = (
+            select(sku_images.c.image)
+            .where(sku_images.c.sku_id == skus.c.id)
+            .order_by(sku_images.c.id)
+            .limit(1)
+            .correlate(skus)
+            .scalar_subquery()
+        )
+        query = (
+            select(
+                skus.c.id,
+                skus.c.product_id,
+                skus.c.size,
+                skus.c.color,
+                skus.c.price,
+                products.c.name,
+                products.c.on_shelf,
+                func.coalesce(first_image, products.c.image).label("image"),
+            )
+            .join(products, products.c.id == skus.c.product_id)
+            .where(skus.c.id.in_(sorted(set(sku_ids))))
+        )
+        return {
+            r.id: SkuForSale(
+                r.id,
+                r.product_id,
+                r.name,
+                r.size,
+                r.color,
+                r.image or "",
+                Money.of(r.price),
+                bool(r.on_shelf),
+            )
+            for r in await self._conn.execute(query)
+        }
+
+    async def levels(self, sku_ids: list[int], *, lock: bool) -> dict[int, StockLevel]:
+        columns = (skus.c.id, skus.c.stock, skus.c.version)
+        rows: list[Any] = []
+        if lock:
+            # One row at a time, in id order: the lock order is ours, not the optimiser's.
+            for sku_id in sorted(set(sku_ids)):
+                query = select(*columns).where(skus.c.id == sku_id).with_for_update()
+                rows.extend((await self._conn.execute(query)).all())
+        elif sku_ids:
+            rows.extend(await self._conn.execute(select(*columns).where(skus.c.id.in_(sku_ids))))
+        return {r.id: StockLevel(r.id, r.stock, r.version) for r in rows}
+
+    async def _take_where(self, sku_id: int, count: int, *conditions: ColumnElement[bool]) -> bool:
+        result = await self._conn.execute(
+            update(skus)
+            .where(skus.c.id == sku_id, *conditions)
+            .values(stock=skus.c.stock - count, sales=skus.c.sales + count, version=skus.c.version + 1)
+        )
+        return bool(result.rowcount == 1)
+
+    async def take_if_available(self, sku_id: int, count: int) -> bool:
+        return await self._take_where(sku_id, count, skus.c.stock >= count)
+
+    async def take_if_version(self, sku_id: int, count: int, version: int) -> bool:
+        return await self._take_where(sku_id, count, skus.c.version == version, skus.c.stock >= count)
+
+    async def take(self, sku_id: int, count: int) -> None:
+        if not await self._take_where(sku_id, count, skus.c.stock >= count):
+            raise RuntimeError(f"sku {sku_id}: stock changed under a row lock")  # pragma: no cover
+
+    async def give_back(self, sku_id: int, count: int) -> None:
+        await self._conn.execute(
+            update(skus)
+            .where(skus.c.id == sku_id)
+            .values(stock=skus.c.stock + count, sales=_less(skus.c.sales, count), version=skus.c.version + 1)
+        )
+
+    async def add_product_sales(self, changes: dict[int, int]) -> None:
+        for product_id in sorted(changes):
+            change = changes[product_id]
+            if change == 0:
+                continue
+            sales = products.c.sales + change if change > 0 else _less(products.c.sales, -change)
+            await self._conn.execute(update(products).where(products.c.id == product_id).values(sales=sales))
+
+
+# --- orders -----------------------------------------------------------------------------------
+
+
+def _at(moment: datetime | None) -> datetime | None:
+    return to_db(moment) if moment is not None else None
+
+
+def _from(moment: datetime | None) -> datetime | None:
+    return from_db(moment) if moment is not None else None
+
+
+def _line(row: Row[Any]) -> OrderLine:
+    return OrderLine(
+        row.id,
+        row.sku_id,
+        row.product_id,
+        row.name,
+        row.size,
+        row.color,
+        row.image,
+        row._mapping["count"],  # `row.count` is tuple.count
+        Money.of(row.unit_price),
+        bool(row.reviewed),
+    )
+
+
+def _order(row: Row[Any], lines: list[OrderLine]) -> Order:
+    return Order(
+        id=row.id,
+        trade_no=row.trade_no,
+        user_id=row.user_id,
+        lines=lines,
+        address=ShippingAddress(
+            row.address_id, row.recipient, row.phone, row.province, row.city, row.county, row.detail
+        ),
+        created_at=from_db(row.created_at),
+        freight=Money.of(row.freight),
+        status=OrderStatus(row.status),
+        pay_method=row.pay_method,
+        mark=row.mark,
+        paid_at=_from(row.paid_at),
+        shipped_at=_from(row.shipped_at),
+        received_at=_from(row.received_at),
+        completed_at=_from(row.completed_at),
+        cancelled_at=_from(row.cancelled_at),
+        cancel_reason=row.cancel_reason,
+    )
+
+
+def _state(order: Order) -> dict[str, Any]:
+    """The columns a transition writes."""
+    return {
+        "status": order.status.value,
+        "pay_method": order.pay_method,
+        "paid_at": _at(order.paid_at),
+        "shipped_at": _at(order.shipped_at),
+        "received_at": _at(order.received_at),
+        "completed_at": _at(order.completed_at),
+        "cancelled_at": _at(order.cancelled_at),
+        "cancel_reason": order.cancel_reason,
+    }
+
+
+def _filtered(query: Select[Any], user_id: int | None, status: OrderStatus | None) -> Select[Any]:
+    if user_id is not None:
+        query = query.where(orders.c.user_id == user_id)
+    if status is not None:
+        query = query.where(orders.c.status == status.value)
+    return query
+
+
+class SqlOrderRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, order: Order, idempotency_key: str | None) -> None:
+        address = order.address
+        try:
+            await self._conn.execute(
+                insert(orders).values(
+                    id=order.id,
+                    trade_no=order.trade_no,
+                    user_id=order.user_id,
+                    total_count=order.total_count,
+                    amount=order.amount.amount,
+                    freight=order.freight.amount,
+                    total=order.total.amount,
+                    address_id=address.address_id,
+                    recipient=address.recipient,
+                    phone=address.phone,
+                    province=address.province,
+                    city=address.city,
+                    county=address.county,
+                    detail=address.detail,
+                    mark=order.mark,
+                    idempotency_key=idempotency_key,
+                    created_at=to_db(order.created_at),
+                    **_state(order),
+                )
+            )
+        except IntegrityError as exc:
+            raise DuplicateOrder(order.id) from exc
+        for line in order.lines:
+            result = await self._conn.execute(
+                insert(order_lines).values(
+                    order_id=order.id,
+                    sku_id=line.sku_id,
+                    product_id=line.product_id,
+                    name=line.name,
+                    size=line.size,
+                    color=line.color,
+                    image=line.image,
+                    count=line.count,
+                    unit_price=line.unit_price.amount,
+                    line_total=line.line_total.amount,
+                    reviewed=line.reviewed,
+                )
+            )
+            line.id = int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    async def _with_lines(self, rows: Sequence[Row[Any]]) -> list[Order]:
+        if not rows:
+            return []
+        lines: dict[str, list[OrderLine]] = {r.id: [] for r in rows}
+        query = select(order_lines).where(order_lines.c.order_id.in_(list(lines))).order_by(order_lines.c.id)
+        for line in await self._conn.execute(query):
+            lines[line.order_id].append(_line(line))
+        return [_order(r, lines[r.id]) for r in rows]
+
+    async def _one(self, query: Select[Any]) -> Order | None:
+        found = await self._with_lines((await self._conn.execute(query)).all())
+        return found[0] if found else None
+
+    async def get(self, order_id: str, *, lock: bool = False) -> Order | None:
+        query = select(orders).where(orders.c.id == order_id)
+        return await self._one(query.with_for_update() if lock else query)
+
+    async def by_idempotency_key(self, user_id: int, key: str) -> Order | None:
+        return await self._one(
+            select(orders).where(orders.c.user_id == user_id, orders.c.idempotency_key == key)
+        )
+
+    async def save(self, order: Order, *, expected: OrderStatus) -> bool:
+        result = await self._conn.execute(
+            update(orders)
+            .where(orders.c.id == order.id, orders.c.status == expected.value)
+            .values(version=orders.c.version + 1, **_state(order))
+        )
+        return bool(result.rowcount == 1)
+
+    async def add_review(self, review: LineReview) -> int:
+        marked = await self._conn.execute(
+            update(order_lines)
+            .where(
+                order_lines.c.id == review.line_id,
+                order_lines.c.order_id == review.order_id,
+                order_lines.c.reviewed.is_(False),
+            )
+            .values(reviewed=True)
+        )
+        if marked.rowcount != 1:
+            raise AlreadyReviewed(review.order_id, review.line_id)
+        try:
+            result = await self._conn.execute(
+                insert(reviews).values(
+                    order_line_id=review.line_id,
+                    user_id=review.user_id,
+                    product_id=review.product_id,
+                    sku_id=review.sku_id,
+                    score=review.score,
+                    content=review.content,
+                    created_at=to_db(review.created_at),
+                )
+            )
+        except IntegrityError as exc:
+            raise AlreadyReviewed(review.order_id, review.line_id) from exc
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    async def count(self, *, user_id: int | None, status: OrderStatus | None) -> int:
+        query = _filtered(select(func.count()).select_from(orders), user_id, status)
+        return int((await self._conn.execute(query)).scalar_one())
+
+    async def _due(self, status: OrderStatus, column: Any, moment: datetime, limit: int) -> list[str]:
+        query = (
+            select(orders.c.id)
+            .where(and_(orders.c.status == status.value, column <= to_db(moment)))
+            .order_by(column, orders.c.id)
+            .limit(limit)
+        )
+        return [r.id for r in await self._conn.execute(query)]
+
+    async def placed_before(self, status: OrderStatus, moment: datetime, limit: int) -> list[str]:
+        return await self._due(status, orders.c.created_at, moment, limit)
+
+    async def paid_before(self, status: OrderStatus, moment: datetime, limit: int) -> list[str]:
+        return await self._due(status, orders.c.paid_at, moment, limit)
+
+    async def list(
+        self, *, user_id: int | None, status: OrderStatus | None, offset: int, limit: int
+    ) -> list[Order]:
+        query = _filtered(select(orders), user_id, status)
+        query = query.order_by(orders.c.created_at.desc(), orders.c.id.desc()).offset(offset).limit(limit)
+        return await self._with_lines((await self._conn.execute(query)).all())

@@ -1,0 +1,149 @@
+"""`jiadian orders`: the operator's order commands, and the sweeps (also run by the worker)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from jiadian.container import Container
+from jiadian.domain.ordering import Order
+from jiadian.entrypoints.cli.common import console, run
+
+app = typer.Typer(
+    help="Orders: list, show, ship, cancel, and the expiry/shipping sweeps.", no_args_is_help=True
+)
+
+
+async def _user_id(c: Container, user: str | None) -> int | None:
+    if user is None:
+        return None
+    if user.isdigit():
+        return int(user)
+    return (await c.accounts().by_username(user)).id
+
+
+def _when(order: Order) -> str:
+    return order.created_at.strftime("%Y-%m-%d %H:%M:%S")
+
+
+@app.command("list")
+def list_orders(
+    status: str | None = typer.Option(None, help="1..5 or cancelled"),
+    user: str | None = typer.Option(None, help="A user id or username"),
+    page: int = typer.Option(1, min=1),
+    page_size: int = typer.Option(20, min=1, max=50),
+) -> None:
+    """List orders, newest first."""
+
+    async def action(c: Container) -> Any:
+        return await c.fulfilment().list(status, await _user_id(c, user), page, page_size)
+
+    result = run(action)
+    table = Table(
+        "order",
+        "user",
+        "status",
+        "items",
+        "total",
+        "paid by",
+        "placed (UTC)",
+        title=f"page {result.page}/{result.pages}",
+    )
+    for order in result.items:
+        table.add_row(
+            order.id,
+            str(order.user_id),
+            f"{order.status.value} {order.status.label}",
+            str(order.total_count),
+            str(order.total),
+            order.pay_method or "-",
+            _when(order),
+        )
+    console.print(table)
+    console.print(f"{result.total} orders")
+
+
+@app.command("show")
+def show(order_id: str) -> None:
+    """Show one order with its lines."""
+
+    async def action(c: Container) -> Order:
+        return await c.fulfilment().show(order_id)
+
+    order = run(action)
+    a = order.address
+    console.print(f"[bold]order {order.id}[/bold]  trade no {order.trade_no}  user {order.user_id}")
+    console.print(f"status {order.status.value} {order.status.label}  paid by {order.pay_method or '-'}")
+    for label, moment in (
+        ("placed", order.created_at),
+        ("paid", order.paid_at),
+        ("shipped", order.shipped_at),
+        ("received", order.received_at),
+        ("completed", order.completed_at),
+        ("cancelled", order.cancelled_at),
+    ):
+        if moment is not None:
+            console.print(f"{label}: {moment:%Y-%m-%d %H:%M:%S} UTC")
+    if order.cancel_reason:
+        console.print(f"cancel reason: {order.cancel_reason}")
+    console.print(f"ship to: {a.recipient} {a.phone}, {a.province}{a.city}{a.county}{a.detail}")
+    if order.mark:
+        console.print(f"note: {order.mark}")
+    table = Table("line", "sku", "name", "spec", "count", "unit price", "total", "reviewed")
+    for line in order.lines:
+        table.add_row(
+            str(line.id),
+            str(line.sku_id),
+            line.name,
+            " ".join(x for x in (line.size, line.color) if x),
+            str(line.count),
+            str(line.unit_price),
+            str(line.line_total),
+            "yes" if line.reviewed else "",
+        )
+    console.print(table)
+    console.print(f"amount {order.amount} + freight {order.freight} = total {order.total}")
+
+
+@app.command("ship")
+def ship(order_id: str) -> None:
+    """Ship a paid order (status 2 → 3)."""
+
+    async def action(c: Container) -> Order:
+        return await c.fulfilment().ship(order_id)
+
+    order = run(action)
+    console.print(f"order {order.id}: {order.status.label}")
+
+
+@app.command("cancel")
+def cancel(order_id: str) -> None:
+    """Cancel an unpaid order; its stock comes back."""
+
+    async def action(c: Container) -> Order:
+        return await c.fulfilment().cancel(order_id)
+
+    order = run(action)
+    console.print(f"order {order.id}: {order.status.label}")
+
+
+@app.command("expire-unpaid")
+def expire_unpaid(limit: int = typer.Option(500, min=1, help="At most this many orders per run")) -> None:
+    """Cancel the orders still unpaid past `order_ttl_seconds` (24 h), restoring their stock. Idempotent."""
+
+    async def action(c: Container) -> int:
+        return await c.fulfilment().expire_unpaid(limit)
+
+    console.print(f"expired {run(action)} unpaid orders")
+
+
+@app.command("ship-due")
+def ship_due(limit: int = typer.Option(500, min=1, help="At most this many orders per run")) -> None:
+    """Ship the orders paid longer ago than `ship_after_seconds` (5 minutes). Idempotent."""
+
+    async def action(c: Container) -> int:
+        return await c.fulfilment().ship_due(limit)
+
+    console.print(f"shipped {run(action)} paid orders")
