@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import shutil
 import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -82,12 +83,26 @@ def memory(tmp_path: Path, clock: FixedClock) -> tuple[Container, MemoryState]:
     return container, state
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty SQLite file at head, migrated once per session; `sqlite` copies it."""
+    path = tmp_path_factory.mktemp("migrated") / "shop.sqlite3"
+
+    async def migrate() -> None:
+        engine = create_async_engine(f"sqlite+aiosqlite:///{path}")
+        await upgrade(engine)
+        await engine.dispose()
+
+    asyncio.run(migrate())
+    return path
+
+
 @pytest.fixture
-async def sqlite(tmp_path: Path, clock: FixedClock) -> AsyncIterator[Container]:
-    """A container on a migrated SQLite file."""
+async def sqlite(tmp_path: Path, clock: FixedClock, migrated_sqlite: Path) -> AsyncIterator[Container]:
+    """A container on a migrated SQLite file (a copy of the session's, the same as migrating)."""
+    shutil.copyfile(migrated_sqlite, tmp_path / "shop.sqlite3")
     container = build_container(settings_for(tmp_path))
     container.clock.override(clock)
-    await upgrade(container.engine())
     yield container
     await container.engine().dispose()
 
@@ -152,6 +167,13 @@ async def redis_url() -> AsyncIterator[str]:
     await client.aclose()
 
 
+@pytest.fixture
+def rabbitmq_url() -> str:
+    """RabbitMQ for tests; a test names its own queues (and deletes them) so runs do not mix."""
+    require("RabbitMQ", RABBITMQ_URL, 5672)
+    return RABBITMQ_URL
+
+
 # --- HTTP -------------------------------------------------------------------------------------
 
 
@@ -162,6 +184,9 @@ class ShopClient(httpx.AsyncClient):
         if request.method not in {"GET", "HEAD", "OPTIONS"}:
             if "csrftoken" not in self.cookies:
                 await super().send(self.build_request("GET", "/health"))
+                # This request's Cookie header was built before the token existed: build it again.
+                request.headers.pop("cookie", None)
+                self.cookies.set_cookie_header(request)
             token = self.cookies.get("csrftoken")
             if token and "x-csrftoken" not in request.headers:
                 request.headers["x-csrftoken"] = token

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from jiadian.application.blob_ports import FileReferences
 from jiadian.application.catalog_ports import (
     CardRow,
     CatalogQueries,
@@ -12,9 +13,10 @@ from jiadian.application.catalog_ports import (
     NewSku,
     ReviewRow,
 )
+from jiadian.application.files import Written, check_image_size, release, write_with_new_file
 from jiadian.application.pagination import Page, clamp_page
 from jiadian.application.ports import BlobStore, Cache
-from jiadian.application.unit_of_work import UnitOfWorkFactory
+from jiadian.application.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from jiadian.domain.catalog import (
     HOME_BANNERS,
     HOME_NAV_PER_CATEGORY,
@@ -24,6 +26,7 @@ from jiadian.domain.catalog import (
     Category,
     Product,
     Sku,
+    SkuImage,
     SortKey,
 )
 from jiadian.domain.errors import DomainError, NotFound, ValidationFailed
@@ -128,6 +131,14 @@ def _distinct(values: list[str]) -> list[str]:
     return [v for v in dict.fromkeys(values) if v]
 
 
+MAX_ID = 2**63 - 1  # ids are positive 64-bit integers (BIGINT); SQLite cannot even bind a larger one
+
+
+def _possible(entity_id: int) -> bool:
+    """False for an id no row can have: it names nothing (404), it must not reach the database."""
+    return 0 < entity_id <= MAX_ID
+
+
 @dataclass(frozen=True)
 class Catalog:
     """The shopper's side of the catalogue. Home, categories and banners are cached."""
@@ -225,7 +236,7 @@ class Catalog:
         return Page([self.card(r) for r in rows], request.page, page_size, total)
 
     async def detail(self, product_id: int) -> ProductDetail:
-        row = await self.queries.detail(product_id, HOT_PRODUCTS)
+        row = await self.queries.detail(product_id, HOT_PRODUCTS) if _possible(product_id) else None
         if row is None:
             raise NotFound("商品", product_id)
         skus = [
@@ -255,7 +266,7 @@ class Catalog:
 
     async def reviews(self, product_id: int, page: int, page_size: int) -> Page[ReviewView]:
         self._check_page_size(page_size)
-        if not await self.queries.is_listed(product_id):
+        if not _possible(product_id) or not await self.queries.is_listed(product_id):
             raise NotFound("商品", product_id)
         total = await self.queries.count_reviews(product_id)
         request = clamp_page(page, page_size, total)
@@ -263,7 +274,7 @@ class Catalog:
         return Page([_review(r) for r in rows], request.page, page_size, total)
 
     async def cards(self, product_ids: list[int]) -> list[ProductCard]:
-        return [self.card(r) for r in await self.queries.cards(product_ids)]
+        return [self.card(r) for r in await self.queries.cards([i for i in product_ids if _possible(i)])]
 
 
 def _review(row: ReviewRow) -> ReviewView:
@@ -321,14 +332,24 @@ def _check_text(label: str, value: str, limit: int, *, required: bool = True) ->
 
 @dataclass(frozen=True)
 class CatalogAdmin:
-    """Operator writes. Each commits one transaction, then drops what the cache holds."""
+    """Operator writes. Each commits one transaction, then drops what the cache holds.
+
+    Images follow `jiadian.application.files`: a new file whose row does not commit is deleted; a
+    replaced or deleted image's file goes after the commit, unless `references` says that something
+    else (an order line's snapshot) still refers to it.
+    """
 
     uow: UnitOfWorkFactory
     cache: Cache
     blobs: BlobStore
+    references: FileReferences | None = None
 
     async def _invalidate(self) -> None:
         await self.cache.delete(*CACHED_KEYS)
+
+    def url(self, file_id: str) -> str:
+        """The public URL of a stored file ("" for none)."""
+        return self.blobs.url(file_id) if file_id else ""
 
     async def product_count(self) -> int:
         async with self.uow() as uow:
@@ -355,15 +376,25 @@ class CatalogAdmin:
         return product
 
     async def import_products(
-        self, specs: list[ProductSpec], *, progress: Callable[[int], None] = lambda _n: None, step: int = 100
+        self,
+        specs: list[ProductSpec],
+        *,
+        progress: Callable[[int], None] = lambda _n: None,
+        step: int = 100,
+        labels: list[str] | None = None,
     ) -> int:
-        """All or nothing: one transaction for the whole batch. A bad product names its position."""
+        """All or nothing: one transaction for the whole batch.
+
+        A bad product names its position, or its label when given (e.g. "第 3 行", its line in a file).
+        """
         async with self.uow() as uow:
             for index, spec in enumerate(specs, start=1):
                 try:
                     await self._upsert(uow.catalog, spec)
                 except DomainError as exc:
-                    exc.detail = f"第 {index} 条商品 ({spec.name}): {exc.detail}"
+                    where = labels[index - 1] if labels and index <= len(labels) else f"第 {index} 条商品"
+                    exc.detail = f"{where} ({spec.name}): {exc.detail}"
+                    exc.facts.setdefault("position", index)
                     raise
                 if index % step == 0 or index == len(specs):
                     progress(step if index % step == 0 else index % step)
@@ -387,12 +418,22 @@ class CatalogAdmin:
             product = await repo.add_product(name, spu.id, category.id, spec.on_shelf)
         else:
             product.on_shelf = spec.on_shelf
+        await self._apply_skus(repo, product, spec.skus)
+        await repo.save_product(product)
+        return product
+
+    async def _apply_skus(self, repo: CatalogRepository, product: Product, specs: list[SkuSpec]) -> None:
+        """Skus matched by (color, size): a known one gets the new price and stock, a new one is added."""
         existing = {(s.color, s.size): s for s in product.skus}
-        for sku_spec in spec.skus:
+        seen: set[tuple[str, str]] = set()
+        for sku_spec in specs:
             price = Money.of(sku_spec.price)
             stock = _check_stock(sku_spec.stock)
             color = _check_text("颜色", sku_spec.color, 50, required=False)
             size = _check_text("规格", sku_spec.size, 50, required=False)
+            if (color, size) in seen:  # else the second would be added as another sku with the same specs
+                raise ValidationFailed("同一商品中有重复的规格（颜色和尺寸相同）", color=color, size=size)
+            seen.add((color, size))
             sku = existing.get((color, size))
             if sku is None:
                 sku = await repo.add_sku(product.id, NewSku(price, stock, color, size, list(sku_spec.images)))
@@ -402,7 +443,34 @@ class CatalogAdmin:
             if sku_spec.sales:
                 sku.sales = _check_stock(sku_spec.sales)
             await repo.save_sku(sku)
-        await repo.save_product(product)
+
+    async def product(self, product_id: int) -> Product:
+        """A product with its skus, on or off shelf."""
+        async with self.uow() as uow:
+            product = await uow.catalog.get_product(product_id)
+        if product is None:
+            raise NotFound("商品", product_id)
+        return product
+
+    async def update_product(
+        self, product_id: int, name: str, skus: list[SkuSpec], *, on_shelf: bool = True
+    ) -> Product:
+        """Rename, shelve or unshelve a product and set its skus (matched by color and size; new ones added)."""
+        if not skus:
+            raise ValidationFailed("商品至少需要一个规格", product=name)
+        async with self.uow() as uow:
+            product = await uow.catalog.get_product(product_id)
+            if product is None:
+                raise NotFound("商品", product_id)
+            product.name = _check_text("商品名", name, 100)
+            namesake = await uow.catalog.find_product(product.name, product.spu_id)
+            if namesake is not None and namesake.id != product.id:
+                raise ValidationFailed("同一系列中已有同名商品", name=product.name, product_id=namesake.id)
+            product.on_shelf = on_shelf
+            await self._apply_skus(uow.catalog, product, skus)
+            await uow.catalog.save_product(product)
+            await uow.commit()
+        await self._invalidate()
         return product
 
     async def rename_product(self, product_id: int, name: str) -> Product:
@@ -417,6 +485,8 @@ class CatalogAdmin:
         return await self._change_product(product_id, Product.unshelve)
 
     async def _change_product(self, product_id: int, change: object) -> Product:
+        if not _possible(product_id):
+            raise NotFound("商品", product_id)
         async with self.uow() as uow:
             product = await uow.catalog.get_product(product_id)
             if product is None:
@@ -429,7 +499,7 @@ class CatalogAdmin:
 
     async def add_sku(self, product_id: int, spec: SkuSpec) -> Sku:
         async with self.uow() as uow:
-            if await uow.catalog.get_product(product_id) is None:
+            if not _possible(product_id) or await uow.catalog.get_product(product_id) is None:
                 raise NotFound("商品", product_id)
             sku = await uow.catalog.add_sku(
                 product_id,
@@ -438,10 +508,9 @@ class CatalogAdmin:
                     _check_stock(spec.stock),
                     _check_text("颜色", spec.color, 50, required=False),
                     _check_text("规格", spec.size, 50, required=False),
+                    list(spec.images),
                 ),
             )
-            for image in spec.images:
-                await uow.catalog.add_sku_image(sku.id, image)
             await uow.commit()
         await self._invalidate()
         return sku
@@ -454,6 +523,8 @@ class CatalogAdmin:
         return await self._change_sku(sku_id, lambda s: setattr(s, "price", money))
 
     async def _change_sku(self, sku_id: int, change: object) -> Sku:
+        if not _possible(sku_id):
+            raise NotFound("商品规格", sku_id)
         async with self.uow() as uow:
             sku = await uow.catalog.get_sku(sku_id)
             if sku is None:
@@ -466,22 +537,86 @@ class CatalogAdmin:
 
     async def add_image(self, sku_id: int, data: bytes, extension: str) -> str:
         """Store an image for a sku. If the row cannot be written, the stored file is removed again."""
-        file_id = await self.blobs.save(data, extension)
-        try:
-            async with self.uow() as uow:
-                if await uow.catalog.get_sku(sku_id) is None:
-                    raise NotFound("商品规格", sku_id)
-                await uow.catalog.add_sku_image(sku_id, file_id)
-                sku = await uow.catalog.get_sku(sku_id)
-                product = await uow.catalog.get_product(sku.product_id) if sku else None
-                if product is not None:
-                    await uow.catalog.save_product(product)
-                await uow.commit()
-        except BaseException:
-            await self.blobs.delete(file_id)
-            raise
+        return (await self.add_sku_image(sku_id, data, extension)).image
+
+    async def add_sku_image(self, sku_id: int, data: bytes, extension: str) -> SkuImage:
+        """Store an image (at most 3 MiB) and attach it to a sku; removed again if the row is not written."""
+        check_image_size(data)
+
+        async def write(uow: UnitOfWork, file_id: str) -> Written[SkuImage]:
+            sku = await _sku_of(uow, sku_id)
+            image = await uow.catalog.add_sku_image(sku_id, file_id)
+            await _refresh_card(uow, sku.product_id)
+            return Written(image)
+
+        image = await write_with_new_file(self.blobs, self.uow, data, extension, write, self.references)
         await self._invalidate()
-        return file_id
+        return image
+
+    async def sku_images(self, sku_id: int) -> list[SkuImage]:
+        async with self.uow() as uow:
+            await _sku_of(uow, sku_id)
+            return await uow.catalog.list_sku_images(sku_id)
+
+    async def replace_sku_image(self, sku_id: int, image_id: int, data: bytes, extension: str) -> SkuImage:
+        """Store a new file for a sku image; the old file is deleted once the row points at the new one."""
+        check_image_size(data)
+
+        async def write(uow: UnitOfWork, file_id: str) -> Written[SkuImage]:
+            image = await _sku_image_of(uow, sku_id, image_id)
+            old, image.image = image.image, file_id
+            await uow.catalog.save_sku_image(image)
+            await _refresh_card(uow, (await _sku_of(uow, sku_id)).product_id)
+            return Written(image, replaced=old)
+
+        image = await write_with_new_file(self.blobs, self.uow, data, extension, write, self.references)
+        await self._invalidate()
+        return image
+
+    async def delete_sku_image(self, sku_id: int, image_id: int) -> None:
+        """Remove a sku image; its file is deleted after the row is gone."""
+        async with self.uow() as uow:
+            image = await _sku_image_of(uow, sku_id, image_id)
+            await uow.catalog.delete_sku_image(image_id)
+            await _refresh_card(uow, (await _sku_of(uow, sku_id)).product_id)
+            await uow.commit()
+        await self._invalidate()
+        await release(self.blobs, self.references, image.image)
+
+    async def banners(self) -> list[Banner]:
+        """Every banner, active or not, in display order."""
+        async with self.uow() as uow:
+            return await uow.catalog.list_banners()
+
+    async def upload_banner(
+        self, name: str, data: bytes, extension: str, *, active: bool = True, position: int = 0
+    ) -> Banner:
+        """Store a banner image (at most 3 MiB) and add the banner; the file is removed if the row is not."""
+        check_image_size(data)
+        title = _check_text("轮播图名", name, 50)
+
+        async def write(uow: UnitOfWork, file_id: str) -> Written[Banner]:
+            return Written(await uow.catalog.add_banner(title, file_id, active, position))
+
+        banner = await write_with_new_file(self.blobs, self.uow, data, extension, write, self.references)
+        await self._invalidate()
+        return banner
+
+    async def replace_banner_image(self, banner_id: int, data: bytes, extension: str) -> Banner:
+        """Store a new image for a banner; the old file is deleted once the banner points at the new one."""
+        check_image_size(data)
+
+        async def write(uow: UnitOfWork, file_id: str) -> Written[Banner]:
+            banner = await uow.catalog.get_banner(banner_id)
+            if banner is None:
+                raise NotFound("轮播图", banner_id)
+            old, banner.image = banner.image, file_id
+            await uow.catalog.save_banner(banner)
+            return Written(banner, replaced=old)
+
+        banner = await write_with_new_file(self.blobs, self.uow, data, extension, write, self.references)
+        await self._invalidate()
+        return banner
 
     async def add_banner(self, name: str, image: str, *, active: bool = True, position: int = 0) -> Banner:
         async with self.uow() as uow:
@@ -502,9 +637,33 @@ class CatalogAdmin:
         return banner
 
     async def delete_banner(self, banner_id: int) -> None:
+        """Delete a banner; its image file is deleted after the row is gone."""
         async with self.uow() as uow:
-            if await uow.catalog.get_banner(banner_id) is None:
+            banner = await uow.catalog.get_banner(banner_id)
+            if banner is None:
                 raise NotFound("轮播图", banner_id)
             await uow.catalog.delete_banner(banner_id)
             await uow.commit()
         await self._invalidate()
+        await release(self.blobs, self.references, banner.image)
+
+
+async def _sku_of(uow: UnitOfWork, sku_id: int) -> Sku:
+    sku = await uow.catalog.get_sku(sku_id) if _possible(sku_id) else None
+    if sku is None:
+        raise NotFound("商品规格", sku_id)
+    return sku
+
+
+async def _sku_image_of(uow: UnitOfWork, sku_id: int, image_id: int) -> SkuImage:
+    image = await uow.catalog.get_sku_image(image_id)
+    if image is None or image.sku_id != sku_id:
+        raise NotFound("商品图片", image_id)
+    return image
+
+
+async def _refresh_card(uow: UnitOfWork, product_id: int) -> None:
+    """Saving the product recomputes its card (first sku's first image) and marks it updated."""
+    product = await uow.catalog.get_product(product_id)
+    if product is not None:
+        await uow.catalog.save_product(product)

@@ -50,6 +50,16 @@ class DetailRow:
 
 
 @dataclass(frozen=True, slots=True)
+class SkuViewRow:
+    """A sku as a cart line shows it: with its product's name and shelf state, and its first image."""
+
+    sku: Sku
+    product_name: str
+    on_shelf: bool
+    image: str  # the sku's first image, else the product card's; "" when none
+
+
+@dataclass(frozen=True, slots=True)
 class ReviewRow:
     id: int
     username: str
@@ -102,6 +112,10 @@ class CatalogQueries(Protocol):
         """On-shelf cards for these products, in the order given (unknown/off-shelf left out)."""
         ...
 
+    async def sku_views(self, sku_ids: list[int]) -> dict[int, SkuViewRow]:
+        """These skus by id, on or off shelf, in ONE statement whatever their number; unknown ids absent."""
+        ...
+
 
 # --- writes -----------------------------------------------------------------------------------
 
@@ -151,6 +165,18 @@ class CatalogRepository(Protocol):
         ...
 
     async def add_sku_image(self, sku_id: int, image: str) -> SkuImage: ...
+
+    async def get_sku_image(self, image_id: int) -> SkuImage | None: ...
+
+    async def list_sku_images(self, sku_id: int) -> list[SkuImage]:
+        """The sku's images, oldest (the one cards show) first."""
+        ...
+
+    async def save_sku_image(self, image: SkuImage) -> None:
+        """Point the image row at another file (a replaced image)."""
+        ...
+
+    async def delete_sku_image(self, image_id: int) -> None: ...
 
     async def add_banner(self, name: str, image: str, active: bool, position: int) -> Banner: ...
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from jiadian.domain.errors import InvalidAmount
 
@@ -20,14 +20,15 @@ class Money:
     def __post_init__(self) -> None:
         if not isinstance(self.amount, Decimal) or not self.amount.is_finite():
             raise InvalidAmount(str(self.amount), "not a finite decimal")
-        if self.amount != self.amount.quantize(CENT):
-            raise InvalidAmount(str(self.amount), "more than two decimal places")
+        # Sign and cap first: quantize() raises decimal.InvalidOperation on numbers past 28 digits.
         if self.amount < 0:
             raise InvalidAmount(str(self.amount), "negative")
         if self.amount > MAX_AMOUNT:
             raise InvalidAmount(str(self.amount), "over the 999,999,999.99 cap")
-        # Normalise the exponent so Money("1") and Money("1.00") print alike.
-        object.__setattr__(self, "amount", self.amount.quantize(CENT))
+        if self.amount != self.amount.quantize(CENT):
+            raise InvalidAmount(str(self.amount), "more than two decimal places")
+        # Normalise the exponent so Money("1") and Money("1.00") print alike, and -0 to 0.
+        object.__setattr__(self, "amount", abs(self.amount).quantize(CENT))
 
     @classmethod
     def of(cls, value: Decimal | int | str) -> Money:
@@ -51,7 +52,8 @@ class Money:
         return Money(self.amount - other.amount)
 
     def times(self, count: int) -> Money:
-        return Money((self.amount * count).quantize(CENT, rounding=ROUND_HALF_UP))
+        # An integer multiple of a 2-place amount has 2 places: no rounding; Money checks the cap.
+        return Money(self.amount * count)
 
     def __str__(self) -> str:
         return f"{self.amount:.2f}"

@@ -6,7 +6,15 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from jiadian.adapters.memory.state import MemoryState
-from jiadian.application.catalog_ports import CardRow, DetailRow, HomeRow, NewSku, ReviewRow, SkuRow
+from jiadian.application.catalog_ports import (
+    CardRow,
+    DetailRow,
+    HomeRow,
+    NewSku,
+    ReviewRow,
+    SkuRow,
+    SkuViewRow,
+)
 from jiadian.application.ports import Clock
 from jiadian.domain.catalog import Banner, Category, Product, Sku, SkuImage, SortKey, Spu
 from jiadian.domain.reviews import ReviewSummary
@@ -115,8 +123,22 @@ class MemoryCatalogRepository:
 
     async def add_sku_image(self, sku_id: int, image: str) -> SkuImage:
         new = SkuImage(self._s.next_id(IMAGES), sku_id, image)
-        self._s.table(IMAGES)[new.id] = new
+        self._s.table(IMAGES)[new.id] = replace(new)
         return new
+
+    async def get_sku_image(self, image_id: int) -> SkuImage | None:
+        found = self._s.table(IMAGES).get(image_id)
+        return replace(found) if found else None
+
+    async def list_sku_images(self, sku_id: int) -> list[SkuImage]:
+        images = (replace(i) for i in self._s.table(IMAGES).values() if i.sku_id == sku_id)
+        return sorted(images, key=lambda i: i.id)
+
+    async def save_sku_image(self, image: SkuImage) -> None:
+        self._s.table(IMAGES)[image.id] = replace(image)
+
+    async def delete_sku_image(self, image_id: int) -> None:
+        self._s.table(IMAGES).pop(image_id, None)
 
     async def add_banner(self, name: str, image: str, active: bool, position: int) -> Banner:
         banner = Banner(self._s.next_id(BANNERS), name, image, active, position)
@@ -159,13 +181,14 @@ class MemoryCatalogQueries:
         skus = self._skus_of(product.id)
         if not skus or not product.on_shelf:
             return None
-        images = self._images_of(skus[0].id)
+        cheapest = min(skus, key=lambda s: (s.price, s.id))
+        images = self._images_of(cheapest.id) or [i for s in skus for i in self._images_of(s.id)]
         category = self._s.table(CATEGORIES)[product.category_id]
         return CardRow(
             product.id,
             product.name,
-            skus[0].id,
-            min(s.price for s in skus),
+            cheapest.id,
+            cheapest.price,
             sum(s.sales for s in skus),
             images[0] if images else "",
             category.slug,
@@ -268,6 +291,19 @@ class MemoryCatalogQueries:
     async def cards(self, product_ids: list[int]) -> list[CardRow]:
         cards = {p.id: c for p, c in self._listed()}
         return [cards[i] for i in product_ids if i in cards]
+
+    async def sku_views(self, sku_ids: list[int]) -> dict[int, SkuViewRow]:
+        views = {}
+        for sku_id in set(sku_ids):
+            sku = self._s.table(SKUS).get(sku_id)
+            if sku is None:
+                continue
+            product = self._s.table(PRODUCTS)[sku.product_id]
+            images = self._images_of(sku_id) or self._images_of(self._skus_of(product.id)[0].id)
+            views[sku_id] = SkuViewRow(
+                replace(sku), product.name, product.on_shelf, images[0] if images else ""
+            )
+        return views
 
 
 def _at(moment: datetime | None) -> datetime:

@@ -5,12 +5,20 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, case, delete, func, insert, literal, select, update
+from sqlalchemy import Row, Select, and_, case, delete, func, insert, literal, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from jiadian.adapters.sql.engine import from_db, to_db
 from jiadian.adapters.sql.tables import banners, categories, products, reviews, sku_images, skus, spus, users
-from jiadian.application.catalog_ports import CardRow, DetailRow, HomeRow, NewSku, ReviewRow, SkuRow
+from jiadian.application.catalog_ports import (
+    CardRow,
+    DetailRow,
+    HomeRow,
+    NewSku,
+    ReviewRow,
+    SkuRow,
+    SkuViewRow,
+)
 from jiadian.application.ports import Clock
 from jiadian.domain.catalog import Banner, Category, Product, Sku, SkuImage, SortKey, Spu
 from jiadian.domain.money import Money
@@ -63,7 +71,10 @@ def _card_select() -> Select[Any]:
     return (
         select(*CARD_COLUMNS)
         .select_from(products.join(categories, categories.c.id == products.c.category_id))
-        .where(products.c.on_shelf.is_(True), products.c.first_sku_id.is_not(None))
+        .where(products.c.on_shelf == true(), products.c.first_sku_id.is_not(None))
+        # Drive from products so ORDER BY … LIMIT walks an index; MariaDB otherwise starts from the
+        # 4 categories and sorts every product (bench: list page 1 of `all`, 54 ms -> 5 ms).
+        .prefix_with("STRAIGHT_JOIN", dialect="mysql")
     )
 
 
@@ -160,22 +171,29 @@ class SqlCatalogRepository:
         await self._refresh_card(product.id)
 
     async def _refresh_card(self, product_id: int) -> None:
-        """Recompute the denormalised card: first sku, its first image, lowest price, summed sales."""
+        """Recompute the denormalised card. It shows the cheapest sku (ties: the oldest) — its id, price
+        and first image (or the product's first image when that sku has none) — and the summed sales."""
         of_product = skus.c.product_id == product_id
-        first_sku = select(func.min(skus.c.id)).where(of_product).scalar_subquery()
-        first_image = (
-            select(sku_images.c.image)
-            .where(sku_images.c.sku_id == first_sku)
-            .order_by(sku_images.c.id)
-            .limit(1)
-            .scalar_subquery()
+        card_sku = (
+            select(skus.c.id).where(of_product).order_by(skus.c.price, skus.c.id).limit(1).scalar_subquery()
         )
+
+        def first_image(where: Any) -> Any:
+            return (
+                select(sku_images.c.image)
+                .join(skus, skus.c.id == sku_images.c.sku_id)
+                .where(where)
+                .order_by(skus.c.id, sku_images.c.id)
+                .limit(1)
+                .scalar_subquery()
+            )
+
         await self._conn.execute(
             update(products)
             .where(products.c.id == product_id)
             .values(
-                first_sku_id=first_sku,
-                image=func.coalesce(first_image, ""),
+                first_sku_id=card_sku,
+                image=func.coalesce(first_image(skus.c.id == card_sku), first_image(of_product), ""),
                 price=func.coalesce(select(func.min(skus.c.price)).where(of_product).scalar_subquery(), 0),
                 sales=func.coalesce(select(func.sum(skus.c.sales)).where(of_product).scalar_subquery(), 0),
             )
@@ -222,6 +240,24 @@ class SqlCatalogRepository:
     async def add_sku_image(self, sku_id: int, image: str) -> SkuImage:
         new_id = await self._insert(sku_images, sku_id=sku_id, image=image, created_at=self._now())
         return SkuImage(new_id, sku_id, image)
+
+    async def get_sku_image(self, image_id: int) -> SkuImage | None:
+        row = (await self._conn.execute(select(sku_images).where(sku_images.c.id == image_id))).first()
+        return SkuImage(row.id, row.sku_id, row.image) if row else None
+
+    async def list_sku_images(self, sku_id: int) -> list[SkuImage]:
+        rows = await self._conn.execute(
+            select(sku_images).where(sku_images.c.sku_id == sku_id).order_by(sku_images.c.id)
+        )
+        return [SkuImage(r.id, r.sku_id, r.image) for r in rows]
+
+    async def save_sku_image(self, image: SkuImage) -> None:
+        await self._conn.execute(
+            update(sku_images).where(sku_images.c.id == image.id).values(image=image.image)
+        )
+
+    async def delete_sku_image(self, image_id: int) -> None:
+        await self._conn.execute(delete(sku_images).where(sku_images.c.id == image_id))
 
     async def add_banner(self, name: str, image: str, active: bool, position: int) -> Banner:
         new_id = await self._insert(
@@ -312,7 +348,7 @@ class SqlCatalogQueries:
         query = (
             select(func.count())
             .select_from(products)
-            .where(products.c.on_shelf.is_(True), products.c.first_sku_id.is_not(None))
+            .where(products.c.on_shelf == true(), products.c.first_sku_id.is_not(None))
         )
         if category_id is not None:
             query = query.where(products.c.category_id == category_id)
@@ -336,7 +372,7 @@ class SqlCatalogQueries:
         query = (
             select(func.count())
             .select_from(products)
-            .where(products.c.on_shelf.is_(True), products.c.first_sku_id.is_not(None), _search_filter(text))
+            .where(products.c.on_shelf == true(), products.c.first_sku_id.is_not(None), _search_filter(text))
         )
         async with self._engine.connect() as conn:
             return int((await conn.execute(query)).scalar_one())
@@ -353,7 +389,7 @@ class SqlCatalogQueries:
             return [_card(r) for r in await conn.execute(query)]
 
     async def is_listed(self, product_id: int) -> bool:
-        query = select(literal(1)).where(products.c.id == product_id, products.c.on_shelf.is_(True))
+        query = select(literal(1)).where(products.c.id == product_id, products.c.on_shelf == true())
         async with self._engine.connect() as conn:
             return (await conn.execute(query)).first() is not None
 
@@ -369,7 +405,7 @@ class SqlCatalogQueries:
             )
             .join(spus, spus.c.id == products.c.spu_id)
             .join(categories, categories.c.id == products.c.category_id)
-            .where(products.c.id == product_id, products.c.on_shelf.is_(True))
+            .where(products.c.id == product_id, products.c.on_shelf == true())
         )
         variants = (
             select(skus, sku_images.c.image.label("image_id"))
@@ -445,3 +481,30 @@ class SqlCatalogQueries:
                 for r in await conn.execute(_card_select().where(products.c.id.in_(product_ids)))
             }
         return [rows[i] for i in product_ids if i in rows]
+
+    async def sku_views(self, sku_ids: list[int]) -> dict[int, SkuViewRow]:
+        if not sku_ids:
+            return {}
+        first_image = (
+            select(sku_images.c.image)
+            .where(sku_images.c.sku_id == skus.c.id)
+            .order_by(sku_images.c.id)
+            .limit(1)
+            .correlate(skus)
+            .scalar_subquery()
+        )
+        query = (
+            select(
+                skus,
+                products.c.name.label("product_name"),
+                products.c.on_shelf,
+                func.coalesce(first_image, products.c.image).label("first_image"),
+            )
+            .join(products, products.c.id == skus.c.product_id)
+            .where(skus.c.id.in_(sorted(set(sku_ids))))
+        )
+        async with self._engine.connect() as conn:
+            return {
+                r.id: SkuViewRow(_sku(r), r.product_name, bool(r.on_shelf), r.first_image or "")
+                for r in await conn.execute(query)
+            }

@@ -65,8 +65,9 @@ spus = Table(
     _ts("updated_at"),
 )
 
-# A product carries a denormalised card (first sku, its image, lowest price, summed sales) so that
-# lists sort and page on indexes, whatever the size of the catalogue.
+# A product carries a denormalised card so that lists sort and page on indexes, whatever the size of
+# the catalogue: `first_sku_id` is the sku the card shows — the cheapest (ties: the oldest) — with its
+# price and first image; `sales` is summed over the skus.
 products = Table(
     "products",
     metadata,

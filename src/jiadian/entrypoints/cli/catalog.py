@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
@@ -67,9 +68,17 @@ def _spec(row: Any) -> ProductSpec:
 
 def read_import_file(path: Path) -> list[ProductSpec]:
     """A JSON array of products, or JSON Lines (one product per line). Errors name the line."""
-    text = path.read_text(encoding="utf-8")
+    return [spec for _where, spec in read_import_rows(path)]
+
+
+def read_import_rows(path: Path) -> list[tuple[str, ProductSpec]]:
+    """The products of a file, each with where it stands ("第 3 行", or "第 3 条商品" in an array)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed("文件不是 UTF-8 编码的文本") from exc
     stripped = text.lstrip()
-    specs: list[ProductSpec] = []
+    specs: list[tuple[str, ProductSpec]] = []
     if stripped.startswith("["):
         try:
             rows = json.loads(text)
@@ -77,7 +86,7 @@ def read_import_file(path: Path) -> list[ProductSpec]:
             raise ValidationFailed(f"第 {exc.lineno} 行: JSON 格式错误: {exc.msg}") from exc
         for index, row in enumerate(rows, start=1):
             try:
-                specs.append(_spec(row))
+                specs.append((f"第 {index} 条商品", _spec(row)))
             except ValidationFailed as exc:
                 raise ValidationFailed(f"第 {index} 条商品: {exc.detail}") from exc
         return specs
@@ -85,7 +94,7 @@ def read_import_file(path: Path) -> list[ProductSpec]:
         if not line.strip():
             continue
         try:
-            specs.append(_spec(json.loads(line)))
+            specs.append((f"第 {number} 行", _spec(json.loads(line))))
         except json.JSONDecodeError as exc:
             raise ValidationFailed(f"第 {number} 行: JSON 格式错误: {exc.msg}") from exc
         except ValidationFailed as exc:
@@ -104,21 +113,25 @@ def import_command(
 
     All or nothing: a bad row is reported with its line and nothing is imported.
     """
-    specs = read_import_file(file)
+    try:
+        rows = read_import_rows(file)
+    except ValidationFailed as exc:  # raised while reading, before any write
+        err.print(f"[red]error[/red] {escape(f'[{exc.code}]')} {escape(exc.detail)}")
+        raise typer.Exit(1) from exc
+    specs = [spec for _where, spec in rows]
 
     async def action(c: Container) -> int:
         admin = c.catalog_admin()
         with Progress(console=console) as progress:
             task = progress.add_task("importing", total=len(specs))
             return await admin.import_products(
-                specs, progress=lambda n: progress.advance(task, n), step=batch
+                specs,
+                progress=lambda n: progress.advance(task, n),
+                step=batch,
+                labels=[where for where, _spec in rows],  # a bad product is named by its line
             )
 
-    try:
-        count = run(action)
-    except ValidationFailed as exc:  # raised while reading, before any write
-        err.print(f"[red]error[/red] {exc.detail}")
-        raise typer.Exit(1) from exc
+    count = run(action)  # a domain error exits 1 with its message; nothing is imported
     console.print(f"imported {count} products")
 
 

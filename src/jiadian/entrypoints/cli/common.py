@@ -8,6 +8,7 @@ from typing import TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from jiadian.container import Container, build_container, shutdown
 from jiadian.domain.errors import DomainError
@@ -30,5 +31,6 @@ def run(action: Callable[[Container], Awaitable[T]], *, container: Container | N
     try:
         return asyncio.run(main())
     except DomainError as exc:
-        err.print(f"[red]error[/red] [{exc.code}] {exc.detail}")
+        # escaped: "[not_found]" would otherwise be read as console markup and vanish
+        err.print(f"[red]error[/red] {escape(f'[{exc.code}]')} {escape(exc.detail)}")
         raise typer.Exit(1) from exc

@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, get
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, Parameter
 
+from jiadian.application.cart import ViewingHistory
 from jiadian.application.catalog import Catalog
 from jiadian.domain.catalog import SortKey
 from jiadian.entrypoints.http import schemas as s
+from jiadian.entrypoints.http.auth import AuthUser, optional_user
+from jiadian.entrypoints.http.errors import error_responses
 
 PageParam = Annotated[
     str,
@@ -49,7 +52,11 @@ class CatalogController(Controller):
     async def banners(self, catalog: NamedDependency[Catalog]) -> list[s.Banner]:
         return [s.Banner(name=b.name, image_url=b.image_url) for b in await catalog.banners()]
 
-    @get("/products", summary="Products of a category (or all), sorted and paginated")
+    @get(
+        "/products",
+        summary="Products of a category (or all), sorted and paginated",
+        responses=error_responses(400, 404),
+    )
     async def products(
         self,
         catalog: NamedDependency[Catalog],
@@ -61,7 +68,11 @@ class CatalogController(Controller):
         result = await catalog.list_products(category, sort, parse_page(page), page_size)
         return s.Page.of(result, [s.ProductCard.of(c) for c in result.items])
 
-    @get("/search", summary="Products whose name contains q (case-insensitive), best sellers first")
+    @get(
+        "/search",
+        summary="Products whose name contains q (case-insensitive), best sellers first",
+        responses=error_responses(400),
+    )
     async def search(
         self,
         catalog: NamedDependency[Catalog],
@@ -72,11 +83,28 @@ class CatalogController(Controller):
         result = await catalog.search(q, parse_page(page), page_size)
         return s.Page.of(result, [s.ProductCard.of(c) for c in result.items])
 
-    @get("/products/{product_id:int}", summary="A product's page; off shelf or unknown answers 404")
-    async def detail(self, catalog: NamedDependency[Catalog], product_id: FromPath[int]) -> s.ProductDetail:
-        return s.ProductDetail.of(await catalog.detail(product_id))
+    @get(
+        "/products/{product_id:int}",
+        summary="A product's page; off shelf or unknown answers 404. A signed-in viewer's history records it",
+        dependencies={"viewer": Provide(optional_user)},
+        responses=error_responses(400, 404),
+    )
+    async def detail(
+        self,
+        catalog: NamedDependency[Catalog],
+        product_id: FromPath[int],
+        viewer: NamedDependency[AuthUser | None],
+        viewing_history: NamedDependency[ViewingHistory],
+    ) -> s.ProductDetail:
+        detail = await catalog.detail(product_id)
+        await viewing_history.record(viewer.id if viewer else None, product_id)
+        return s.ProductDetail.of(detail)
 
-    @get("/products/{product_id:int}/reviews", summary="Reviews of a product, newest first")
+    @get(
+        "/products/{product_id:int}/reviews",
+        summary="Reviews of a product, newest first",
+        responses=error_responses(400, 404),
+    )
     async def reviews(
         self,
         catalog: NamedDependency[Catalog],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from litestar import MediaType, Request, Response
@@ -12,8 +13,9 @@ from litestar.exceptions import (
     PermissionDeniedException,
     ValidationException,
 )
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError
@@ -30,6 +32,7 @@ STATUS_BY_ERROR: list[tuple[type[e.DomainError], int]] = [
     (e.Forbidden, 403),
     (e.NotFound, 404),
     (e.Conflict, 409),
+    (e.FileTooLarge, 413),
     (e.RateLimited, 429),
     (e.ServiceUnavailable, 503),
 ]
@@ -50,10 +53,26 @@ CODE_BY_STATUS = {
 
 
 class ErrorBody(BaseModel):
-    """Every error answer has this shape."""
+    """Every error answer has this shape (some add facts, e.g. `errors` or `retry_after`)."""
+
+    model_config = ConfigDict(extra="allow")
 
     code: str
     detail: str
+
+
+def error_responses(*statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI `responses=` for a handler: these statuses answer `ErrorBody`.
+
+    Without it the document shows Litestar's own 400 shape (`status_code`, `detail`, `extra`),
+    which this API never sends, and no 404 at all.
+    """
+    return {
+        status: ResponseSpec(
+            data_container=ErrorBody, description=HTTPStatus(status).phrase, generate_examples=False
+        )
+        for status in statuses
+    }
 
 
 def status_of(error: e.DomainError) -> int:

@@ -1,0 +1,299 @@
+"""The `jiadian` command line (Typer's CliRunner) on a temporary SQLite shop: db, demo and catalog."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from jiadian.container import build_container, shutdown
+from jiadian.domain.catalog import SortKey
+from jiadian.entrypoints.cli.main import app
+
+
+class Cli:
+    def __init__(self, var: Path) -> None:
+        self.var = var
+
+    def __call__(self, *args: str, code: int = 0) -> str:
+        result: Result = CliRunner().invoke(app, list(args))
+        output = result.output  # stdout and stderr, as a terminal shows them
+        assert result.exit_code == code, f"{args}: exit {result.exit_code}\n{output}\n{result.exception!r}"
+        if code == 0:
+            assert result.exception is None, result.exception
+        else:
+            assert "Traceback" not in output
+            assert isinstance(result.exception, SystemExit), repr(result.exception)
+        return " ".join(output.split())
+
+    def products(self) -> list[dict[str, Any]]:
+        """Every on-shelf product as cards, read through the use cases (not through the CLI)."""
+
+        async def read() -> list[dict[str, Any]]:
+            container = build_container()
+            try:
+                page = await container.catalog().list_products("all", SortKey.DATE, 1, 50)
+                return [
+                    {"id": c.id, "name": c.name, "price": str(c.price), "sku_id": c.sku_id}
+                    for c in page.items
+                ]
+            finally:
+                await shutdown(container)
+
+        return asyncio.run(read())
+
+    def count(self) -> int:
+        async def read() -> int:
+            container = build_container()
+            try:
+                return await container.catalog_admin().product_count()
+            finally:
+                await shutdown(container)
+
+        return asyncio.run(read())
+
+
+def use_shop(root: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
+    """Point the `jiadian` settings at a shop under `root`: root/cli.sqlite3 and root/var."""
+    for name in list(os.environ):
+        if name.startswith("JIADIAN_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(root)  # no stray .env file
+    monkeypatch.setenv("JIADIAN_VAR_DIR", str(root / "var"))
+    monkeypatch.setenv("JIADIAN_DATABASE_URL", f"sqlite+aiosqlite:///{root / 'cli.sqlite3'}")
+    return Cli(root / "var")
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
+    return use_shop(tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def migrated(cli: Cli) -> Cli:
+    cli("db", "upgrade")
+    return cli
+
+
+def write_lines(path: Path, rows: list[Any]) -> Path:
+    path.write_text(
+        "\n".join(r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in rows) + "\n"
+    )
+    return path
+
+
+def a_row(
+    name: str, price: object = "1999.00", category: str = "intelligence", **extra: Any
+) -> dict[str, Any]:
+    return {
+        "category": category,
+        "spu": "测试系列",
+        "name": name,
+        "skus": [{"price": price, "stock": 5, "color": "黑色", "size": "标准"}],
+        **extra,
+    }
+
+
+def add_categories(cli: Cli) -> None:
+    """The demo's categories (the CLI has no command for them: an empty demo is the easy way)."""
+
+    async def add() -> None:
+        container = build_container()
+        try:
+            admin = container.catalog_admin()
+            for name, slug in [("智能设备", "intelligence"), ("家用电器", "electricity")]:
+                await admin.add_category(name, slug)
+        finally:
+            await shutdown(container)
+
+    asyncio.run(add())
+
+
+# --- db --------------------------------------------------------------------------------------
+
+
+def test_db_upgrade_and_current(cli: Cli) -> None:
+    assert "current: (empty database)" in cli("db", "current")
+    assert "database at revision head" in cli("db", "upgrade")
+    assert "current: 0001 head: 0001" in cli("db", "current")
+    assert "database at revision head" in cli("db", "upgrade")  # again: nothing to do
+
+
+# --- demo ------------------------------------------------------------------------------------
+
+
+def test_demo_load_twice(migrated: Cli) -> None:
+    assert "demo catalogue loaded" in migrated("demo", "load")
+    products = migrated.products()
+    assert len(products) == 24
+    assert migrated.count() == 24
+    assert any(migrated.var.joinpath("media").rglob("*.png"))
+    files = sorted(p.name for p in migrated.var.joinpath("media").rglob("*") if p.is_file())
+
+    assert "nothing changed" in migrated("demo", "load")
+    assert migrated.products() == products
+    assert migrated.count() == 24
+    assert sorted(p.name for p in migrated.var.joinpath("media").rglob("*") if p.is_file()) == files
+
+
+# --- catalog import --------------------------------------------------------------------------
+
+
+def test_import_a_good_file(migrated: Cli, tmp_path: Path) -> None:
+    add_categories(migrated)
+    good = write_lines(
+        tmp_path / "good.jsonl",
+        [a_row("手机 A"), "", a_row("手机 B", 2999), a_row("电扇", "199.00", "electricity", on_shelf=False)],
+    )
+    assert "imported 3 products" in migrated("catalog", "import", str(good))
+    assert migrated.count() == 3
+    assert [(p["name"], p["price"]) for p in migrated.products()] == [
+        ("手机 A", "1999.00"),
+        ("手机 B", "2999.00"),
+    ]
+    # Importing again updates the same products: no duplicates.
+    assert "imported 3 products" in migrated("catalog", "import", str(good))
+    assert migrated.count() == 3
+
+
+def test_import_a_json_array(migrated: Cli, tmp_path: Path) -> None:
+    add_categories(migrated)
+    array = tmp_path / "products.json"
+    array.write_text(json.dumps([a_row("手机 A"), a_row("手机 B")], ensure_ascii=False, indent=2))
+    assert "imported 2 products" in migrated("catalog", "import", str(array))
+    assert migrated.count() == 2
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        '{"category": "intelligence", "spu": "x", "name": ',  # not JSON
+        json.dumps({"category": "intelligence", "spu": "x", "name": "no skus"}),  # a missing field
+        json.dumps(a_row("坏价格", "abc")),  # a bad price
+        json.dumps(a_row("三位小数", "1.999")),
+        json.dumps(a_row("巨大的价格", "1e30")),
+        json.dumps(a_row("未知分类", category="toys")),
+        json.dumps(a_row("   ")),  # an empty name
+        "[1, 2]",  # not an object
+    ],
+)
+def test_a_bad_row_on_line_3_imports_nothing(migrated: Cli, tmp_path: Path, bad: str) -> None:
+    add_categories(migrated)
+    path = write_lines(tmp_path / "bad.jsonl", [a_row("手机 A"), a_row("手机 B"), bad, a_row("手机 D")])
+    output = migrated("catalog", "import", str(path), code=1)
+    assert "第 3 行" in output
+    assert "error" in output
+    assert migrated.count() == 0
+
+
+def test_a_bad_product_in_an_array_is_named_by_position(migrated: Cli, tmp_path: Path) -> None:
+    add_categories(migrated)
+    array = tmp_path / "products.json"
+    array.write_text(json.dumps([a_row("手机 A"), a_row("坏价格", "-5")], ensure_ascii=False))
+    output = migrated("catalog", "import", str(array), code=1)
+    assert "第 2 条商品" in output
+    assert migrated.count() == 0
+
+
+def test_import_a_missing_file(migrated: Cli, tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["catalog", "import", str(tmp_path / "nope.jsonl")])
+    assert result.exit_code == 2
+    assert "Invalid value" in result.output
+
+
+# --- catalog list, set-stock, set-price ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A shop with the demo catalogue, loaded once for the module through the CLI itself."""
+    root = tmp_path_factory.mktemp("demo")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        cli = use_shop(root, monkeypatch)
+        cli("db", "upgrade")
+        assert "demo catalogue loaded" in cli("demo", "load")
+    return root
+
+
+@pytest.fixture
+def demo(demo_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
+    shutil.copy(demo_template / "cli.sqlite3", tmp_path / "cli.sqlite3")
+    shutil.copytree(demo_template / "var", tmp_path / "var")
+    return use_shop(tmp_path, monkeypatch)
+
+
+def test_catalog_list(demo: Cli) -> None:
+    output = demo("catalog", "list", "--sort", "-price", "--page-size", "5")
+    assert "page 1/5" in output
+    assert "24499.00" in output  # the dearest demo product first
+    by_category = demo("catalog", "list", "--category", "headset", "--sort", "price")
+    assert "headset" in by_category
+    assert "intelligence" not in by_category
+    assert "not_found" in demo("catalog", "list", "--category", "toys", code=1)
+    assert demo("catalog", "list", "--sort", "name", code=2)
+
+
+def test_set_stock(demo: Cli) -> None:
+    sku_id = demo.products()[0]["sku_id"]
+    assert f"sku {sku_id}: stock 0" in demo("catalog", "set-stock", str(sku_id), "0")
+    assert f"sku {sku_id}: stock 77" in demo("catalog", "set-stock", str(sku_id), "77")
+    assert "not_found" in demo("catalog", "set-stock", "9999", "1", code=1)
+    assert "not_found" in demo("catalog", "set-stock", "99999999999999999999", "1", code=1)
+    demo("catalog", "set-stock", str(sku_id), "--", "-1", code=2)
+
+
+def test_set_price(demo: Cli) -> None:
+    first = demo.products()[0]
+    sku_id = first["sku_id"]
+    assert f"sku {sku_id}: price 1234.50" in demo("catalog", "set-price", str(sku_id), "1234.5")
+    assert next(p for p in demo.products() if p["id"] == first["id"])["price"] == "1234.50"
+    for bad in ("abc", "1.001", "1e30", "1000000000"):
+        assert "invalid_amount" in demo("catalog", "set-price", str(sku_id), bad, code=1)
+    demo("catalog", "set-price", str(sku_id), "--", "-1", code=1)
+    assert next(p for p in demo.products() if p["id"] == first["id"])["price"] == "1234.50"
+    assert "not_found" in demo("catalog", "set-price", "9999", "1.00", code=1)
+
+
+# --- help ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "group",
+    [[], ["db"], ["demo"], ["catalog"], ["users"]],
+)
+def test_help_on_every_command_group(cli: Cli, group: list[str]) -> None:
+    output = cli(*group, "--help")
+    assert "Usage" in output
+    assert "Traceback" not in output
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["db", "upgrade"],
+        ["db", "current"],
+        ["demo", "load"],
+        ["catalog", "import"],
+        ["catalog", "list"],
+        ["catalog", "set-stock"],
+        ["catalog", "set-price"],
+        ["catalog", "shelve"],
+        ["catalog", "unshelve"],
+        ["catalog", "add-image"],
+        ["serve"],
+    ],
+)
+def test_help_on_every_catalogue_command(cli: Cli, command: list[str]) -> None:
+    assert "Usage" in cli(*command, "--help")
+
+
+def test_every_group_is_listed_in_the_main_help(cli: Cli) -> None:
+    output = cli("--help")
+    for group in ("db", "demo", "catalog", "users", "serve"):
+        assert group in output
