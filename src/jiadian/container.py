@@ -15,20 +15,41 @@ from litestar.stores.redis import RedisStore
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from jiadian import wiring, wiring_payments
 from jiadian.adapters.clock import SystemClock
+from jiadian.adapters.images import sniff_image
 from jiadian.adapters.local_files import LocalBlobStore
 from jiadian.adapters.memory.cache import MemoryCache
+from jiadian.adapters.memory.cart import MemoryBrowsingHistory, MemoryCartStore
 from jiadian.adapters.memory.catalog import MemoryCatalogQueries
+from jiadian.adapters.memory.codes import MemoryCodeStore
+from jiadian.adapters.memory.files import MemoryFileReferences
+from jiadian.adapters.memory.mail import MemoryMailer
 from jiadian.adapters.memory.state import MemoryState
 from jiadian.adapters.memory.uow import MemoryUnitOfWork
 from jiadian.adapters.passwords import Argon2Hasher
 from jiadian.adapters.redis.cache import RedisCache
+from jiadian.adapters.redis.cart import RedisBrowsingHistory, RedisCartStore
 from jiadian.adapters.sql.catalog import SqlCatalogQueries
 from jiadian.adapters.sql.engine import make_engine
+from jiadian.adapters.sql.files import SqlFileReferences
+from jiadian.adapters.sql.retry import DatabaseRetry
 from jiadian.adapters.sql.uow import SqlUnitOfWork
-from jiadian.application.accounts import Accounts
+from jiadian.adapters.tasks.inline import InlineTaskQueue
+from jiadian.application.accounts import Accounts, DeliverVerificationCode, Profiles, Registration
+from jiadian.application.addresses import AddressBook
+from jiadian.application.blob_ports import FileReferences
+from jiadian.application.blobs import BlobFiles, BlobMigration
+from jiadian.application.cart import ShoppingCart, ViewingHistory
+from jiadian.application.cart_ports import BrowsingHistory, CartStore
 from jiadian.application.catalog import Catalog, CatalogAdmin
+from jiadian.application.ordering import Checkout, Fulfilment, Orders
+from jiadian.application.payments import Payments
 from jiadian.application.ports import BlobStore, Cache
+from jiadian.application.stock import stock_keeper
+from jiadian.application.tasks import ExpireOrder, SendVerificationCode, ShipOrder
+from jiadian.application.wallets import Wallets
+from jiadian.domain.money import Money
 from jiadian.settings import Settings
 
 
@@ -52,18 +73,39 @@ def _cache(redis: Redis | None) -> Cache:
     return RedisCache(redis) if redis is not None else MemoryCache()
 
 
+def _cart_store(redis: Redis | None) -> CartStore:
+    return RedisCartStore(redis) if redis is not None else MemoryCartStore()
+
+
+def _browsing_history(redis: Redis | None) -> BrowsingHistory:
+    return RedisBrowsingHistory(redis) if redis is not None else MemoryBrowsingHistory()
+
+
 def _blobs(settings: Settings) -> BlobStore:
     if settings.blob_store == "fastdfs":
-        from jiadian.adapters.fastdfs import FastDfsBlobStore
+        return _fastdfs_blobs(settings)
+    return _local_blobs(settings)
 
-        trackers = []
-        for tracker in settings.fastdfs_trackers:
-            host, _, port = tracker.rpartition(":")
-            trackers.append((host, int(port)))
-        return FastDfsBlobStore(
-            trackers=trackers, base_url=settings.fastdfs_base_url, timeout=settings.fastdfs_timeout
-        )
+
+def _local_blobs(settings: Settings) -> BlobStore:
     return LocalBlobStore(Path(settings.media_dir), settings.media_url)
+
+
+def _fastdfs_blobs(settings: Settings) -> BlobStore:
+    from jiadian.adapters.fastdfs import FastDfsBlobStore, parse_tracker
+
+    return FastDfsBlobStore(
+        trackers=[parse_tracker(t) for t in settings.fastdfs_trackers],
+        base_url=settings.fastdfs_base_url,
+        timeout=settings.fastdfs_timeout,
+    )
+
+
+def _to_fastdfs(references: FileReferences, local: BlobStore, fastdfs: BlobStore) -> BlobMigration:
+    """`jiadian blobs migrate --to fastdfs`: the local directory's files into FastDFS."""
+    from jiadian.adapters.fastdfs import is_file_id
+
+    return BlobMigration(references=references, source=local, target=fastdfs, in_target=is_file_id)
 
 
 def _session_store(redis: Redis | None) -> Store:
@@ -92,11 +134,106 @@ class Container(containers.DeclarativeContainer):
         cache_ttl=settings.provided.cache_ttl_seconds,
         max_page_size=settings.provided.max_page_size,
     )
-    catalog_admin = providers.Singleton(CatalogAdmin, uow=uow.provider, cache=cache, blobs=blobs)
+    file_references = providers.Singleton(SqlFileReferences, engine)
+    catalog_admin = providers.Singleton(
+        CatalogAdmin, uow=uow.provider, cache=cache, blobs=blobs, references=file_references
+    )
+    blob_files = providers.Singleton(BlobFiles, blobs=blobs, references=file_references)
+    local_blobs = providers.Singleton(_local_blobs, settings)
+    fastdfs_blobs = providers.Singleton(_fastdfs_blobs, settings)
+    migration_to_fastdfs = providers.Factory(_to_fastdfs, file_references, local_blobs, fastdfs_blobs)
 
     hasher = providers.Singleton(Argon2Hasher)
     accounts = providers.Singleton(Accounts, uow=uow.provider, hasher=hasher)
     session_store = providers.Singleton(_session_store, redis)
+
+    # Orders: the operator's and the worker's side (handles the order tasks and runs the sweeps).
+    order_retry = providers.Singleton(DatabaseRetry)
+    fulfilment = providers.Singleton(
+        Fulfilment,
+        uow=uow.provider,
+        clock=clock,
+        retry=order_retry,
+        order_ttl_seconds=settings.provided.order_ttl_seconds,
+        ship_after_seconds=settings.provided.ship_after_seconds,
+        max_page_size=settings.provided.max_page_size,
+    )
+
+    # Background tasks: a handler per task type (one line each), run inline or by `jiadian worker`.
+    codes = providers.Singleton(wiring.code_store, redis)
+    mailer = providers.Singleton(wiring.mailer, settings)
+    task_handlers = providers.Dict(
+        {
+            SendVerificationCode: providers.Singleton(DeliverVerificationCode, mailer=mailer),
+            ExpireOrder: fulfilment.provided.on_expire_order,
+            ShipOrder: fulfilment.provided.on_ship_order,
+        }
+    )
+    task_queue = providers.Singleton(wiring.task_queue, settings, task_handlers.provider)
+    # Async callables run every `sweep_interval_seconds`.
+    periodic_jobs = providers.List(fulfilment.provided.expire_unpaid, fulfilment.provided.ship_due)
+
+    registration = providers.Singleton(
+        Registration, uow=uow.provider, hasher=hasher, codes=codes, tasks=task_queue, clock=clock
+    )
+    profiles = providers.Singleton(
+        Profiles,
+        uow=uow.provider,
+        blobs=blobs,
+        sniff=providers.Object(sniff_image),
+        references=file_references,
+    )
+    address_book = providers.Singleton(AddressBook, uow=uow.provider)
+    wallets = providers.Singleton(
+        Wallets, uow=uow.provider, online_recharge=settings.provided.recharge_enabled
+    )
+
+    cart_store = providers.Singleton(_cart_store, redis)
+    browsing_history = providers.Singleton(_browsing_history, redis)
+    shopping_cart = providers.Singleton(ShoppingCart, carts=cart_store, queries=catalog_queries, blobs=blobs)
+    viewing_history = providers.Singleton(ViewingHistory, history=browsing_history, catalog=catalog)
+
+    payment_gateway = providers.Singleton(wiring_payments.payment_gateway, settings)
+    payment_simulator = providers.Singleton(wiring_payments.payment_simulator, payment_gateway)
+
+    # Checkout and orders: the shopper's side (schedules expiry and shipping on the task queue).
+    checkout = providers.Singleton(
+        Checkout,
+        uow=uow.provider,
+        clock=clock,
+        retry=order_retry,
+        tasks=task_queue,
+        carts=cart_store,
+        stock=providers.Callable(stock_keeper, settings.provided.stock_strategy),
+        freight=providers.Callable(Money.of, settings.provided.freight),
+        order_ttl_seconds=settings.provided.order_ttl_seconds,
+    )
+    orders = providers.Singleton(
+        Orders,
+        uow=uow.provider,
+        clock=clock,
+        retry=order_retry,
+        tasks=task_queue,
+        ship_after_seconds=settings.provided.ship_after_seconds,
+        max_page_size=settings.provided.max_page_size,
+        gateway=payment_gateway,
+        order_ttl_seconds=settings.provided.order_ttl_seconds,
+    )
+
+    # Payments through the gateway (notifications, returns, reconciliation, the simulator). Expiry
+    # asks it first: an order whose trade was started is closed at the gateway before it is cancelled.
+    payments = providers.Singleton(
+        Payments,
+        uow=uow.provider,
+        clock=clock,
+        retry=order_retry,
+        tasks=task_queue,
+        gateway=payment_gateway,
+        simulator=payment_simulator,
+        ship_after_seconds=settings.provided.ship_after_seconds,
+        max_page_size=settings.provided.max_page_size,
+    )
+    fulfilment.add_kwargs(before_expiry=payments.provided.before_expiry)
 
 
 def build_container(settings: Settings | None = None) -> Container:
@@ -111,13 +248,20 @@ def use_memory(container: Container, state: MemoryState | None = None) -> Memory
     state = state or MemoryState()
     container.uow.override(providers.Factory(MemoryUnitOfWork, state, container.clock))
     container.catalog_queries.override(providers.Object(MemoryCatalogQueries(state)))
+    container.file_references.override(providers.Object(MemoryFileReferences(state)))
     container.cache.override(providers.Object(MemoryCache()))
     container.session_store.override(providers.Object(MemoryStore()))
+    container.cart_store.override(providers.Object(MemoryCartStore()))
+    container.browsing_history.override(providers.Object(MemoryBrowsingHistory()))
+    container.codes.override(providers.Object(MemoryCodeStore()))
+    container.mailer.override(providers.Object(MemoryMailer()))
+    container.task_queue.override(providers.Singleton(InlineTaskQueue, container.task_handlers.provider))
     return state
 
 
 async def shutdown(container: Container) -> None:
     """Close what was opened (only what was)."""
+    await wiring.close_task_queue(container.task_queue())
     await container.engine().dispose()
     redis = container.redis()
     if redis is not None:

@@ -53,6 +53,7 @@ class Settings(BaseSettings):
     max_page_size: int = 50
     default_page_size: int = 8
     cache_ttl_seconds: int = 2 * 3600
+    bench_routes: bool = Field(False, description="Serve GET /bench/hello, the benchmark's floor (bench/)")
 
     # Blob store.
     blob_store: Literal["local", "fastdfs"] = "local"
@@ -64,6 +65,7 @@ class Settings(BaseSettings):
     # Background tasks.
     broker: Literal["inline", "redis", "rabbitmq"] = "inline"
     rabbitmq_url: str = "amqp://guest:guest@127.0.0.1:5672/%2F"
+    task_queue_name: str = Field("jiadian", description="The dramatiq queue the shop's tasks go through")
     sweep_interval_seconds: int = 60
 
     # Mail.
@@ -73,6 +75,8 @@ class Settings(BaseSettings):
     smtp_user: str | None = None
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = False
+    smtp_ssl: bool = Field(False, description="Implicit TLS (SMTPS, usually port 465)")
+    smtp_timeout: float = 10.0
     mail_from: str = "家电之选 <noreply@jiadian.local>"
 
     # Business knobs.
@@ -83,9 +87,12 @@ class Settings(BaseSettings):
     ship_after_seconds: int = 5 * 60
 
     # Payments.
-    payment_gateway: Literal["simulator", "alipay"] = "simulator"
+    payment_gateway: Literal["simulator", "alipay"] = Field(
+        "simulator", description="alipay, or the SIMULATOR (pays only by an operator's action)"
+    )
     alipay_app_id: str = ""
-    alipay_gateway_url: str = "https://openapi-sandbox.dl.alipaydev.com/gateway.do"
+    alipay_sandbox: bool = Field(True, description="Alipay's sandbox gateway; false: production")
+    alipay_gateway_url: str | None = Field(None, description="Overrides the gateway URL alipay_sandbox picks")
     alipay_app_private_key: SecretStr | None = None
     alipay_app_private_key_file: Path | None = None
     alipay_public_key: SecretStr | None = None

@@ -192,20 +192,27 @@ class AlipayGateway:
 
     # --- page pay -------------------------------------------------------------
 
-    async def payment_url(self, trade_no: str, amount: Decimal, subject: str) -> str:
+    async def payment_url(
+        self, trade_no: str, amount: Decimal, subject: str, *, expires_at: datetime | None = None
+    ) -> str:
         # Signing only, no network: the SDK returns the signed query string.
+        extra: dict[str, str] = {}
+        if expires_at is not None:  # the cashier refuses to take money for the trade after this
+            extra["time_expire"] = expires_at.astimezone(_BEIJING).strftime("%Y-%m-%d %H:%M:%S")
         query: str = self._client.api_alipay_trade_page_pay(
             subject=subject,
             out_trade_no=trade_no,
             total_amount=format_amount(amount),
             return_url=self.return_url,
             notify_url=self.notify_url,
+            **extra,
         )
         return f"{self.gateway_url}?{query}"
 
     # --- callbacks (asynchronous notify, browser return) ----------------------
 
-    async def verify_callback(self, fields: Mapping[str, str]) -> GatewayTrade | None:
+    def _signed_fields(self, fields: Mapping[str, str]) -> dict[str, str] | None:
+        """The callback's fields (without `sign`) when Alipay's signature over them verifies."""
         data = {str(key): str(value) for key, value in fields.items()}
         signature = data.pop("sign", None)
         if not signature:
@@ -213,6 +220,21 @@ class AlipayGateway:
             return None
         if not self._signature_verifies(data, signature):
             logger.warning("alipay callback with a bad signature: %s", data.get("out_trade_no"))
+            return None
+        return data
+
+    async def verify_return(self, fields: Mapping[str, str]) -> str | None:
+        data = self._signed_fields(fields)
+        if data is None:
+            return None
+        if data.get("app_id") != self.app_id or not data.get("out_trade_no"):
+            logger.warning("alipay return for app id %r without a usable trade number", data.get("app_id"))
+            return None
+        return data["out_trade_no"]
+
+    async def verify_callback(self, fields: Mapping[str, str]) -> GatewayTrade | None:
+        data = self._signed_fields(fields)
+        if data is None:
             return None
         missing = _missing_fields(data)
         if missing:
@@ -359,7 +381,9 @@ class SimulatedGateway:
     def __repr__(self) -> str:
         return f"SimulatedGateway(base_url={self.base_url!r})"
 
-    async def payment_url(self, trade_no: str, amount: Decimal, subject: str) -> str:
+    async def payment_url(
+        self, trade_no: str, amount: Decimal, subject: str, *, expires_at: datetime | None = None
+    ) -> str:
         text = format_amount(amount)
         trade = self._trades.get(trade_no)
         if trade is None or trade.status == "WAIT_BUYER_PAY":
@@ -431,6 +455,34 @@ class SimulatedGateway:
             app_id=data["app_id"],
             fields=MappingProxyType(data),
         )
+
+    def signed_return(self, trade_no: str) -> dict[str, str]:
+        """The query string of the browser return for the trade (no trade state, like Alipay's)."""
+        trade = self._trades.get(trade_no)
+        if trade is None:
+            raise NotFound("模拟交易", trade_no)
+        fields = {
+            "app_id": self.app_id,
+            "method": "alipay.trade.page.pay.return",
+            "out_trade_no": trade_no,
+            "trade_no": trade.gateway_trade_no,
+            "total_amount": f"{trade.amount:.2f}",
+            "timestamp": datetime.now(_BEIJING).strftime("%Y-%m-%d %H:%M:%S"),
+            "sign_type": self.SIGN_TYPE,
+        }
+        fields["sign"] = self._sign(fields)
+        return fields
+
+    async def verify_return(self, fields: Mapping[str, str]) -> str | None:
+        data = {str(key): str(value) for key, value in fields.items()}
+        signature = data.get("sign")
+        if not signature or data.get("sign_type") != self.SIGN_TYPE:
+            return None
+        if not hmac.compare_digest(self._sign(data).encode(), signature.encode()):
+            return None
+        if data.get("app_id") != self.app_id or not data.get("out_trade_no"):
+            return None
+        return data["out_trade_no"]
 
     async def query_trade(self, trade_no: str) -> GatewayTrade | None:
         trade = self._trades.get(trade_no)

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Protocol
 
 from jiadian.domain.accounts import Address, User
+from jiadian.domain.money import Money
 from jiadian.domain.wallet import LedgerEntry, Wallet
 
 
@@ -68,6 +69,14 @@ class WalletRepository(Protocol):
         """
         ...
 
+    async def add_consumed(self, user_id: int, amount: Money) -> None:
+        """Count money paid to the shop outside the wallet (an Alipay payment) in `total_consumed`.
+
+        Not a balance change: the balance stays, and no ledger entry is written (the ledger explains
+        the balance; the `payments` record is the receipt). The total stops at the money cap.
+        """
+        ...
+
     async def ledger(self, user_id: int) -> list[LedgerEntry]: ...
 
 
@@ -79,21 +88,48 @@ class PasswordHasher(Protocol):
     def needs_rehash(self, password_hash: str) -> bool: ...
 
 
+@dataclass(frozen=True, slots=True)
+class SendSlot:
+    """One send recorded in a client's history, and the sends recorded before it in the window."""
+
+    client: str
+    token: str
+    earlier: tuple[datetime, ...]
+
+
 class CodeStore(Protocol):
-    """Verification codes (keyed by email) and per-IP send history, with expiry."""
+    """Verification codes (keyed by email) and per-client send history, with expiry.
 
-    async def put_code(self, email: str, code: str, ttl_seconds: int) -> None: ...
+    Times come from the caller (the shop's clock), so expiry follows that clock; adapters may also
+    let the data expire on their own as a backstop.
+    """
 
-    async def take_code(self, email: str) -> str | None:
-        """Return and delete the code atomically (single use)."""
+    async def put_code(self, email: str, code: str, *, now: datetime, ttl_seconds: int) -> None:
+        """Keep `code` for `email` until `now + ttl_seconds`, replacing any earlier code."""
         ...
 
-    async def sends(self, client: str, since: datetime) -> list[datetime]:
-        """Times of the sends recorded for this client at or after `since`."""
+    async def redeem_code(self, email: str, code: str, *, now: datetime, max_failures: int) -> bool:
+        """Atomically: True, and the code is gone (single use), when `code` is the unexpired code
+        of `email`; False otherwise. A wrong guess counts; after `max_failures` the code is gone."""
         ...
 
-    async def record_send(self, client: str, at: datetime, ttl_seconds: int) -> None: ...
+    async def reserve_send(self, client: str, *, now: datetime, window_seconds: int) -> SendSlot:
+        """Record a send for `client` and return, atomically with it, the sends recorded before it
+        within `window_seconds` — two concurrent callers each see the other in exactly one order."""
+        ...
+
+    async def release_send(self, slot: SendSlot) -> None:
+        """Forget a recorded send (it was refused, or did not go out)."""
+        ...
 
 
 class Mailer(Protocol):
-    async def send(self, to: str, subject: str, body: str) -> None: ...
+    async def send(self, to: str, subject: str, body: str) -> None:
+        """Hand one plain-text mail over; `ServiceUnavailable` when the mail server refuses it."""
+        ...
+
+
+class ImageSniffer(Protocol):
+    def __call__(self, data: bytes) -> str:
+        """The file extension of a real image, judged by content; `ValidationFailed` otherwise."""
+        ...

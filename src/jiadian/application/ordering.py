@@ -51,6 +51,7 @@ from jiadian.domain.ordering import (
     new_trade_no,
     parse_pay_method,
 )
+from jiadian.domain.payments import PAYMENT_SUBJECT, Payment, PaymentState
 from jiadian.domain.wallet import EntryKind, LedgerEntry
 
 log = logging.getLogger(__name__)
@@ -381,11 +382,30 @@ class Orders(_Scheduling):
         return await self._change(order_id, user_id, lambda o: o.pay(PayMethod.WALLET, now), debit)
 
     async def _alipay(self, user_id: int, order_id: str) -> PaymentRedirect:
+        """The order stays unpaid; its trade is recorded `pending` (reconciliation and expiry ask about it)."""
         if self.gateway is None:
             raise PaymentUnavailable("支付宝支付暂未开通，请使用余额支付")
-        order = await self.detail(user_id, order_id)
-        order.ensure_payable()
-        url = await self.gateway.payment_url(order.trade_no, order.total.amount, f"家电之选订单 {order.id}")
+        async with self.uow() as uow:
+            order = await self._load(uow, order_id, user_id)
+            order.ensure_payable()
+            await uow.payments.start(
+                Payment(
+                    id=0,
+                    order_id=order.id,
+                    user_id=order.user_id,
+                    method=PayMethod.ALIPAY.value,
+                    trade_no=order.trade_no,
+                    gateway_trade_no="",
+                    amount=order.total,
+                    state=PaymentState.PENDING,
+                    created_at=self.clock.now(),
+                )
+            )
+            await uow.commit()
+        expires_at = order.created_at + timedelta(seconds=self.order_ttl_seconds)
+        url = await self.gateway.payment_url(
+            order.trade_no, order.total.amount, PAYMENT_SUBJECT, expires_at=expires_at
+        )
         return PaymentRedirect(url)
 
     async def cancel(self, user_id: int, order_id: str) -> Order:
@@ -432,6 +452,9 @@ class Orders(_Scheduling):
 class Fulfilment(_OrderUseCases):
     """Shipping and expiry: by an operator, by background tasks (idempotent), and by the sweeps."""
 
+    # Asked before an unpaid order is cancelled for expiry; False: not now (see `Payments.before_expiry`).
+    before_expiry: Callable[[Order], Awaitable[bool]] | None = None
+
     async def list(self, status: str | None, user_id: int | None, page: int, page_size: int) -> Page[Order]:
         wanted = OrderStatus.parse(status) if status else None
         return await self._page(user_id, wanted, page, page_size)
@@ -462,6 +485,8 @@ class Fulfilment(_OrderUseCases):
             return False
         if order.created_at + timedelta(seconds=self.order_ttl_seconds) > now:
             return False  # not due (an early delivery): the sweep or a later message will do it
+        if self.before_expiry is not None and not await self.before_expiry(order):
+            return False  # paid at the gateway after all, or the gateway did not answer: a later sweep
         try:
             await self._change(order_id, None, lambda o: o.cancel(CancelReason.EXPIRED, now), _restock)
         except IllegalTransition:  # paid or cancelled meanwhile

@@ -73,13 +73,23 @@ class PaymentGateway(Protocol):
     """A third-party payment service (Alipay in production; a simulator by default)."""
 
     name: str
+    app_id: str  # the shop's id at the gateway: callbacks and answers must name it
 
-    async def payment_url(self, trade_no: str, amount: Decimal, subject: str) -> str:
-        """A URL that sends the shopper to pay `amount` for `trade_no`."""
+    async def payment_url(
+        self, trade_no: str, amount: Decimal, subject: str, *, expires_at: datetime | None = None
+    ) -> str:
+        """A URL that sends the shopper to pay `amount` for `trade_no` (payable until `expires_at`)."""
         ...
 
     async def verify_callback(self, fields: Mapping[str, str]) -> GatewayTrade | None:
-        """Verify a notify/return callback's signature; None when it does not verify or is malformed."""
+        """Verify a notification's signature; None when it does not verify or is malformed."""
+        ...
+
+    async def verify_return(self, fields: Mapping[str, str]) -> str | None:
+        """Verify the browser return's signature and app id; our trade number, or None.
+
+        A return says nothing about the trade's state: ask `query_trade`.
+        """
         ...
 
     async def query_trade(self, trade_no: str) -> GatewayTrade | None:

@@ -9,6 +9,7 @@ from typing import Protocol, Self
 from jiadian.application.accounts_ports import AddressRepository, UserRepository, WalletRepository
 from jiadian.application.catalog_ports import CatalogRepository
 from jiadian.application.ordering_ports import OrderRepository, StockRepository
+from jiadian.application.payments_ports import PaymentRepository
 
 
 class UnitOfWork(Protocol):
@@ -20,6 +21,7 @@ class UnitOfWork(Protocol):
     wallets: WalletRepository
     orders: OrderRepository
     stock: StockRepository
+    payments: PaymentRepository
 
     async def __aenter__(self) -> Self: ...
 

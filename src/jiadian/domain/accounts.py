@@ -8,7 +8,7 @@ import string
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from jiadian.domain.errors import RateLimited, ValidationFailed
+from jiadian.domain.errors import Conflict, RateLimited, ValidationFailed
 
 USERNAME = re.compile(r"^[A-Za-z0-9_\u4e00-\u9fff]{3,30}$")
 PHONE = re.compile(r"^1[3-57-9]\d{9}$")
@@ -16,6 +16,7 @@ EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?
 MIN_PASSWORD = 6
 MAX_PASSWORD = 128
 MAX_INTRODUCE = 255
+MAX_ADDRESSES = 20
 
 
 def check_username(username: str) -> str:
@@ -113,6 +114,11 @@ class Address:
         )
 
 
+class AddressLimitReached(Conflict):
+    code = "address_limit"
+    message = f"收货地址最多 {MAX_ADDRESSES} 个"
+
+
 # --- verification codes -----------------------------------------------------------------------
 
 CODE_ALPHABET = string.ascii_letters + string.digits
@@ -121,6 +127,19 @@ CODE_TTL = timedelta(minutes=2)
 SEND_INTERVAL = timedelta(seconds=60)
 SENDS_PER_DAY = 5
 DAY = timedelta(hours=24)
+CODE_MAX_FAILURES = 5  # wrong guesses before a code is void (guessing does not pay)
+
+
+class InvalidCode(ValidationFailed):
+    """Wrong, expired or already used: one answer for all three (it tells a guesser nothing)."""
+
+    code = "invalid_code"
+    message = "验证码错误或已失效，请重新获取"
+
+
+def code_key(email: str) -> str:
+    """Codes are kept per address, whatever its letter case."""
+    return email.strip().lower()
 
 
 def new_code() -> str:

@@ -60,6 +60,16 @@ class InsufficientStock(Conflict):
         super().__init__(sku_id=sku_id, requested=requested, available=available)
 
 
+class FileTooLarge(DomainError):
+    """An upload over its size limit (an image: 3 MiB)."""
+
+    code = "payload_too_large"
+    message = "文件过大"
+
+    def __init__(self, *, size: int, limit: int) -> None:
+        super().__init__(f"文件不能超过 {limit // (1024 * 1024)} MiB", size=size, limit=limit)
+
+
 class NotAuthenticated(DomainError):
     code = "not_authenticated"
     message = "请先登录"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 
 from jiadian.domain.errors import Conflict, ValidationFailed
@@ -18,6 +19,11 @@ class InsufficientBalance(Conflict):
 class BalanceCapExceeded(ValidationFailed):
     code = "balance_cap_exceeded"
     message = "充值后余额不能超过 999999999.99"
+
+
+class RechargeDisabled(Conflict):
+    code = "recharge_disabled"
+    message = "在线充值未开放，请联系商城管理员"
 
 
 class EntryKind(StrEnum):
@@ -35,9 +41,14 @@ class LedgerEntry:
     balance_after: Money | None = None
     created_at: datetime | None = None
 
+    def __post_init__(self) -> None:
+        if self.amount.amount <= 0:
+            raise ValidationFailed("金额必须大于 0", amount=str(self.amount))
+
     @property
-    def signed(self) -> Money | None:
-        return None if self.kind is EntryKind.PAYMENT else self.amount
+    def signed(self) -> Decimal:
+        """The change to the balance: negative for a payment."""
+        return -self.amount.amount if self.kind is EntryKind.PAYMENT else self.amount.amount
 
 
 @dataclass(slots=True)
@@ -52,9 +63,7 @@ class Wallet:
         return cls(user_id, Money.zero(), Money.zero(), Money.zero())
 
     def apply(self, entry: LedgerEntry) -> None:
-        """Apply one ledger entry, or raise and change nothing."""
-        if entry.amount.amount <= 0:
-            raise ValidationFailed("金额必须大于 0", amount=str(entry.amount))
+        """Apply one ledger entry (its amount is positive by construction), or raise and change nothing."""
         if entry.kind is EntryKind.PAYMENT:
             if self.balance < entry.amount:
                 raise InsufficientBalance(balance=str(self.balance), required=str(entry.amount))

@@ -9,6 +9,7 @@ from jiadian.application.accounts_ports import NewUser
 from jiadian.application.ports import Clock
 from jiadian.domain.accounts import Address, User
 from jiadian.domain.errors import AlreadyApplied, NotFound, UsernameTaken
+from jiadian.domain.money import MAX_AMOUNT, Money
 from jiadian.domain.wallet import LedgerEntry, Wallet
 
 USERS, ADDRESSES, WALLETS, LEDGER = "users", "addresses", "wallets", "wallet_ledger"
@@ -106,6 +107,11 @@ class MemoryWalletRepository:
         recorded = replace(entry, balance_after=wallet.balance, created_at=self._clock.now())
         ledger[self._s.next_id(LEDGER)] = (user_id, recorded)
         return replace(wallet)
+
+    async def add_consumed(self, user_id: int, amount: Money) -> None:
+        wallet: Wallet | None = self._s.table(WALLETS).get(user_id)
+        if wallet is not None:  # not a balance change: no ledger entry (see the port)
+            wallet.total_consumed = Money(min(wallet.total_consumed.amount + amount.amount, MAX_AMOUNT))
 
     async def ledger(self, user_id: int) -> list[LedgerEntry]:
         entries = self._s.table(LEDGER)

@@ -12,6 +12,7 @@ from jiadian.adapters.memory.accounts import (
 )
 from jiadian.adapters.memory.catalog import MemoryCatalogRepository
 from jiadian.adapters.memory.ordering import MemoryOrderRepository, MemoryStockRepository
+from jiadian.adapters.memory.payments import MemoryPaymentRepository
 from jiadian.adapters.memory.state import MemoryState
 from jiadian.application.ports import Clock
 
@@ -23,6 +24,7 @@ class MemoryUnitOfWork:
     wallets: MemoryWalletRepository
     orders: MemoryOrderRepository
     stock: MemoryStockRepository
+    payments: MemoryPaymentRepository
 
     def __init__(self, state: MemoryState, clock: Clock) -> None:
         self._state = state
@@ -38,6 +40,7 @@ class MemoryUnitOfWork:
         self.wallets = MemoryWalletRepository(self._state, self._clock)
         self.orders = MemoryOrderRepository(self._state)
         self.stock = MemoryStockRepository(self._state)
+        self.payments = MemoryPaymentRepository(self._state)
         return self
 
     async def __aexit__(

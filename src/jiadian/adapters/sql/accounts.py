@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, insert, select, update
+from sqlalchemy import Row, and_, case, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -221,6 +221,22 @@ class SqlWalletRepository:
         except IntegrityError as exc:
             raise AlreadyApplied(kind=entry.kind.value, order_id=entry.order_id) from exc
         return wallet
+
+    async def add_consumed(self, user_id: int, amount: Money) -> None:
+        """total_consumed += amount (capped), in one UPDATE; the balance and the ledger stay as they are."""
+        await self._conn.execute(
+            update(wallets)
+            .where(wallets.c.user_id == user_id)
+            .values(
+                total_consumed=case(
+                    (
+                        wallets.c.total_consumed + amount.amount <= MAX_AMOUNT,
+                        wallets.c.total_consumed + amount.amount,
+                    ),
+                    else_=MAX_AMOUNT,
+                )
+            )
+        )
 
     async def ledger(self, user_id: int) -> list[LedgerEntry]:
         rows = await self._conn.execute(

@@ -11,6 +11,7 @@ from jiadian.adapters.sql.accounts import SqlAddressRepository, SqlUserRepositor
 from jiadian.adapters.sql.catalog import SqlCatalogRepository
 from jiadian.adapters.sql.engine import WRITER_OPTION
 from jiadian.adapters.sql.ordering import SqlOrderRepository, SqlStockRepository
+from jiadian.adapters.sql.payments import SqlPaymentRepository
 from jiadian.application.ports import Clock
 
 
@@ -21,6 +22,7 @@ class SqlUnitOfWork:
     wallets: SqlWalletRepository
     orders: SqlOrderRepository
     stock: SqlStockRepository
+    payments: SqlPaymentRepository
 
     def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
         self._engine = engine
@@ -43,6 +45,7 @@ class SqlUnitOfWork:
         self.wallets = SqlWalletRepository(self._conn, self._clock)
         self.orders = SqlOrderRepository(self._conn)
         self.stock = SqlStockRepository(self._conn)
+        self.payments = SqlPaymentRepository(self._conn)
         return self
 
     async def __aexit__(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from jiadian.entrypoints.cli import catalog, db, users
+from jiadian.entrypoints.cli import blobs, catalog, db, orders, payments, users, worker
+from jiadian.entrypoints.cli import cart as cart_commands
 from jiadian.entrypoints.cli.common import run
 
 app = typer.Typer(
@@ -16,6 +17,12 @@ app.add_typer(db.app, name="db")
 app.add_typer(catalog.demo, name="demo")
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(users.app, name="users")
+app.add_typer(users.wallet, name="wallet")
+app.command("worker")(worker.worker)
+app.add_typer(cart_commands.app, name="cart")
+app.add_typer(blobs.app, name="blobs")
+app.add_typer(orders.app, name="orders")
+app.add_typer(payments.app, name="payments")
 
 
 @app.command()

@@ -9,6 +9,8 @@ import typer
 from rich.table import Table
 
 from jiadian.container import Container
+from jiadian.domain.accounts import User
+from jiadian.domain.wallet import Wallet
 from jiadian.entrypoints.cli.common import console, run
 
 app = typer.Typer(help="Customer accounts.", no_args_is_help=True)
@@ -48,3 +50,40 @@ def list_users(offset: int = typer.Option(0, min=0), limit: int = typer.Option(1
     for user in run(action):
         table.add_row(str(user.id), user.username, user.email, user.phone, "yes" if user.is_admin else "")
     console.print(table)
+
+
+wallet = typer.Typer(help="Customer wallets: balance and recharges.", no_args_is_help=True)
+
+
+def _wallet_table(username: str, found: Wallet) -> Table:
+    table = Table("user", "balance", "total recharged", "total consumed")
+    table.add_row(username, str(found.balance), str(found.total_recharged), str(found.total_consumed))
+    return table
+
+
+@wallet.command("show")
+def wallet_show(username: str) -> None:
+    """Show a user's balance and totals."""
+
+    async def action(c: Container) -> tuple[User, Wallet]:
+        return await c.wallets().of_username(username)
+
+    user, found = run(action)
+    console.print(_wallet_table(user.username, found))
+
+
+@wallet.command("recharge")
+def wallet_recharge(username: str, amount: str) -> None:
+    """Add AMOUNT (a decimal with at most 2 places, e.g. 100.00) to a user's balance.
+
+    Always allowed from here, whatever the `recharge_enabled` setting says about the HTTP API.
+    """
+
+    async def action(c: Container) -> tuple[User, Wallet]:
+        wallets = c.wallets()
+        user, _ = await wallets.of_username(username)
+        return user, await wallets.recharge(user.id, amount, note="cli")
+
+    user, found = run(action)
+    console.print(f"recharged {user.username}")
+    console.print(_wallet_table(user.username, found))

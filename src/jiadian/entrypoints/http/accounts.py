@@ -1,21 +1,37 @@
-"""Sign-in, sign-out and the signed-in user's profile."""
+"""Registration, sign-in and sign-out; the signed-in user's profile, avatar, addresses and wallet;
+the admin's wallet recharge."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency, Provide
-from litestar.params import JSONBody
+from litestar.params import FromPath, JSONBody, MultipartBody
 
-from jiadian.application.accounts import Accounts
+from jiadian.application.accounts import Accounts, Profiles, Registration
+from jiadian.application.addresses import AddressBook
 from jiadian.application.ports import BlobStore
-from jiadian.domain.accounts import User
+from jiadian.application.wallets import Wallets
+from jiadian.domain.accounts import CODE_TTL, SEND_INTERVAL, User
 from jiadian.domain.wallet import Wallet
+from jiadian.entrypoints.http import account_schemas as a
 from jiadian.entrypoints.http import schemas as s
-from jiadian.entrypoints.http.auth import AuthUser, Sessions, current_user, session_token, with_cookie
+from jiadian.entrypoints.http.auth import (
+    AuthUser,
+    Sessions,
+    current_admin,
+    current_user,
+    session_token,
+    with_cookie,
+)
 
-DEFAULT_AVATAR = "/static/default-avatar.svg"
+DEFAULT_AVATAR = "/default-avatar.svg"  # served by the storefront's static files
+
+
+def client_address(request: Request[Any, Any, Any]) -> str:
+    """The caller's IP, as the server sees it (put a proxy's address rewriting in the server)."""
+    return request.client.host if request.client else "unknown"
 
 
 def profile(user: User, wallet: Wallet, blobs: BlobStore) -> s.Profile:
@@ -54,6 +70,27 @@ class AuthController(Controller):
         await sessions.destroy(session_token(request))
         return with_cookie(Response(None, status_code=204), sessions.expired_cookie())
 
+    @post(
+        "/verification-codes", status_code=202, summary="E-mail a registration code (sent in the background)"
+    )
+    async def request_code(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[a.CodeRequest],
+        registration: NamedDependency[Registration],
+    ) -> a.CodeSent:
+        await registration.request_code(data.username, data.email, client_address(request))
+        return a.CodeSent(
+            expires_in=int(CODE_TTL.total_seconds()), resend_after=int(SEND_INTERVAL.total_seconds())
+        )
+
+    @post("/register", status_code=201, summary="Create an account with the e-mailed code")
+    async def register(
+        self, data: JSONBody[a.RegisterIn], registration: NamedDependency[Registration]
+    ) -> a.Registered:
+        user = await registration.register(data.username, data.email, data.password, data.code)
+        return a.Registered(id=user.id, username=user.username)
+
 
 class MeController(Controller):
     path = "/api/me"
@@ -69,3 +106,85 @@ class MeController(Controller):
     ) -> s.Profile:
         found, wallet = await accounts.get(user.id)
         return profile(found, wallet, blobs)
+
+    @patch("", summary="Change the e-mail, phone or introduction (only the fields sent)")
+    async def update(
+        self,
+        data: JSONBody[a.ProfileChanges],
+        user: NamedDependency[AuthUser],
+        profiles: NamedDependency[Profiles],
+        blobs: NamedDependency[BlobStore],
+    ) -> s.Profile:
+        found, wallet = await profiles.update(
+            user.id, email=data.email, phone=data.phone, introduce=data.introduce
+        )
+        return profile(found, wallet, blobs)
+
+    @put("/avatar", summary="Upload a new avatar: multipart field `image`, a real image of at most 3 MiB")
+    async def avatar(
+        self,
+        data: MultipartBody[a.AvatarUpload],
+        user: NamedDependency[AuthUser],
+        profiles: NamedDependency[Profiles],
+        blobs: NamedDependency[BlobStore],
+    ) -> a.AvatarOut:
+        file_id = await profiles.change_avatar(user.id, await data.image.read())
+        return a.AvatarOut(avatar_url=blobs.url(file_id))
+
+    @get("/wallet", summary="The signed-in user's wallet")
+    async def wallet(self, user: NamedDependency[AuthUser], wallets: NamedDependency[Wallets]) -> s.WalletOut:
+        return s.WalletOut.of(await wallets.show(user.id))
+
+    @get("/addresses", summary="The signed-in user's addresses, the default first")
+    async def addresses(
+        self, user: NamedDependency[AuthUser], address_book: NamedDependency[AddressBook]
+    ) -> list[a.AddressOut]:
+        return [a.AddressOut.of(x) for x in await address_book.list(user.id)]
+
+    @post("/addresses", status_code=201, summary="Add an address (a new default replaces the old one)")
+    async def add_address(
+        self,
+        data: JSONBody[a.AddressIn],
+        user: NamedDependency[AuthUser],
+        address_book: NamedDependency[AddressBook],
+    ) -> a.AddressOut:
+        return a.AddressOut.of(await address_book.add(user.id, data.fields()))
+
+    @put("/addresses/{address_id:int}", summary="Replace an address; another user's answers 404")
+    async def update_address(
+        self,
+        address_id: FromPath[int],
+        data: JSONBody[a.AddressIn],
+        user: NamedDependency[AuthUser],
+        address_book: NamedDependency[AddressBook],
+    ) -> a.AddressOut:
+        return a.AddressOut.of(await address_book.update(user.id, address_id, data.fields()))
+
+    @delete("/addresses/{address_id:int}", status_code=204, summary="Delete an address")
+    async def delete_address(
+        self,
+        address_id: FromPath[int],
+        user: NamedDependency[AuthUser],
+        address_book: NamedDependency[AddressBook],
+    ) -> None:
+        await address_book.delete(user.id, address_id)
+
+
+class AdminAccountsController(Controller):
+    path = "/api/admin/users"
+    tags = ["admin"]
+    dependencies = {"admin": Provide(current_admin)}
+
+    @post(
+        "/{user_id:int}/wallet/recharge",
+        status_code=200,
+        summary="Recharge a user's wallet (admins; only when the shop's `recharge_enabled` is on)",
+    )
+    async def recharge(
+        self,
+        user_id: FromPath[int],
+        data: JSONBody[a.RechargeIn],
+        admin: NamedDependency[AuthUser],
+        wallets: NamedDependency[Wallets],
+    ) -> s.WalletOut:
+        return s.WalletOut.of(await wallets.recharge_online(user_id, data.amount, operator=admin.username))

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, get
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -19,17 +19,28 @@ from sqlalchemy import text
 
 from jiadian import __version__
 from jiadian.container import Container, build_container, shutdown
-from jiadian.entrypoints.http.accounts import AuthController, MeController
+from jiadian.entrypoints.http.accounts import AdminAccountsController, AuthController, MeController
+from jiadian.entrypoints.http.admin_catalog import AdminCatalogController
 from jiadian.entrypoints.http.auth import Sessions
+from jiadian.entrypoints.http.cart import CartController, HistoryController
 from jiadian.entrypoints.http.catalog import CatalogController
 from jiadian.entrypoints.http.errors import EXCEPTION_HANDLERS
 from jiadian.entrypoints.http.health import HealthController, Probe
+from jiadian.entrypoints.http.orders import AdminOrdersController, CheckoutController, OrdersController
+from jiadian.entrypoints.http.payments import AdminPaymentsController, PaymentsController
 from jiadian.entrypoints.http.startup import prepare
+from jiadian.entrypoints.worker import web_background
 
 log = logging.getLogger("jiadian")
 
 STOREFRONT = Path(__file__).with_name("storefront")
 CSRF_EXEMPT = ["/api/payments/alipay/notify"]
+
+
+@get("/bench/hello", include_in_schema=False)
+async def bench_hello() -> dict[str, str]:
+    """The benchmark's floor: the same app, server and workers, no work (JIADIAN_BENCH_ROUTES=true)."""
+    return {"hello": "world"}
 
 
 def _provide(factory: Any) -> Provide:
@@ -58,14 +69,15 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
             async with container.engine().connect() as conn:
                 await conn.execute(text("SELECT 1"))
 
-        return {"database": database, "cache": container.cache().ping}
+        return {"database": database, "cache": container.cache().ping, "broker": container.task_queue().ping}
 
     @asynccontextmanager
     async def lifespan(_app: Litestar) -> AsyncIterator[None]:
         if prepare_database if prepare_database is not None else settings.auto_migrate:
             await prepare(container)
         try:
-            yield
+            async with web_background(container):
+                yield
         finally:
             await shutdown(container)
 
@@ -73,11 +85,28 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
         "catalog": _provide(container.catalog),
         "catalog_admin": _provide(container.catalog_admin),
         "accounts": _provide(container.accounts),
+        "registration": _provide(container.registration),
+        "profiles": _provide(container.profiles),
+        "address_book": _provide(container.address_book),
+        "wallets": _provide(container.wallets),
+        "shopping_cart": _provide(container.shopping_cart),
+        "viewing_history": _provide(container.viewing_history),
+        "checkout": _provide(container.checkout),
+        "orders": _provide(container.orders),
+        "fulfilment": _provide(container.fulfilment),
+        "payments": _provide(container.payments),
         "blobs": _provide(container.blobs),
         "sessions": Provide(sessions, use_cache=True),
         "probes": Provide(probes, use_cache=True),
     }
     route_handlers: list[Any] = [HealthController, CatalogController, AuthController, MeController]
+    route_handlers += [CartController, HistoryController]
+    route_handlers += [CheckoutController, OrdersController, AdminOrdersController]
+    route_handlers.append(AdminCatalogController)
+    route_handlers.append(AdminAccountsController)
+    route_handlers += [PaymentsController, AdminPaymentsController]
+    if settings.bench_routes:
+        route_handlers.append(bench_hello)
     if settings.blob_store == "local":
         settings.media_dir.mkdir(parents=True, exist_ok=True)
         route_handlers.append(

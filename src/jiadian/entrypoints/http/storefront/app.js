@@ -55,7 +55,8 @@
  *             address-edit, address-delete, address-set-default, address-add, address-form,
  *             address-recipient, address-phone, address-province, address-city, address-county,
  *             address-detail, address-is-default, address-save, address-cancel
- *   cart:     cart-line (data-sku-id), cart-line-select, cart-line-count, cart-line-dec,
+ *   cart:     cart-line (data-sku-id; class "unavailable" when it cannot be bought as it stands),
+ *             cart-line-problem (why), cart-line-select, cart-line-count, cart-line-dec,
  *             cart-line-inc, cart-line-remove, cart-line-price, cart-line-total,
  *             cart-select-all, cart-selected-count, cart-total, checkout-button, cart-empty
  *   checkout: address-picker, address-option (radio, value = address id), add-address-link, no-address,
@@ -907,13 +908,14 @@ async function pageRegister(ctx) {
   ctx.onLeave(() => clearInterval(countdown));
 
   on(form, '[data-testid="register-send-code"]', 'click', async (event, button) => {
-    const sent = await withBusy(button, async () => {
-      await post('/api/auth/verification-codes', { username: field('username'), email: field('email') });
-      return true;
-    });
+    const sent = await withBusy(button, async () => (
+      (await post('/api/auth/verification-codes', { username: field('username'), email: field('email') })) || {}
+    ));
     if (!sent) return;
-    showNotice(`验证码已发送至 ${field('email')}，2 分钟内有效`);
-    let left = 60;
+    const seconds = (value, fallback) => (Number.isFinite(Number(value)) && Number(value) > 0 ? Number(value) : fallback);
+    const minutes = Math.max(1, Math.round(seconds(sent.expires_in, 120) / 60));
+    showNotice(`验证码已发送至 ${field('email')}，${minutes} 分钟内有效`);
+    let left = seconds(sent.resend_after, 60);
     button.disabled = true;
     button.textContent = `${left} 秒后重发`;
     countdown = setInterval(() => {
@@ -1202,8 +1204,19 @@ function openAddressForm(ctx, form, address, next) {
 /** Which cart lines the shopper ticked; new lines start ticked. Keys are String(sku_id). */
 const cartSelection = { chosen: new Set(), seen: new Set() };
 
+const CART_PROBLEMS = {
+  deleted: '商品已删除',
+  off_shelf: '商品已下架',
+  out_of_stock: '暂时缺货',
+  over_stock: '库存不足，请减少数量',
+  over_amount_limit: '金额超出上限，请减少数量',
+};
+
+/** A line the server says can be bought as it stands (lines without the flag count as buyable). */
+const buyable = (line) => line.available !== false;
+
 function syncCartSelection(lines) {
-  const present = new Set(lines.map((l) => String(l.sku_id)));
+  const present = new Set(lines.filter(buyable).map((l) => String(l.sku_id)));
   for (const key of present) {
     if (!cartSelection.seen.has(key)) cartSelection.chosen.add(key);
     cartSelection.seen.add(key);
@@ -1221,7 +1234,7 @@ async function pageCart(ctx) {
       <div class="empty" data-testid="cart-empty"><p>购物车是空的</p><a class="button" href="#/">去逛逛</a></div>`);
     return;
   }
-  const allChosen = cart.lines.every((l) => cartSelection.chosen.has(String(l.sku_id)));
+  const allChosen = cart.lines.filter(buyable).every((l) => cartSelection.chosen.has(String(l.sku_id)));
   if (!ctx.render(html`
     <h1>我的购物车</h1>
     <div class="cart">
@@ -1242,15 +1255,20 @@ async function pageCart(ctx) {
 
 function cartLine(line) {
   const key = String(line.sku_id);
+  const ok = buyable(line);
+  const href = line.product_id === null || line.product_id === undefined ? null : `#/product/${enc(line.product_id)}`;
+  const problem = ok ? '' : CART_PROBLEMS[line.problem] || '该商品暂不可购买';
   return html`
-    <div class="cart-line" data-testid="cart-line" data-sku-id="${line.sku_id}">
+    <div class="cart-line${ok ? '' : ' unavailable'}" data-testid="cart-line" data-sku-id="${line.sku_id}">
       <label class="cart-select"><input type="checkbox" data-key="${key}" data-testid="cart-line-select"
-             aria-label="选择 ${line.name}"${attrIf(cartSelection.chosen.has(key), 'checked')}></label>
-      <a class="cart-img" href="#/product/${enc(line.product_id)}">${image(line.image_url, line.name, 'line-img')}</a>
+             aria-label="选择 ${line.name}"${attrIf(ok && cartSelection.chosen.has(key), 'checked')}${attrIf(!ok, 'disabled')}></label>
+      ${href ? html`<a class="cart-img" href="${href}">${image(line.image_url, line.name, 'line-img')}</a>`
+    : html`<span class="cart-img">${image(line.image_url, line.name, 'line-img')}</span>`}
       <div class="cart-info">
-        <a href="#/product/${enc(line.product_id)}">${line.name}</a>
+        ${href ? html`<a href="${href}">${line.name}</a>` : html`<span>${line.name}</span>`}
         <span class="muted">${specs(line)}</span>
         <span class="muted small">库存 ${line.stock}</span>
+        ${problem ? html`<span class="tag line-problem" data-testid="cart-line-problem">${problem}</span>` : ''}
       </div>
       <div class="cart-price" data-testid="cart-line-price">${money(line.price)}</div>
       <div class="cart-count stepper">
@@ -1275,12 +1293,12 @@ function bindCart(ctx, cart) {
   });
   on(ctx.view, '[data-testid="cart-line-select"]', 'change', (event, box) => {
     if (box.checked) cartSelection.chosen.add(box.dataset.key); else cartSelection.chosen.delete(box.dataset.key);
-    $('[data-testid="cart-select-all"]', ctx.view).checked = cart.lines.every((l) => cartSelection.chosen.has(String(l.sku_id)));
+    $('[data-testid="cart-select-all"]', ctx.view).checked = cart.lines.filter(buyable).every((l) => cartSelection.chosen.has(String(l.sku_id)));
     updateCartSummary(ctx, cart);
   });
   on(ctx.view, '[data-testid="cart-select-all"]', 'change', (event, box) => {
-    cart.lines.forEach((l) => (box.checked ? cartSelection.chosen.add(String(l.sku_id)) : cartSelection.chosen.delete(String(l.sku_id))));
-    $$('[data-testid="cart-line-select"]', ctx.view).forEach((b) => { b.checked = box.checked; });
+    cart.lines.filter(buyable).forEach((l) => (box.checked ? cartSelection.chosen.add(String(l.sku_id)) : cartSelection.chosen.delete(String(l.sku_id))));
+    $$('[data-testid="cart-line-select"]:not(:disabled)', ctx.view).forEach((b) => { b.checked = box.checked; });
     updateCartSummary(ctx, cart);
   });
   on(ctx.view, '[data-testid="cart-line-dec"]', 'click', (event, button) => setCount(button, button.dataset.key, Number(lineOf(button.dataset.key).count) - 1));
@@ -1296,7 +1314,7 @@ function bindCart(ctx, cart) {
     await reloadCart(ctx);
   }));
   on(ctx.view, '[data-testid="checkout-button"]', 'click', () => {
-    const chosen = cart.lines.filter((l) => cartSelection.chosen.has(String(l.sku_id)));
+    const chosen = cart.lines.filter((l) => buyable(l) && cartSelection.chosen.has(String(l.sku_id)));
     if (!chosen.length) {
       showError('请先选择要结算的商品');
       return;
@@ -1327,7 +1345,7 @@ let cartSummarySeq = 0;
 /** Show the server's total for the ticked lines (the cart amount, or a checkout preview). */
 async function updateCartSummary(ctx, cart) {
   const seq = ++cartSummarySeq;
-  const chosen = cart.lines.filter((l) => cartSelection.chosen.has(String(l.sku_id)));
+  const chosen = cart.lines.filter((l) => buyable(l) && cartSelection.chosen.has(String(l.sku_id)));
   const countEl = $('[data-testid="cart-selected-count"]', ctx.view);
   const totalEl = $('[data-testid="cart-total"]', ctx.view);
   $('[data-testid="checkout-button"]', ctx.view).disabled = !chosen.length;
@@ -1336,7 +1354,8 @@ async function updateCartSummary(ctx, cart) {
     totalEl.textContent = money('0.00');
     return;
   }
-  if (chosen.length === cart.lines.length) {
+  if (chosen.length === cart.lines.filter(buyable).length) {
+    // The cart's own totals cover exactly its buyable lines.
     countEl.textContent = String(cart.total_count);
     totalEl.textContent = money(cart.amount);
     return;
@@ -1637,7 +1656,7 @@ async function pageReview(ctx) {
     <section class="panel">
       <div class="section-head">
         <h1>评价订单</h1>
-        <span class="status" data-testid="order-status">${order.status_label}</span>
+        <span class="status status-${String(order.status)}" data-testid="order-status">${order.status_label}</span>
       </div>
       <p class="muted">订单号：${order.trade_no}</p>
       ${reviewable ? '' : html`<p class="muted">该订单当前不可评价。</p>`}
@@ -1696,7 +1715,17 @@ function bindMessageButtons() {
   $('#notice-close').addEventListener('click', () => { $('#notice-box').hidden = true; });
 }
 
+/** Publish the sticky header's height (it wraps on phones) for the sticky messages under it. */
+function trackHeaderHeight() {
+  const header = $('.site-header');
+  const publish = () => document.documentElement.style.setProperty('--header-height', `${header.offsetHeight}px`);
+  publish();
+  if ('ResizeObserver' in window) new ResizeObserver(publish).observe(header);
+  else window.addEventListener('resize', publish);
+}
+
 async function boot() {
+  trackHeaderHeight();
   bindMessageButtons();
   bindSearchForm();
   renderUserNav();

@@ -1,0 +1,118 @@
+"""Tasks through dramatiq, on a Redis or a RabbitMQ broker.
+
+One generic actor carries every task as (type name, fields); in the worker it hands them to a
+`TaskDispatcher` over the handlers the container builds (`serve`). The actor is declared when the
+queue is built, on the broker given to it — never at import, so no default broker is ever made.
+Sending blocks on the broker's client, so it runs on a private thread (pika connections are
+per thread: one thread keeps one connection).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import dramatiq
+from dramatiq.brokers.rabbitmq import RabbitmqBroker
+from dramatiq.brokers.redis import RedisBroker
+from dramatiq.errors import DramatiqError
+from dramatiq.middleware import AsyncIO
+from pika.exceptions import AMQPError  # type: ignore[import-untyped]
+from redis.exceptions import RedisError
+
+from jiadian.adapters.tasks.dispatch import TaskDispatcher, UnknownTask, encode
+from jiadian.application.tasks import Task
+from jiadian.domain.errors import ServiceUnavailable
+
+log = logging.getLogger("jiadian.tasks")
+
+ACTOR_NAME = "jiadian_task"
+BROKER_ERRORS = (DramatiqError, RedisError, AMQPError, OSError)
+
+
+def redis_broker(url: str, namespace: str = "jiadian-tasks") -> RedisBroker:
+    broker = RedisBroker(url=url, namespace=namespace)  # type: ignore[no-untyped-call]
+    broker.add_middleware(AsyncIO())
+    return broker
+
+
+def rabbitmq_broker(url: str) -> RabbitmqBroker:
+    broker = RabbitmqBroker(url=url, confirm_delivery=True)
+    broker.add_middleware(AsyncIO())
+    return broker
+
+
+class DramatiqTaskQueue:
+    def __init__(
+        self,
+        broker: dramatiq.Broker,
+        queue_name: str = "jiadian",
+        *,
+        max_retries: int = 10,
+        time_limit_ms: int = 5 * 60 * 1000,
+    ) -> None:
+        self.broker = broker
+        self.queue_name = queue_name
+        self._dispatcher: TaskDispatcher | None = None
+        self._actor = dramatiq.actor(
+            actor_name=ACTOR_NAME,
+            queue_name=queue_name,
+            broker=broker,
+            max_retries=max_retries,
+            min_backoff=1000,
+            max_backoff=5 * 60 * 1000,
+            time_limit=time_limit_ms,
+            throws=(UnknownTask,),  # a wiring error: retrying cannot help
+        )(self._perform)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jiadian-broker")
+
+    def serve(self, dispatcher: TaskDispatcher) -> None:
+        """Run this queue's tasks with `dispatcher` (in the worker, on the worker's event loop)."""
+        self._dispatcher = dispatcher
+
+    async def _perform(self, type_name: str, fields: dict[str, Any]) -> None:
+        try:
+            if self._dispatcher is None:
+                raise UnknownTask("this process serves no tasks: they run in `jiadian worker`")
+            await self._dispatcher.dispatch_message(type_name, fields)
+        except UnknownTask as exc:  # dramatiq would only log its class name; say what is wrong
+            log.error("task %s dropped: %s", type_name, exc)
+            raise
+
+    async def send(self, task: Task, delay_seconds: float = 0) -> None:
+        type_name, fields = encode(task)
+        delay = int(delay_seconds * 1000) if delay_seconds > 0 else None
+        try:
+            await self._in_thread(
+                lambda: self._actor.send_with_options(args=(type_name, fields), delay=delay)
+            )
+        except BROKER_ERRORS as exc:
+            log.warning("task %s not queued: %s: %s", type_name, type(exc).__name__, exc)
+            raise ServiceUnavailable("任务队列暂时不可用，请稍后再试") from exc
+
+    async def ping(self) -> None:
+        await self._in_thread(self._ping)
+
+    async def close(self) -> None:
+        await self._in_thread(self._close)
+        self._executor.shutdown(wait=False)
+
+    async def _in_thread(self, call: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+
+    def _ping(self) -> None:
+        if isinstance(self.broker, RedisBroker):
+            self.broker.client.ping()
+        elif isinstance(self.broker, RabbitmqBroker):
+            try:
+                self.broker.connection.process_data_events(time_limit=0)
+            except AMQPError:
+                del self.broker.connection  # the next call connects afresh
+                raise
+
+    def _close(self) -> None:
+        self.broker.close()
+        if isinstance(self.broker, RedisBroker):
+            self.broker.client.close()

@@ -1,0 +1,63 @@
+"""Factories the composition root (`jiadian.container`) uses for the account, mail and task adapters.
+
+Kept beside the container so that it stays a list of providers; nothing here connects to anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol, runtime_checkable
+
+from redis.asyncio import Redis
+
+from jiadian.adapters.mail import ConsoleMailer, SmtpMailer
+from jiadian.adapters.memory.codes import MemoryCodeStore
+from jiadian.adapters.redis.codes import RedisCodeStore
+from jiadian.adapters.tasks.dispatch import TaskHandlers
+from jiadian.adapters.tasks.inline import InlineTaskQueue
+from jiadian.application.accounts_ports import CodeStore, Mailer
+from jiadian.application.tasks import TaskQueue
+from jiadian.settings import Settings
+
+
+def code_store(redis: Redis | None) -> CodeStore:
+    return RedisCodeStore(redis) if redis is not None else MemoryCodeStore()
+
+
+def mailer(settings: Settings) -> Mailer:
+    if settings.mailer == "console":
+        return ConsoleMailer()
+    return SmtpMailer(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        mail_from=settings.mail_from,
+        user=settings.smtp_user,
+        password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+        starttls=settings.smtp_starttls,
+        use_ssl=settings.smtp_ssl,
+        timeout=settings.smtp_timeout,
+    )
+
+
+def task_queue(settings: Settings, handlers: Callable[[], TaskHandlers]) -> TaskQueue:
+    """dramatiq on Redis or RabbitMQ when `broker` says so; else tasks run inline (the embedded default)."""
+    if settings.broker == "inline":
+        return InlineTaskQueue(handlers)
+    from jiadian.adapters.tasks.broker import DramatiqTaskQueue, rabbitmq_broker, redis_broker
+
+    if settings.broker == "redis":
+        if not settings.redis_url:
+            raise ValueError("JIADIAN_BROKER=redis needs JIADIAN_REDIS_URL")
+        return DramatiqTaskQueue(redis_broker(settings.redis_url), settings.task_queue_name)
+    return DramatiqTaskQueue(rabbitmq_broker(settings.rabbitmq_url), settings.task_queue_name)
+
+
+@runtime_checkable
+class _Closable(Protocol):
+    async def close(self) -> None: ...
+
+
+async def close_task_queue(queue: TaskQueue) -> None:
+    """Let running inline tasks finish, or close the broker's connections."""
+    if isinstance(queue, _Closable):
+        await queue.close()

@@ -1,0 +1,166 @@
+"""Tasks through dramatiq on the real Redis and RabbitMQ brokers, run by the worker in this process."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from dependency_injector import providers
+from tests.accounts_support import delete_rabbitmq_queues, eventually
+from tests.conftest import settings_for
+
+from jiadian.adapters.memory.mail import MemoryMailer
+from jiadian.adapters.sql.migrate import upgrade
+from jiadian.adapters.tasks.broker import DramatiqTaskQueue, rabbitmq_broker, redis_broker
+from jiadian.application.accounts import DeliverVerificationCode
+from jiadian.application.tasks import ExpireOrder, SendVerificationCode, ShipOrder
+from jiadian.container import Container, build_container, shutdown
+from jiadian.domain.errors import ServiceUnavailable
+from jiadian.entrypoints.worker import NoBroker, TaskWorker
+from jiadian.settings import Settings
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("redis", marks=pytest.mark.redis),
+        pytest.param("rabbitmq", marks=pytest.mark.rabbitmq),
+    ]
+)
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
+    """Settings for one broker, with a queue of this test's own."""
+    queue = f"jiadian_t_{secrets.token_hex(4)}"
+    common: dict[str, Any] = {"broker": request.param, "task_queue_name": queue, "sweep_interval_seconds": 1}
+    if request.param == "redis":
+        yield settings_for(tmp_path, redis_url=request.getfixturevalue("redis_url"), **common)
+        return
+    url = request.getfixturevalue("rabbitmq_url")
+    yield settings_for(tmp_path, rabbitmq_url=url, **common)
+    delete_rabbitmq_queues(url, queue)
+
+
+@dataclass
+class Probe:
+    """Records where handlers and periodic jobs ran, and what the database said to them."""
+
+    loops: dict[str, set[int]] = field(default_factory=lambda: {"task": set(), "periodic": set()})
+    orders: list[str] = field(default_factory=list)
+    user_counts: list[int] = field(default_factory=list)
+    ticks: int = 0
+
+
+@dataclass
+class World:
+    shop: Container  # the sending side (the web process)
+    worker: Container  # the worker's own container
+    mailer: MemoryMailer
+    probe: Probe
+
+
+@pytest.fixture
+async def world(settings: Settings) -> AsyncIterator[World]:
+    shop, worker_container = build_container(settings), build_container(settings)
+    await upgrade(shop.engine())
+    mailer, probe = MemoryMailer(), Probe()
+
+    async def expire(task: ExpireOrder) -> None:
+        probe.loops["task"].add(id(asyncio.get_running_loop()))
+        async with worker_container.uow() as uow:  # the worker's engine, on the worker's loop
+            probe.user_counts.append(len(await uow.users.list(0, 100)))
+        probe.orders.append(task.order_id)
+
+    async def tick() -> None:
+        probe.loops["periodic"].add(id(asyncio.get_running_loop()))
+        probe.ticks += 1
+
+    worker_container.task_handlers.override(
+        providers.Dict(
+            {
+                SendVerificationCode: providers.Object(DeliverVerificationCode(mailer)),
+                ExpireOrder: providers.Object(expire),
+            }
+        )
+    )
+    worker_container.periodic_jobs.override(providers.List(providers.Object(tick)))
+    worker = TaskWorker(worker_container, threads=2, worker_timeout_ms=100)
+    worker.start()
+    try:
+        yield World(shop, worker_container, mailer, probe)
+    finally:
+        await asyncio.to_thread(worker.stop)
+        await shutdown(shop)
+
+
+async def test_a_task_sent_by_the_shop_runs_in_the_worker(world: World) -> None:
+    await world.shop.task_queue().send(SendVerificationCode("li@example.com", "Ab3dE9"))
+    mail = await eventually(lambda: world.mailer.to("li@example.com"), what="the mail")
+    assert "Ab3dE9" in mail[0].body
+
+
+async def test_handlers_use_the_workers_own_database_engine_and_loop(world: World) -> None:
+    await world.shop.accounts().create_user("buyer", "buyer@example.com", "secret-123")
+    await world.shop.task_queue().send(ExpireOrder("o1"))
+    await world.shop.task_queue().send(ExpireOrder("o2"))
+    await eventually(lambda: len(world.probe.orders) == 2, what="both tasks")
+    assert sorted(world.probe.orders) == ["o1", "o2"]
+    assert world.probe.user_counts == [1, 1]
+    await eventually(lambda: world.probe.ticks >= 2, what="two periodic rounds")
+    assert world.probe.loops["task"] == world.probe.loops["periodic"]
+    assert len(world.probe.loops["task"]) == 1
+
+
+async def test_a_delayed_task_waits_for_its_delay(world: World) -> None:
+    await world.shop.task_queue().send(SendVerificationCode("later@example.com", "Later1"), delay_seconds=1.5)
+    await world.shop.task_queue().send(SendVerificationCode("now@example.com", "NowNow"))
+    await eventually(lambda: world.mailer.to("now@example.com"), what="the undelayed mail")
+    assert world.mailer.to("later@example.com") == []
+    await eventually(lambda: world.mailer.to("later@example.com"), what="the delayed mail")
+
+
+async def test_a_redelivered_task_is_harmless(world: World, caplog: pytest.LogCaptureFixture) -> None:
+    task = SendVerificationCode("li@example.com", "Ab3dE9")
+    await world.shop.task_queue().send(task)
+    await world.shop.task_queue().send(task)
+    await eventually(lambda: len(world.mailer.to("li@example.com")) == 2, what="both deliveries")
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_a_task_without_a_handler_is_an_error_not_retried(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    await world.shop.task_queue().send(ShipOrder("o9"))
+    await world.shop.task_queue().send(SendVerificationCode("after@example.com", "After1"))
+    await eventually(lambda: world.mailer.to("after@example.com"), what="the next task")
+    await eventually(lambda: "no handler for ShipOrder" in caplog.text, what="the error in the log")
+    assert "Retrying" not in caplog.text
+
+
+async def test_the_broker_answers_a_ping(world: World) -> None:
+    await world.shop.task_queue().ping()
+
+
+@pytest.mark.parametrize(
+    "queue",
+    [
+        pytest.param(lambda: redis_broker("redis://127.0.0.1:1/0"), id="redis"),
+        pytest.param(lambda: rabbitmq_broker("amqp://guest:guest@127.0.0.1:1/%2F"), id="rabbitmq"),
+    ],
+)
+async def test_a_broker_that_does_not_answer(queue: Any) -> None:
+    tasks = DramatiqTaskQueue(queue(), "jiadian_unreachable")
+    with pytest.raises(Exception):
+        await tasks.ping()
+    with pytest.raises(ServiceUnavailable):
+        await tasks.send(SendVerificationCode("li@example.com", "Ab3dE9"))
+    await tasks.close()
+
+
+def test_no_worker_for_the_inline_broker(tmp_path: Path) -> None:
+    with pytest.raises(NoBroker):
+        TaskWorker(build_container(settings_for(tmp_path)))
