@@ -42,27 +42,29 @@ class Accounts:
         return self.hasher.hash("not-a-real-password")
 
     async def login(self, username: str, password: str) -> User:
-        """The same answer, and about the same time, for an unknown user and a wrong password."""
+        """The same answer, and about the same time, for an unknown user and a wrong password.
+
+        Hashing is CPU work: it runs in a thread, and no database connection is held meanwhile.
+        """
         async with self.uow() as uow:
             user = await uow.users.by_username(username)
-            if user is None:
-                self.hasher.verify(self._dummy_hash, password)
-                raise InvalidCredentials()
-            if not self.hasher.verify(user.password_hash, password):
-                raise InvalidCredentials()
-            if self.hasher.needs_rehash(user.password_hash):
-                user.password_hash = self.hasher.hash(password)
+        stored = user.password_hash if user is not None else self._dummy_hash
+        if not await asyncio.to_thread(self.hasher.verify, stored, password) or user is None:
+            raise InvalidCredentials()
+        if self.hasher.needs_rehash(user.password_hash):
+            user.password_hash = await asyncio.to_thread(self.hasher.hash, password)
+            async with self.uow() as uow:
                 await uow.users.save(user)
                 await uow.commit()
         return user
 
     async def create_user(self, username: str, email: str, password: str, *, is_admin: bool = False) -> User:
         """The operator's way in (no verification code): `jiadian users create`."""
-        new = NewUser(
-            check_username(username), check_email(email), self.hasher.hash(check_password(password)), is_admin
-        )
+        check_username(username)
+        check_email(email)
+        password_hash = await asyncio.to_thread(self.hasher.hash, check_password(password))
         async with self.uow() as uow:
-            user = await uow.users.add(new)
+            user = await uow.users.add(NewUser(username, email.strip(), password_hash, is_admin))
             await uow.commit()
         return user
 
