@@ -25,6 +25,15 @@ run: $(VENV)/.installed-run
 test: $(VENV)/.installed-test lint
 	$(BIN)/python -m pytest
 
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[bench]'
+	touch $@ $(VENV)/.installed-run
+
+## Benchmark the production profile (MariaDB + Redis, 2 workers) with wrk: bench/results/latest.{md,json,png}
+## Options: make bench BENCH_ARGS='--products 2000 --duration 4'
+bench: $(VENV)/.installed-bench
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
