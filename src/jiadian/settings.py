@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     max_page_size: int = 50
     default_page_size: int = 8
     cache_ttl_seconds: int = 2 * 3600
+    response_cache_seconds: int = Field(
+        10,
+        description="How long rendered anonymous catalogue answers are reused (0: off). Operator writes "
+        "show at once (the key carries the catalogue's generation); sales figures within this time",
+    )
     bench_routes: bool = Field(False, description="Serve GET /bench/hello, the benchmark's floor (bench/)")
 
     # Blob store.
@@ -67,6 +72,18 @@ class Settings(BaseSettings):
     rabbitmq_url: str = "amqp://guest:guest@127.0.0.1:5672/%2F"
     task_queue_name: str = Field("jiadian", description="The dramatiq queue the shop's tasks go through")
     sweep_interval_seconds: int = 60
+    broker_heartbeat_timeout_seconds: float = Field(
+        60,
+        description="Redis broker: a worker silent this long counts as dead and the messages it had "
+        "taken are delivered again (to a live worker, at its next queue maintenance)",
+    )
+    broker_maintenance_chance: int = Field(
+        1000,
+        ge=0,
+        le=1_000_000,
+        description="Redis broker: per million broker calls, how many also run the queue maintenance "
+        "(requeue the messages of dead workers); dramatiq's default is 1000",
+    )
 
     # Mail.
     mailer: Literal["console", "smtp"] = "console"

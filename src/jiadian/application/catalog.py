@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from jiadian.application.blob_ports import FileReferences
 from jiadian.application.catalog_ports import (
@@ -121,6 +121,7 @@ class ReviewView:
     color: str
 
 
+GENERATION_KEY = "catalog:generation"  # bumped by every catalogue write; versions the keys below
 HOME_KEY = "catalog:home"
 CATEGORIES_KEY = "catalog:categories"
 BANNERS_KEY = "catalog:banners"
@@ -148,6 +149,7 @@ class Catalog:
     blobs: BlobStore
     cache_ttl: int = 7200
     max_page_size: int = 50
+    detail_ttl: int = 60  # hot products and the review summary may lag this much
 
     def card(self, row: CardRow) -> ProductCard:
         return ProductCard(
@@ -206,18 +208,39 @@ class Catalog:
         await self.cache.set(BANNERS_KEY, views, self.cache_ttl)
         return views
 
+    async def generation(self) -> int:
+        """The catalogue's version: it changes with every operator write (so caches keyed by it expire)."""
+        return await self.cache.get(GENERATION_KEY, int) or 0
+
+    async def _category_id(self, slug: str) -> int | None:
+        """`all` → None; a known slug → its id (from the cached category list); else NotFound."""
+        if slug == "all":
+            return None
+        for category in await self.categories():
+            if category.slug == slug:
+                return category.id
+        raise NotFound("分类", slug)
+
+    async def _count(self, category_id: int | None) -> int:
+        key = f"catalog:{await self.generation()}:count:{category_id or 'all'}"
+        cached = await self.cache.get(key, int)
+        if cached is not None:
+            return cached
+        total = await self.queries.count_products(category_id)
+        await self.cache.set(key, total, self.cache_ttl)
+        return total
+
     async def list_products(
         self, category: str, sort: SortKey, page: int, page_size: int
     ) -> Page[ProductCard]:
-        """Products of a category slug (or `all`); a page past the end answers the last page."""
+        """Products of a category slug (or `all`); a page past the end answers the last page.
+
+        The category and the number of products come from the cache (versioned by the catalogue's
+        generation), so a page costs one indexed query.
+        """
         self._check_page_size(page_size)
-        category_id: int | None = None
-        if category != "all":
-            found = await self.queries.category_by_slug(category)
-            if found is None:
-                raise NotFound("分类", category)
-            category_id = found.id
-        total = await self.queries.count_products(category_id)
+        category_id = await self._category_id(category)
+        total = await self._count(category_id)
         request = clamp_page(page, page_size, total)
         rows = await self.queries.list_products(category_id, sort, request.offset, request.page_size)
         return Page([self.card(r) for r in rows], request.page, page_size, total)
@@ -236,7 +259,29 @@ class Catalog:
         return Page([self.card(r) for r in rows], request.page, page_size, total)
 
     async def detail(self, product_id: int) -> ProductDetail:
-        row = await self.queries.detail(product_id, HOT_PRODUCTS) if _possible(product_id) else None
+        """A product's page. What changes only with operator writes (names, images, specs) and the hot
+        products are cached per generation; prices, stock, sales and the review summary are read live
+        (one statement)."""
+        if not _possible(product_id):
+            raise NotFound("商品", product_id)
+        now = await self.queries.live_detail(product_id)
+        if now is None:
+            raise NotFound("商品", product_id)
+        key = f"catalog:{await self.generation()}:detail:{product_id}"
+        page = await self.cache.get(key, ProductDetail)
+        if page is None:
+            page = await self._detail(product_id)
+            await self.cache.set(key, page, self.detail_ttl)
+        live = {s.id: s for s in now.skus}
+        skus = [
+            replace(v, price=live[v.id].price, stock=live[v.id].stock, sales=live[v.id].sales)
+            for v in page.skus
+            if v.id in live
+        ]
+        return replace(page, skus=skus, reviews=now.reviews)
+
+    async def _detail(self, product_id: int) -> ProductDetail:
+        row = await self.queries.detail(product_id, HOT_PRODUCTS)
         if row is None:
             raise NotFound("商品", product_id)
         skus = [
@@ -346,6 +391,7 @@ class CatalogAdmin:
 
     async def _invalidate(self) -> None:
         await self.cache.delete(*CACHED_KEYS)
+        await self.cache.incr(GENERATION_KEY)
 
     def url(self, file_id: str) -> str:
         """The public URL of a stored file ("" for none)."""

@@ -71,6 +71,22 @@ class ReviewRow:
     color: str
 
 
+@dataclass(frozen=True, slots=True)
+class SkuState:
+    """What changes with every order: a sku's price, stock and sales."""
+
+    id: int
+    price: Money
+    stock: int
+    sales: int
+
+
+@dataclass(frozen=True, slots=True)
+class LiveDetail:
+    skus: list[SkuState]
+    reviews: ReviewSummary
+
+
 class CatalogQueries(Protocol):
     """The shopper's reads. Each method costs a fixed number of queries, whatever the catalogue's size."""
 
@@ -100,6 +116,11 @@ class CatalogQueries(Protocol):
 
     async def detail(self, product_id: int, hot_limit: int) -> DetailRow | None:
         """An on-shelf product with everything its page shows; None when unknown or off shelf."""
+        ...
+
+    async def live_detail(self, product_id: int) -> LiveDetail | None:
+        """What changes with orders and reviews — sku price/stock/sales and the review summary — in
+        one statement; None when the product is unknown or off shelf."""
         ...
 
     async def count_reviews(self, product_id: int) -> int: ...

@@ -10,9 +10,11 @@ from jiadian.application.catalog_ports import (
     CardRow,
     DetailRow,
     HomeRow,
+    LiveDetail,
     NewSku,
     ReviewRow,
     SkuRow,
+    SkuState,
     SkuViewRow,
 )
 from jiadian.application.ports import Clock
@@ -245,7 +247,7 @@ class MemoryCatalogQueries:
     def _matching(self, text: str) -> list[CardRow]:
         needle = text.lower()
         found = [c for p, c in self._listed() if needle in p.name.lower()]
-        return sorted(found, key=lambda c: (-c.sales, c.id))
+        return sorted(found, key=lambda c: (c.sales, c.id), reverse=True)
 
     async def count_search(self, text: str) -> int:
         return len(self._matching(text))
@@ -264,7 +266,8 @@ class MemoryCatalogQueries:
         skus = self._skus_of(product_id)
         hot = sorted(
             (c for p, c in self._listed(product.category_id) if p.id != product_id),
-            key=lambda c: (-c.sales, c.id),
+            key=lambda c: (c.sales, c.id),
+            reverse=True,
         )
         scores = [r.score for r in self._s.table(REVIEWS).values() if r.product_id == product_id]
         full = _copy_product(product)
@@ -281,6 +284,15 @@ class MemoryCatalogQueries:
     def _reviews(self, product_id: int) -> list[ReviewRow]:
         rows = [r.review for r in self._s.table(REVIEWS).values() if r.product_id == product_id]
         return sorted(rows, key=lambda r: (r.created_at, r.id), reverse=True)
+
+    async def live_detail(self, product_id: int) -> LiveDetail | None:
+        skus = self._skus_of(product_id)
+        if not skus or not await self.is_listed(product_id):
+            return None
+        scores = [r.score for r in self._s.table(REVIEWS).values() if r.product_id == product_id]
+        return LiveDetail(
+            [SkuState(s.id, s.price, s.stock, s.sales) for s in skus], ReviewSummary.from_scores(scores)
+        )
 
     async def count_reviews(self, product_id: int) -> int:
         return len(self._reviews(product_id))

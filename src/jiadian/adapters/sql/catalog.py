@@ -14,9 +14,11 @@ from jiadian.application.catalog_ports import (
     CardRow,
     DetailRow,
     HomeRow,
+    LiveDetail,
     NewSku,
     ReviewRow,
     SkuRow,
+    SkuState,
     SkuViewRow,
 )
 from jiadian.application.ports import Clock
@@ -381,7 +383,7 @@ class SqlCatalogQueries:
         query = (
             _card_select()
             .where(_search_filter(text))
-            .order_by(products.c.sales.desc(), products.c.id.asc())
+            .order_by(products.c.sales.desc(), products.c.id.desc())
             .offset(offset)
             .limit(limit)
         )
@@ -428,7 +430,7 @@ class SqlCatalogQueries:
                 hot_query = (
                     _card_select()
                     .where(products.c.category_id == row.category_id, products.c.id != product_id)
-                    .order_by(products.c.sales.desc(), products.c.id.asc())
+                    .order_by(products.c.sales.desc(), products.c.id.desc())
                     .limit(hot_limit)
                 )
                 hot = [_card(r) for r in await conn.execute(hot_query)]
@@ -447,6 +449,38 @@ class SqlCatalogQueries:
             skus=sku_list,
             hot=hot,
             reviews=ReviewSummary.of(int(count), int(score_sum), int(satisfied)),
+        )
+
+    async def live_detail(self, product_id: int) -> LiveDetail | None:
+        of_product = reviews.c.product_id == product_id
+        query = (
+            select(
+                skus.c.id,
+                skus.c.price,
+                skus.c.stock,
+                skus.c.sales,
+                select(func.count(reviews.c.id)).where(of_product).scalar_subquery().label("review_count"),
+                select(func.coalesce(func.sum(reviews.c.score), 0))
+                .where(of_product)
+                .scalar_subquery()
+                .label("score_sum"),
+                select(func.coalesce(func.sum(case((reviews.c.score >= SATISFIED_FROM, 1), else_=0)), 0))
+                .where(of_product)
+                .scalar_subquery()
+                .label("satisfied"),
+            )
+            .join(products, products.c.id == skus.c.product_id)
+            .where(skus.c.product_id == product_id, products.c.on_shelf == true())
+            .order_by(skus.c.id)
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        if not rows:
+            return None
+        first = rows[0]
+        return LiveDetail(
+            [SkuState(r.id, Money.of(r.price), r.stock, r.sales) for r in rows],
+            ReviewSummary.of(int(first.review_count), int(first.score_sum), int(first.satisfied)),
         )
 
     async def count_reviews(self, product_id: int) -> int:

@@ -26,8 +26,10 @@ from jiadian.entrypoints.http.cart import CartController, HistoryController
 from jiadian.entrypoints.http.catalog import CatalogController
 from jiadian.entrypoints.http.errors import EXCEPTION_HANDLERS
 from jiadian.entrypoints.http.health import HealthController, Probe
+from jiadian.entrypoints.http.openapi import document_errors
 from jiadian.entrypoints.http.orders import AdminOrdersController, CheckoutController, OrdersController
 from jiadian.entrypoints.http.payments import AdminPaymentsController, PaymentsController
+from jiadian.entrypoints.http.response_cache import ResponseCache
 from jiadian.entrypoints.http.startup import prepare
 from jiadian.entrypoints.worker import web_background
 
@@ -44,8 +46,13 @@ async def bench_hello() -> dict[str, str]:
 
 
 def _provide(factory: Any) -> Provide:
+    """A container singleton as a Litestar dependency, resolved on first use and then kept."""
+    resolved: list[Any] = []
+
     async def dependency() -> Any:
-        return factory()
+        if not resolved:
+            resolved.append(factory())
+        return resolved[0]
 
     return Provide(dependency, use_cache=True)
 
@@ -63,6 +70,11 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
 
     async def sessions() -> Sessions:
         return session_manager
+
+    response_cache = ResponseCache(container.response_store(), settings.response_cache_seconds)
+
+    async def responses() -> ResponseCache:
+        return response_cache
 
     async def probes() -> dict[str, Probe]:
         async def database() -> None:
@@ -97,6 +109,7 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
         "payments": _provide(container.payments),
         "blobs": _provide(container.blobs),
         "sessions": Provide(sessions, use_cache=True),
+        "responses": Provide(responses, use_cache=True),
         "probes": Provide(probes, use_cache=True),
     }
     route_handlers: list[Any] = [HealthController, CatalogController, AuthController, MeController]
@@ -153,4 +166,5 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
         request_max_body_size=4 * 1024 * 1024,
         state=State({"container": container}),
     )
+    document_errors(app, csrf_exempt=CSRF_EXEMPT)
     return app

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, get
+from litestar import Controller, Response, get
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, Parameter
 
@@ -14,6 +14,7 @@ from jiadian.domain.catalog import SortKey
 from jiadian.entrypoints.http import schemas as s
 from jiadian.entrypoints.http.auth import AuthUser, optional_user
 from jiadian.entrypoints.http.errors import error_responses
+from jiadian.entrypoints.http.response_cache import ResponseCache
 
 PageParam = Annotated[
     str,
@@ -38,19 +39,34 @@ class CatalogController(Controller):
     tags = ["catalogue"]
 
     @get("/home", summary="Home page: categories with their nav line and newest products, and banners")
-    async def home(self, catalog: NamedDependency[Catalog]) -> s.Home:
-        return s.Home.of(await catalog.home())
+    async def home(
+        self, catalog: NamedDependency[Catalog], responses: NamedDependency[ResponseCache]
+    ) -> Response[s.Home]:
+        async def render() -> s.Home:
+            return s.Home.of(await catalog.home())
+
+        return await responses.respond(catalog, ("home",), render)
 
     @get("/categories", summary="Every category")
-    async def categories(self, catalog: NamedDependency[Catalog]) -> list[s.Category]:
-        return [
-            s.Category(id=v.id, name=v.name, slug=v.slug, image_url=v.image_url)
-            for v in await catalog.categories()
-        ]
+    async def categories(
+        self, catalog: NamedDependency[Catalog], responses: NamedDependency[ResponseCache]
+    ) -> Response[list[s.Category]]:
+        async def render() -> list[s.Category]:
+            return [
+                s.Category(id=v.id, name=v.name, slug=v.slug, image_url=v.image_url)
+                for v in await catalog.categories()
+            ]
+
+        return await responses.respond(catalog, ("categories",), render)
 
     @get("/banners", summary="Up to 4 active banners")
-    async def banners(self, catalog: NamedDependency[Catalog]) -> list[s.Banner]:
-        return [s.Banner(name=b.name, image_url=b.image_url) for b in await catalog.banners()]
+    async def banners(
+        self, catalog: NamedDependency[Catalog], responses: NamedDependency[ResponseCache]
+    ) -> Response[list[s.Banner]]:
+        async def render() -> list[s.Banner]:
+            return [s.Banner(name=b.name, image_url=b.image_url) for b in await catalog.banners()]
+
+        return await responses.respond(catalog, ("banners",), render)
 
     @get(
         "/products",
@@ -60,13 +76,19 @@ class CatalogController(Controller):
     async def products(
         self,
         catalog: NamedDependency[Catalog],
+        responses: NamedDependency[ResponseCache],
         page: PageParam = "1",
         page_size: PageSizeParam = 8,
         category: Annotated[str, Parameter(max_length=32, description="category slug or `all`")] = "all",
         sort: Annotated[SortKey, Parameter(description="price is the lowest sku price")] = SortKey.DATE_DESC,
-    ) -> s.Page[s.ProductCard]:
-        result = await catalog.list_products(category, sort, parse_page(page), page_size)
-        return s.Page.of(result, [s.ProductCard.of(c) for c in result.items])
+    ) -> Response[s.Page[s.ProductCard]]:
+        number = parse_page(page)
+
+        async def render() -> s.Page[s.ProductCard]:
+            result = await catalog.list_products(category, sort, number, page_size)
+            return s.Page.of(result, [s.ProductCard.of(c) for c in result.items])
+
+        return await responses.respond(catalog, ("products", category, sort.value, number, page_size), render)
 
     @get(
         "/search",
@@ -76,12 +98,18 @@ class CatalogController(Controller):
     async def search(
         self,
         catalog: NamedDependency[Catalog],
+        responses: NamedDependency[ResponseCache],
         page: PageParam = "1",
         page_size: PageSizeParam = 8,
         q: Annotated[str, Parameter(max_length=100)] = "",
-    ) -> s.Page[s.ProductCard]:
-        result = await catalog.search(q, parse_page(page), page_size)
-        return s.Page.of(result, [s.ProductCard.of(c) for c in result.items])
+    ) -> Response[s.Page[s.ProductCard]]:
+        number = parse_page(page)
+
+        async def render() -> s.Page[s.ProductCard]:
+            result = await catalog.search(q, number, page_size)
+            return s.Page.of(result, [s.ProductCard.of(c) for c in result.items])
+
+        return await responses.respond(catalog, ("search", number, page_size, q.strip().lower()), render)
 
     @get(
         "/products/{product_id:int}",

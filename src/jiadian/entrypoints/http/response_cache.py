@@ -1,0 +1,40 @@
+"""A short-lived cache of rendered catalogue answers (JSON bytes), keyed by the catalogue's generation.
+
+Anonymous catalogue pages are the same for everyone. Their rendered JSON is kept for a few seconds
+(`JIADIAN_RESPONSE_CACHE_SECONDS`) under a key that carries the catalogue's generation, so an
+operator's write is visible at once; orders (sales figures) show within the TTL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pydantic_core
+from litestar import MediaType, Response
+from litestar.stores.base import Store
+
+from jiadian.application.catalog import Catalog
+
+
+class ResponseCache:
+    def __init__(self, store: Store, ttl_seconds: int) -> None:
+        self._store = store
+        self._ttl = ttl_seconds
+
+    async def respond(
+        self, catalog: Catalog, key: tuple[object, ...], render: Callable[[], Awaitable[Any]]
+    ) -> Response[Any]:
+        """The cached answer for `key`, or `render()`'s, stored for the next requests."""
+        if self._ttl <= 0:
+            return _json(pydantic_core.to_json(await render()))
+        name = f"{await catalog.generation()}:" + ":".join(str(part) for part in key)
+        body = await self._store.get(name)
+        if body is None:
+            body = pydantic_core.to_json(await render())
+            await self._store.set(name, body, expires_in=self._ttl)
+        return _json(body)
+
+
+def _json(body: bytes) -> Response[Any]:
+    return Response(body, media_type=MediaType.JSON)
