@@ -114,12 +114,6 @@ def _session_store(redis: Redis | None) -> Store:
     return RedisStore(redis, namespace="jiadian:session", handle_client_shutdown=False)
 
 
-def _response_store(redis: Redis | None) -> Store:
-    if redis is None:
-        return MemoryStore()
-    return RedisStore(redis, namespace="jiadian:responses", handle_client_shutdown=False)
-
-
 class Container(containers.DeclarativeContainer):
     settings = providers.Singleton(Settings)
     clock = providers.Singleton(SystemClock)
@@ -127,6 +121,7 @@ class Container(containers.DeclarativeContainer):
     engine = providers.Singleton(_engine, settings)
     redis = providers.Singleton(_redis, settings)
     cache = providers.Singleton(_cache, redis)
+    near_cache = providers.Singleton(MemoryCache, max_ttl_seconds=60, max_entries=20_000)
     blobs = providers.Singleton(_blobs, settings)
 
     uow = providers.Factory(SqlUnitOfWork, engine, clock)
@@ -136,6 +131,7 @@ class Container(containers.DeclarativeContainer):
         Catalog,
         queries=catalog_queries,
         cache=cache,
+        near=near_cache,
         blobs=blobs,
         cache_ttl=settings.provided.cache_ttl_seconds,
         max_page_size=settings.provided.max_page_size,
@@ -152,7 +148,6 @@ class Container(containers.DeclarativeContainer):
     hasher = providers.Singleton(Argon2Hasher)
     accounts = providers.Singleton(Accounts, uow=uow.provider, hasher=hasher)
     session_store = providers.Singleton(_session_store, redis)
-    response_store = providers.Singleton(_response_store, redis)
 
     # Orders: the operator's and the worker's side (handles the order tasks and runs the sweeps).
     order_retry = providers.Singleton(DatabaseRetry)
@@ -258,7 +253,6 @@ def use_memory(container: Container, state: MemoryState | None = None) -> Memory
     container.file_references.override(providers.Object(MemoryFileReferences(state)))
     container.cache.override(providers.Object(MemoryCache()))
     container.session_store.override(providers.Object(MemoryStore()))
-    container.response_store.override(providers.Object(MemoryStore()))
     container.cart_store.override(providers.Object(MemoryCartStore()))
     container.browsing_history.override(providers.Object(MemoryBrowsingHistory()))
     container.codes.override(providers.Object(MemoryCodeStore()))

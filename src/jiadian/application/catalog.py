@@ -145,11 +145,12 @@ class Catalog:
     """The shopper's side of the catalogue. Home, categories and banners are cached."""
 
     queries: CatalogQueries
-    cache: Cache
+    cache: Cache  # shared by every process (Redis in production)
     blobs: BlobStore
     cache_ttl: int = 7200
     max_page_size: int = 50
-    detail_ttl: int = 60  # hot products and the review summary may lag this much
+    detail_ttl: int = 60  # hot products may lag this much
+    near: Cache | None = None  # this process's own, for what is keyed by the generation anyway
 
     def card(self, row: CardRow) -> ProductCard:
         return ProductCard(
@@ -223,12 +224,16 @@ class Catalog:
 
     async def _count(self, category_id: int | None) -> int:
         key = f"catalog:{await self.generation()}:count:{category_id or 'all'}"
-        cached = await self.cache.get(key, int)
+        cached = await self._near.get(key, int)
         if cached is not None:
             return cached
         total = await self.queries.count_products(category_id)
-        await self.cache.set(key, total, self.cache_ttl)
+        await self._near.set(key, total, self.cache_ttl)
         return total
+
+    @property
+    def _near(self) -> Cache:
+        return self.near or self.cache
 
     async def list_products(
         self, category: str, sort: SortKey, page: int, page_size: int
@@ -268,10 +273,10 @@ class Catalog:
         if now is None:
             raise NotFound("商品", product_id)
         key = f"catalog:{await self.generation()}:detail:{product_id}"
-        page = await self.cache.get(key, ProductDetail)
+        page = await self._near.get(key, ProductDetail)
         if page is None:
             page = await self._detail(product_id)
-            await self.cache.set(key, page, self.detail_ttl)
+            await self._near.set(key, page, self.detail_ttl)
         live = {s.id: s for s in now.skus}
         skus = [
             replace(v, price=live[v.id].price, stock=live[v.id].stock, sales=live[v.id].sales)

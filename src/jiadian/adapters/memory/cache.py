@@ -1,4 +1,7 @@
-"""An in-process cache (the embedded default). Each process has its own: TTLs are kept short."""
+"""An in-process cache: the embedded default's cache, and every process's near cache in production.
+
+Each process has its own, so TTLs are kept short, and its size is bounded (the oldest entry goes first).
+"""
 
 from __future__ import annotations
 
@@ -9,9 +12,10 @@ T = TypeVar("T")
 
 
 class MemoryCache:
-    def __init__(self, max_ttl_seconds: int = 60) -> None:
+    def __init__(self, max_ttl_seconds: int = 60, max_entries: int = 10_000) -> None:
         self._items: dict[str, tuple[float, Any]] = {}
         self._max_ttl = max_ttl_seconds
+        self._max_entries = max_entries
 
     async def get(self, key: str, type_: type[T]) -> T | None:
         item = self._items.get(key)
@@ -24,6 +28,9 @@ class MemoryCache:
         return cast(T, value)
 
     async def set(self, key: str, value: object, ttl_seconds: int) -> None:
+        self._items.pop(key, None)
+        while len(self._items) >= self._max_entries:
+            self._items.pop(next(iter(self._items)))
         self._items[key] = (time.monotonic() + min(ttl_seconds, self._max_ttl), value)
 
     async def delete(self, *keys: str) -> None:

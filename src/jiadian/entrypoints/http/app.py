@@ -18,6 +18,7 @@ from litestar.static_files import create_static_files_router
 from sqlalchemy import text
 
 from jiadian import __version__
+from jiadian.adapters.memory.cache import MemoryCache
 from jiadian.container import Container, build_container, shutdown
 from jiadian.entrypoints.http.accounts import AdminAccountsController, AuthController, MeController
 from jiadian.entrypoints.http.admin_catalog import AdminCatalogController
@@ -71,7 +72,10 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
     async def sessions() -> Sessions:
         return session_manager
 
-    response_cache = ResponseCache(container.response_store(), settings.response_cache_seconds)
+    response_cache = ResponseCache(
+        MemoryCache(max_ttl_seconds=settings.response_cache_seconds, max_entries=2_000),
+        settings.response_cache_seconds,
+    )
 
     async def responses() -> ResponseCache:
         return response_cache

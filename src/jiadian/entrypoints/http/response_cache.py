@@ -1,8 +1,10 @@
 """A short-lived cache of rendered catalogue answers (JSON bytes), keyed by the catalogue's generation.
 
-Anonymous catalogue pages are the same for everyone. Their rendered JSON is kept for a few seconds
-(`JIADIAN_RESPONSE_CACHE_SECONDS`) under a key that carries the catalogue's generation, so an
-operator's write is visible at once; orders (sales figures) show within the TTL.
+Anonymous catalogue pages are the same for everyone. Their rendered JSON is kept in each process for a
+few seconds (`JIADIAN_RESPONSE_CACHE_SECONDS`) under a key that carries the catalogue's generation
+(shared, in Redis in production), so an operator's write shows at once; orders (sales figures) show
+within the TTL. A hit costs one shared read (the generation) and no rendering. When the shared cache
+is down the generation reads as a miss (the cache adapter fails soft) and answers are rendered again.
 """
 
 from __future__ import annotations
@@ -12,27 +14,27 @@ from typing import Any
 
 import pydantic_core
 from litestar import MediaType, Response
-from litestar.stores.base import Store
 
 from jiadian.application.catalog import Catalog
+from jiadian.application.ports import Cache
 
 
 class ResponseCache:
-    def __init__(self, store: Store, ttl_seconds: int) -> None:
-        self._store = store
+    def __init__(self, store: Cache, ttl_seconds: int) -> None:
+        self._store = store  # this process's own (a bounded in-memory cache)
         self._ttl = ttl_seconds
 
     async def respond(
         self, catalog: Catalog, key: tuple[object, ...], render: Callable[[], Awaitable[Any]]
     ) -> Response[Any]:
-        """The cached answer for `key`, or `render()`'s, stored for the next requests."""
+        """The cached answer for `key`, or `render()`'s, kept for the next requests."""
         if self._ttl <= 0:
             return _json(pydantic_core.to_json(await render()))
         name = f"{await catalog.generation()}:" + ":".join(str(part) for part in key)
-        body = await self._store.get(name)
+        body = await self._store.get(name, bytes)
         if body is None:
             body = pydantic_core.to_json(await render())
-            await self._store.set(name, body, expires_in=self._ttl)
+            await self._store.set(name, body, self._ttl)
         return _json(body)
 
 
