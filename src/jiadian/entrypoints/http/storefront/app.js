@@ -16,7 +16,7 @@
  *   #/user                     user center: profile, avatar, browsing history
  *   #/user/balance             wallet
  *   #/user/addresses?next=     addresses (next: hash to return to after saving, e.g. checkout)
- *   #/user/orders?status=&page=   order history (status: 1..5 | cancelled)
+ *   #/user/orders?status=&page=   order history (status: 1..5 | cancelled); #/orders is an alias
  *   #/order/{order_id}         order detail (pay, cancel, confirm receipt)
  *   #/order/{order_id}/review  review the lines of a received order
  *   #/cart                     cart
@@ -252,7 +252,17 @@ function handleError(err) {
     go(`#/login?next=${enc(location.hash || '#/')}`, { error: err.detail || '请先登录' });
     return;
   }
-  showError(err.detail);
+  showError(errorText(err));
+}
+
+/** The server's message, with the facts it sent that help the shopper (how many are left). */
+function errorText(err) {
+  const body = err.body && typeof err.body === 'object' ? err.body : {};
+  const available = body.available === null || body.available === undefined ? NaN : Number(body.available);
+  if (err.code === 'insufficient_stock' && Number.isInteger(available) && available >= 0) {
+    return available > 0 ? `${err.detail}（仅剩 ${available} 件）` : `${err.detail}（已售罄）`;
+  }
+  return err.detail;
 }
 
 /** Run an action for a button or form: disable it meanwhile, report errors. */
@@ -392,6 +402,7 @@ const routes = [
   [/^\/user\/balance$/, pageBalance],
   [/^\/user\/addresses$/, pageAddresses],
   [/^\/user\/orders$/, pageOrders],
+  [/^\/orders$/, pageOrders], // an alias: server pages (the payment simulator's) link here
   [/^\/order\/([^/]+)$/, pageOrder],
   [/^\/order\/([^/]+)\/review$/, pageReview],
   [/^\/cart$/, pageCart],
@@ -1014,8 +1025,10 @@ async function pageUser(ctx) {
         <div class="avatar-box">
           ${image(me.avatar_url, `${me.username} 的头像`, 'avatar', 'avatar-image')}
           <form class="avatar-form" id="avatar-form">
-            <label class="file-label">选择头像<input type="file" name="image" accept="image/*" data-testid="avatar-input"></label>
-            <button type="submit" class="button secondary" data-testid="avatar-upload">上传头像</button>
+            <label class="button secondary small file-pick">选择图片<input type="file" name="image" accept="image/*"
+                   class="visually-hidden" data-testid="avatar-input"></label>
+            <span class="muted small file-name" id="avatar-file-name" aria-live="polite">未选择图片</span>
+            <button type="submit" class="button small" data-testid="avatar-upload">上传头像</button>
             <p class="muted small">支持 JPG、PNG 等图片，不超过 3 MiB</p>
           </form>
         </div>
@@ -1063,6 +1076,12 @@ function bindProfileForm(ctx, me) {
 
 function bindAvatarForm(ctx) {
   const form = $('#avatar-form', ctx.view);
+  const fileName = $('#avatar-file-name', form);
+  const showFileName = () => {
+    const file = form.elements.image.files[0];
+    fileName.textContent = file ? file.name : '未选择图片';
+  };
+  form.elements.image.addEventListener('change', showFileName);
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     withBusy($('[data-testid="avatar-upload"]', form), async () => {
@@ -1080,6 +1099,7 @@ function bindAvatarForm(ctx) {
       holder.innerHTML = String(image(result && result.avatar_url, '我的头像', 'avatar', 'avatar-image'));
       old.replaceWith(holder.firstElementChild);
       form.reset();
+      showFileName();
       showNotice('头像已更新');
     });
   });
