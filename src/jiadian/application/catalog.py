@@ -265,18 +265,19 @@ class Catalog:
 
     async def detail(self, product_id: int) -> ProductDetail:
         """A product's page. What changes only with operator writes (names, images, specs) and the hot
-        products are cached per generation; prices, stock, sales and the review summary are read live
-        (one statement)."""
+        products are kept per generation in this process; prices, stock, sales and the review summary
+        are read live (one statement) when the rest comes from there."""
         if not _possible(product_id):
-            raise NotFound("商品", product_id)
-        now = await self.queries.live_detail(product_id)
-        if now is None:
             raise NotFound("商品", product_id)
         key = f"catalog:{await self.generation()}:detail:{product_id}"
         page = await self._near.get(key, ProductDetail)
         if page is None:
             page = await self._detail(product_id)
             await self._near.set(key, page, self.detail_ttl)
+            return page
+        now = await self.queries.live_detail(product_id)
+        if now is None:
+            raise NotFound("商品", product_id)
         live = {s.id: s for s in now.skus}
         skus = [
             replace(v, price=live[v.id].price, stock=live[v.id].stock, sales=live[v.id].sales)

@@ -84,6 +84,21 @@ def _card(row: Row[Any]) -> CardRow:
     return CardRow(row.id, row.name, row.first_sku_id, Money.of(row.price), row.sales, row.image, row.slug)
 
 
+def _review_summary(of_product: Any) -> tuple[Any, Any, Any]:
+    """A product's review figures as three scalar subqueries: count, sum of scores, scores >= 3."""
+    return (
+        select(func.count(reviews.c.id)).where(of_product).scalar_subquery().label("review_count"),
+        select(func.coalesce(func.sum(reviews.c.score), 0))
+        .where(of_product)
+        .scalar_subquery()
+        .label("score_sum"),
+        select(func.coalesce(func.sum(case((reviews.c.score >= SATISFIED_FROM, 1), else_=0)), 0))
+        .where(of_product)
+        .scalar_subquery()
+        .label("satisfied"),
+    )
+
+
 def _search_filter(text: str) -> Any:
     return func.lower(products.c.name).contains(text.lower(), autoescape=True)
 
@@ -396,7 +411,10 @@ class SqlCatalogQueries:
             return (await conn.execute(query)).first() is not None
 
     async def detail(self, product_id: int, hot_limit: int) -> DetailRow | None:
-        head = (
+        """Two statements: the product with its spu, category, skus, images and review summary; the hot
+        products of its category."""
+        of_product = reviews.c.product_id == product_id
+        page = (
             select(
                 products,
                 spus.c.name.label("spu_name"),
@@ -404,27 +422,27 @@ class SqlCatalogQueries:
                 categories.c.name.label("category_name"),
                 categories.c.slug.label("category_slug"),
                 categories.c.image.label("category_image"),
+                skus.c.id.label("sku_id"),
+                skus.c.price.label("sku_price"),
+                skus.c.stock.label("sku_stock"),
+                skus.c.sales.label("sku_sales"),
+                skus.c.color.label("sku_color"),
+                skus.c.size.label("sku_size"),
+                sku_images.c.image.label("image_id"),
+                *_review_summary(of_product),
             )
             .join(spus, spus.c.id == products.c.spu_id)
             .join(categories, categories.c.id == products.c.category_id)
-            .where(products.c.id == product_id, products.c.on_shelf == true())
-        )
-        variants = (
-            select(skus, sku_images.c.image.label("image_id"))
+            .outerjoin(skus, skus.c.product_id == products.c.id)
             .outerjoin(sku_images, sku_images.c.sku_id == skus.c.id)
-            .where(skus.c.product_id == product_id)
+            .where(products.c.id == product_id, products.c.on_shelf == true())
             .order_by(skus.c.id, sku_images.c.id)
         )
-        summary = select(
-            func.count(reviews.c.id),
-            func.coalesce(func.sum(reviews.c.score), 0),
-            func.coalesce(func.sum(case((reviews.c.score >= SATISFIED_FROM, 1), else_=0)), 0),
-        ).where(reviews.c.product_id == product_id)
         async with self._engine.connect() as conn:
-            row = (await conn.execute(head)).first()
-            if row is None:
+            rows = (await conn.execute(page)).all()
+            if not rows:
                 return None
-            variant_rows = (await conn.execute(variants)).all()
+            row = rows[0]
             hot: list[CardRow] = []
             if hot_limit > 0:
                 hot_query = (
@@ -434,13 +452,23 @@ class SqlCatalogQueries:
                     .limit(hot_limit)
                 )
                 hot = [_card(r) for r in await conn.execute(hot_query)]
-            count, score_sum, satisfied = (await conn.execute(summary)).one()
         by_sku: dict[int, SkuRow] = {}
-        for v in variant_rows:
-            if v.id not in by_sku:
-                by_sku[v.id] = SkuRow(_sku(v), [])
+        for v in rows:
+            if v.sku_id is None:
+                continue
+            if v.sku_id not in by_sku:
+                sku = Sku(
+                    v.sku_id,
+                    product_id,
+                    Money.of(v.sku_price),
+                    v.sku_stock,
+                    v.sku_sales,
+                    v.sku_color,
+                    v.sku_size,
+                )
+                by_sku[v.sku_id] = SkuRow(sku, [])
             if v.image_id:
-                by_sku[v.id].images.append(v.image_id)
+                by_sku[v.sku_id].images.append(v.image_id)
         sku_list = list(by_sku.values())
         return DetailRow(
             product=_product(row, [s.sku for s in sku_list]),
@@ -448,26 +476,17 @@ class SqlCatalogQueries:
             category=Category(row.category_id, row.category_name, row.category_slug, row.category_image),
             skus=sku_list,
             hot=hot,
-            reviews=ReviewSummary.of(int(count), int(score_sum), int(satisfied)),
+            reviews=ReviewSummary.of(int(row.review_count), int(row.score_sum), int(row.satisfied)),
         )
 
     async def live_detail(self, product_id: int) -> LiveDetail | None:
-        of_product = reviews.c.product_id == product_id
         query = (
             select(
                 skus.c.id,
                 skus.c.price,
                 skus.c.stock,
                 skus.c.sales,
-                select(func.count(reviews.c.id)).where(of_product).scalar_subquery().label("review_count"),
-                select(func.coalesce(func.sum(reviews.c.score), 0))
-                .where(of_product)
-                .scalar_subquery()
-                .label("score_sum"),
-                select(func.coalesce(func.sum(case((reviews.c.score >= SATISFIED_FROM, 1), else_=0)), 0))
-                .where(of_product)
-                .scalar_subquery()
-                .label("satisfied"),
+                *_review_summary(reviews.c.product_id == product_id),
             )
             .join(products, products.c.id == skus.c.product_id)
             .where(skus.c.product_id == product_id, products.c.on_shelf == true())
