@@ -96,6 +96,11 @@ class Settings(BaseSettings):
     smtp_timeout: float = 10.0
     mail_from: str = "家电之选 <noreply@jiadian.local>"
 
+    # Sign-in limits: past either count of failures within the window, sign-in answers 429.
+    login_max_failures_per_user: int = Field(5, ge=1, description="Failed sign-ins per username")
+    login_max_failures_per_client: int = Field(20, ge=1, description="Failed sign-ins per client IP")
+    login_failure_window_seconds: int = Field(15 * 60, ge=1, description="The window failures count in")
+
     # Business knobs.
     recharge_enabled: bool = False
     stock_strategy: StockStrategy = StockStrategy.CONDITIONAL

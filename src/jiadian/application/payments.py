@@ -46,6 +46,7 @@ METHOD = PayMethod.ALIPAY  # the simulator stands in for Alipay: its payments ar
 REQUIRED_NOTIFICATION_FIELDS = ("out_trade_no", "trade_status", "total_amount", "app_id")
 RETURN_PREFIX = "return:"  # verdicts of browser returns, kept beside the notifications
 RECONCILE_BATCH = 200
+MAX_PAYMENT_ID = 2**63 - 1  # ids are BIGINT
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +73,8 @@ class Payments(_Scheduling):
     gateway: PaymentGateway
     simulator: PaymentSimulator | None = None  # set only when the gateway is the simulator
     gateway_pause_seconds: int = 60  # after the gateway failed, expiry leaves it alone this long
-    _gateway_down_until: list[datetime] = field(default_factory=list, init=False, repr=False, compare=False)
+    # When the gateway last failed, expiry leaves it alone until then (a dict: the dataclass is frozen).
+    _paused: dict[str, datetime] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     # --- callbacks ------------------------------------------------------------------------------
 
@@ -253,7 +255,7 @@ class Payments(_Scheduling):
         if started is None or started.state is not PaymentState.PENDING:
             return True
         now = self.clock.now()
-        if self._gateway_down_until and now < self._gateway_down_until[0]:
+        if now < self._paused.get("until", now):
             log.info("expiry of order %s postponed: the %s gateway was down", order.id, self.gateway.name)
             return False
         try:
@@ -262,7 +264,7 @@ class Payments(_Scheduling):
                 return True
             trade = await self.gateway.query_trade(order.trade_no)
         except ServiceUnavailable:
-            self._gateway_down_until[:] = [now + timedelta(seconds=self.gateway_pause_seconds)]
+            self._paused["until"] = now + timedelta(seconds=self.gateway_pause_seconds)
             log.warning(
                 "expiry of order %s postponed: the %s gateway did not answer (trade %s)",
                 order.id,
@@ -270,7 +272,7 @@ class Payments(_Scheduling):
                 order.trade_no,
             )
             return False
-        self._gateway_down_until.clear()
+        self._paused.clear()
         if trade is None or trade.status not in PAID_TRADE_STATUSES:
             log.warning("trade %s could not be closed but is not paid either: later", order.trade_no)
             return False
@@ -306,6 +308,8 @@ class Payments(_Scheduling):
 
     async def mark_refunded(self, payment_id: int) -> Payment:
         """The operator gave a `needs_refund` payment back (at the gateway's console)."""
+        if not 1 <= payment_id <= MAX_PAYMENT_ID:
+            raise NotFound("支付记录", payment_id)
         async with self.uow() as uow:
             payment = await uow.payments.by_id(payment_id)
             if payment is None:

@@ -11,7 +11,8 @@ from typing import Annotated, Any
 
 from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, JSONBody, Parameter
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath, JSONBody, Parameter, QueryParameter
 from litestar.response import Redirect
 
 from jiadian.application.payments import Payments
@@ -54,7 +55,13 @@ class PaymentsController(Controller):
         "/alipay/return",
         summary="Alipay's browser return: verified, then the trade is queried and applied when paid; "
         "redirects to the storefront (or answers JSON when asked for it)",
-        responses=error_responses(400, 404),
+        responses={
+            200: ResponseSpec(
+                p.PaymentStateOut, description="The order's state (with Accept: application/json)"
+            ),
+            303: ResponseSpec(None, description="To the storefront's /#/pay/{order_id}/success"),
+            **error_responses(400, 404),
+        },
     )
     async def alipay_return(
         self, request: Request[Any, Any, Any], payments: NamedDependency[Payments]
@@ -105,8 +112,8 @@ class AdminPaymentsController(Controller):
         page_size: Annotated[int, Parameter(description="payments per page (1..50)")] = 20,
         payment_state: Annotated[
             str | None,
-            Parameter(
-                query="state", max_length=16, description="pending, applied, needs_refund, refunded or closed"
+            QueryParameter(
+                name="state", max_length=16, description="pending, applied, needs_refund, refunded or closed"
             ),
         ] = None,
     ) -> s.Page[p.PaymentOut]:
