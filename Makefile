@@ -34,6 +34,21 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
+## Soak the production profile (MariaDB + Redis + worker, 2 HTTP workers) with mixed shoppers for 10 minutes,
+## then check stock, wallets, stuck orders and memory: bench/results/soak.json. Not part of `make test`.
+## Options: make soak SOAK_ARGS='--minutes 2 --shoppers 8'
+soak: $(VENV)/.installed-run
+	$(BIN)/python -m bench.soak $(SOAK_ARGS)
+
+$(VENV)/.installed-audit: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[audit]'
+	touch $@ $(VENV)/.installed-run
+
+## Audit every installed dependency for known vulnerabilities (pip-audit, PyPI's advisories); --strict
+## fails when a package cannot be checked, so an unreachable advisory service is never a green audit
+audit: $(VENV)/.installed-audit
+	$(BIN)/pip-audit --strict --skip-editable --progress-spinner off
+
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench

@@ -46,6 +46,7 @@ from jiadian.application.catalog import Catalog, CatalogAdmin
 from jiadian.application.ordering import Checkout, Fulfilment, Orders
 from jiadian.application.payments import Payments
 from jiadian.application.ports import BlobStore, Cache
+from jiadian.application.sign_in import LoginLimits, SignIn
 from jiadian.application.stock import stock_keeper
 from jiadian.application.tasks import ExpireOrder, SendVerificationCode, ShipOrder
 from jiadian.application.wallets import Wallets
@@ -177,6 +178,18 @@ class Container(containers.DeclarativeContainer):
 
     registration = providers.Singleton(
         Registration, uow=uow.provider, hasher=hasher, codes=codes, tasks=task_queue, clock=clock
+    )
+    sign_in = providers.Singleton(
+        SignIn,
+        accounts=accounts,
+        attempts=codes,
+        clock=clock,
+        limits=providers.Factory(
+            LoginLimits,
+            max_failures_per_user=settings.provided.login_max_failures_per_user,
+            max_failures_per_client=settings.provided.login_max_failures_per_client,
+            window_seconds=settings.provided.login_failure_window_seconds,
+        ),
     )
     profiles = providers.Singleton(
         Profiles,

@@ -48,7 +48,12 @@ def task_queue(settings: Settings, handlers: Callable[[], TaskHandlers]) -> Task
     if settings.broker == "redis":
         if not settings.redis_url:
             raise ValueError("JIADIAN_BROKER=redis needs JIADIAN_REDIS_URL")
-        return DramatiqTaskQueue(redis_broker(settings.redis_url), settings.task_queue_name)
+        broker = redis_broker(
+            settings.redis_url,
+            heartbeat_timeout_ms=int(settings.broker_heartbeat_timeout_seconds * 1000),
+            maintenance_chance=settings.broker_maintenance_chance,
+        )
+        return DramatiqTaskQueue(broker, settings.task_queue_name, redis_url=settings.redis_url)
     return DramatiqTaskQueue(rabbitmq_broker(settings.rabbitmq_url), settings.task_queue_name)
 
 

@@ -164,3 +164,45 @@ async def test_a_broker_that_does_not_answer(queue: Any) -> None:
 def test_no_worker_for_the_inline_broker(tmp_path: Path) -> None:
     with pytest.raises(NoBroker):
         TaskWorker(build_container(settings_for(tmp_path)))
+
+
+@pytest.mark.redis
+async def test_sends_to_the_redis_broker_go_on_the_event_loop_where_dramatiq_puts_them(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No thread per send; the message lies where `RedisBroker.enqueue` would put it (delay queue, eta)."""
+    from dramatiq.message import Message
+    from redis.asyncio import Redis
+
+    queue_name = f"jiadian_t_{secrets.token_hex(4)}"
+    tasks = DramatiqTaskQueue(redis_broker(redis_url), queue_name, redis_url=redis_url)
+
+    async def no_thread(call: Any) -> Any:
+        raise AssertionError("sent through the thread")
+
+    monkeypatch.setattr(tasks, "_in_thread", no_thread)
+    await tasks.send(ExpireOrder("o1"), delay_seconds=60)
+    await tasks.send(ShipOrder("o2"))
+    await tasks.ping()
+
+    client = Redis.from_url(redis_url)
+    try:
+        namespace = tasks.broker.namespace  # type: ignore[attr-defined]
+        delayed = await client.lrange(f"{namespace}:{queue_name}.DQ", 0, -1)
+        now = await client.lrange(f"{namespace}:{queue_name}", 0, -1)
+        assert (len(delayed), len(now)) == (1, 1)
+        message = Message.decode(await client.hget(f"{namespace}:{queue_name}.DQ.msgs", delayed[0]))
+        assert (message.actor_name, message.queue_name, message.args) == (
+            "jiadian_task",
+            f"{queue_name}.DQ",
+            ("ExpireOrder", {"order_id": "o1"}),
+        )
+        assert 55_000 < message.options["eta"] - message.message_timestamp <= 61_000
+        assert message.options["redis_message_id"] == delayed[0].decode()
+        assert (
+            Message.decode(await client.hget(f"{namespace}:{queue_name}.msgs", now[0])).args[0] == "ShipOrder"
+        )
+    finally:
+        await client.aclose()
+        monkeypatch.undo()
+        await tasks.close()

@@ -187,6 +187,25 @@ async def test_concurrent_wallet_payments_never_overdraw(mysql: Container, clock
     assert statuses.count(OrderStatus.AWAITING_SHIPMENT) == 5
 
 
+@pytest.mark.parametrize("strategy", STRATEGIES)
+async def test_one_idempotency_key_sent_many_times_at_once_places_one_order(
+    strategy: str, mysql: Container, clock: FixedClock
+) -> None:
+    """The key's unique index decides (nothing is read first): every answer is the one order."""
+    shop = OrderingShop(mysql, clock, strategy=strategy)
+    sku = await shop.given_sku(stock=3)
+    user, address = await shop.given_buyer()
+    results = await asyncio.gather(
+        *(shop.buy(user, address, sku.id, 1, idempotency_key="double-click") for _ in range(10)),
+        return_exceptions=True,
+    )
+    assert all(isinstance(r, Order) for r in results), results
+    assert len({r.id for r in results if isinstance(r, Order)}) == 1
+    after = await shop.sku(sku.id)
+    assert (after.stock, after.sales) == (2, 1)
+    assert await scalar(mysql, select(func.count()).select_from(orders).where(orders.c.user_id == user)) == 1
+
+
 async def test_paying_one_order_many_times_at_once_charges_once(mysql: Container, clock: FixedClock) -> None:
     shop = OrderingShop(mysql, clock)
     sku = await shop.given_sku(price="90.00")

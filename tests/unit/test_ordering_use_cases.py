@@ -152,6 +152,33 @@ async def test_a_retry_with_the_same_idempotency_key_answers_the_first_order(one
     assert len(one_shop.tasks.of_type(ExpireOrder)) == 2
 
 
+async def test_a_retry_answers_the_first_order_even_when_it_could_not_be_placed_again(
+    shop: OrderingShop,
+) -> None:
+    """The key's order is answered whatever would refuse a new one: sold out, cart lines gone, address gone."""
+    sku = await shop.given_sku(stock=1)
+    user, address = await shop.given_buyer()
+    first = await shop.buy(user, address, sku.id, 1, idempotency_key="last-one")
+    assert (await shop.buy(user, address, sku.id, 1, idempotency_key="last-one")).id == first.id
+    with pytest.raises(InsufficientStock):
+        await shop.buy(user, address, sku.id, 1, idempotency_key="another")
+
+    other = await shop.given_sku(stock=5)
+    await shop.carts.add(user, other.id, 2, limit=5)
+    from_cart = CheckoutRequest(sku_ids=(other.id,))
+    placed = await shop.checkout.place(user, from_cart, address_id=address, idempotency_key="cart")
+    assert await shop.carts.lines(user) == {}
+    again = await shop.checkout.place(user, from_cart, address_id=address, idempotency_key="cart")
+    assert again.id == placed.id
+    async with shop.container.uow() as uow:
+        await uow.addresses.delete(address, user)
+        await uow.commit()
+    assert (await shop.buy(user, address, other.id, 1, idempotency_key="cart")).id == placed.id
+
+    assert ((await shop.sku(sku.id)).stock, (await shop.sku(other.id)).stock) == (0, 3)
+    assert len(shop.tasks.of_type(ExpireOrder)) == 2
+
+
 async def test_an_order_stands_when_the_broker_is_down(one_shop: OrderingShop) -> None:
     sku = await one_shop.given_sku(stock=5)
     user, address = await one_shop.given_buyer()

@@ -283,23 +283,24 @@ class Checkout(_Scheduling):
         mark: str = "",
         idempotency_key: str | None = None,
     ) -> Order:
-        """Place an order in one transaction: stock checked and taken, sales added, order written.
+        """Place an order in one transaction: order written, stock checked and taken, sales added.
 
-        A retry with the same idempotency key answers the first order instead of placing another.
+        A retry with the same idempotency key answers the first order instead of placing another. The key
+        is unique per buyer, so nothing is read up front: a retry's insert fails, and the first order is
+        read back then.
         """
         mark = check_mark(mark)
         key = check_idempotency_key(idempotency_key)
-        counts, from_cart = await self._counts(user_id, request)
-        for _attempt in range(ID_ATTEMPTS):
-            try:
-                order, placed = await self.retry.run(
-                    lambda: self._place_once(user_id, counts, address_id, mark, key)
-                )
-            except DuplicateOrder:  # a taken id (rare) or a concurrent retry with our key: try again
-                continue
-            break
-        else:
-            raise ServiceUnavailable("下单失败，请稍后再试")
+        try:
+            counts, from_cart = await self._counts(user_id, request)
+            order, placed = await self._place_new(user_id, counts, address_id, mark, key)
+        except (NotFound, OffShelf):
+            # Refused before anything was written. With a key, this may be a client's retry of an order
+            # placed already (its cart lines are gone, its address deleted since): answer that order.
+            earlier = await self._placed_with(user_id, key)
+            if earlier is None:
+                raise
+            return earlier
         if placed:
             if from_cart:
                 try:
@@ -309,20 +310,37 @@ class Checkout(_Scheduling):
             await self._publish(order.pull_events())
         return order
 
-    async def _place_once(
+    async def _placed_with(self, user_id: int, key: str | None) -> Order | None:
+        if key is None:
+            return None
+        async with self.uow() as uow:
+            return await uow.orders.by_idempotency_key(user_id, key)
+
+    async def _place_new(
         self, user_id: int, counts: dict[int, int], address_id: int, mark: str, key: str | None
     ) -> tuple[Order, bool]:
+        """The new order and True; or the key's earlier order and False."""
+        for _attempt in range(ID_ATTEMPTS):
+            try:
+                order = await self.retry.run(lambda: self._place_once(user_id, counts, address_id, mark, key))
+            except DuplicateOrder:
+                # The key's order exists (a client's retry, maybe of a request that committed a moment
+                # ago), or a fresh id was taken (rare): then try again with new ones.
+                earlier = await self._placed_with(user_id, key)
+                if earlier is not None:
+                    return earlier, False
+                continue
+            return order, True
+        raise ServiceUnavailable("下单失败，请稍后再试")
+
+    async def _place_once(
+        self, user_id: int, counts: dict[int, int], address_id: int, mark: str, key: str | None
+    ) -> Order:
         async with self.uow() as uow:
-            if key is not None:
-                existing = await uow.orders.by_idempotency_key(user_id, key)
-                if existing is not None:
-                    return existing, False
             address = await uow.addresses.get(address_id, user_id)
             if address is None:
                 raise NotFound("收货地址", address_id)
             lines = _order_lines(counts, await uow.stock.for_sale(sorted(counts)))
-            await self.stock.take(uow.stock, counts)
-            await uow.stock.add_product_sales(_product_sales(lines, +1))
             now = self.clock.now()
             order_id, trade_no = self.new_ids(now)
             order = Order.place(
@@ -343,9 +361,13 @@ class Checkout(_Scheduling):
                 freight=self.freight,
                 mark=mark,
             )
+            # The order first: a taken key fails here, before any stock is touched; and the hot sku rows
+            # stay locked only from their update to the commit.
             await uow.orders.add(order, key)
+            await self.stock.take(uow.stock, counts)
+            await uow.stock.add_product_sales(_product_sales(lines, +1))
             await uow.commit()
-        return order, True
+        return order
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, and_, case, delete, insert, select, update
+from sqlalchemy import Row, and_, bindparam, case, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -15,7 +15,7 @@ from jiadian.application.ports import Clock
 from jiadian.domain.accounts import Address, User
 from jiadian.domain.errors import AlreadyApplied, NotFound, UsernameTaken
 from jiadian.domain.money import MAX_AMOUNT, Money
-from jiadian.domain.wallet import BalanceCapExceeded, EntryKind, InsufficientBalance, LedgerEntry, Wallet
+from jiadian.domain.wallet import EntryKind, LedgerEntry, Wallet
 
 
 def _user(row: Row[Any]) -> User:
@@ -110,6 +110,12 @@ class SqlUserRepository:
         return [_user(r) for r in rows]
 
 
+# Read by every checkout: built once (see `jiadian.adapters.sql.ordering`).
+ADDRESS = select(addresses).where(
+    addresses.c.id == bindparam("address_id"), addresses.c.user_id == bindparam("owner")
+)
+
+
 class SqlAddressRepository:
     def __init__(self, conn: AsyncConnection, clock: Clock) -> None:
         self._conn = conn
@@ -124,11 +130,7 @@ class SqlAddressRepository:
         return [_address(r) for r in rows]
 
     async def get(self, address_id: int, user_id: int) -> Address | None:
-        row = (
-            await self._conn.execute(
-                select(addresses).where(addresses.c.id == address_id, addresses.c.user_id == user_id)
-            )
-        ).first()
+        row = (await self._conn.execute(ADDRESS, {"address_id": address_id, "owner": user_id})).first()
         return _address(row) if row else None
 
     async def add(self, address: Address) -> Address:
@@ -165,6 +167,15 @@ class SqlAddressRepository:
 _ADDRESS_FIELDS = ("recipient", "phone", "province", "city", "county", "detail", "is_default")
 
 
+# A payment's statements (besides the order's), built once.
+WALLET_LOCKED = select(wallets).where(wallets.c.user_id == bindparam("owner")).with_for_update()
+INSERT_LEDGER = insert(wallet_ledger)
+# The amounts are set from the parameters; the balance read under the lock must still be there.
+WRITE_WALLET = update(wallets).where(
+    wallets.c.user_id == bindparam("owner"), wallets.c.balance == bindparam("balance_read")
+)
+
+
 class SqlWalletRepository:
     def __init__(self, conn: AsyncConnection, clock: Clock) -> None:
         self._conn = conn
@@ -175,51 +186,43 @@ class SqlWalletRepository:
         return _wallet(row) if row else None
 
     async def apply(self, user_id: int, entry: LedgerEntry) -> Wallet:
-        """One conditional UPDATE decides (no read-then-write), then the ledger row is written."""
+        """The wallet row is locked and the domain applies the entry (or refuses: nothing is written);
+        then the ledger row, where a second (kind, order) fails before the balance moves; then the
+        wallet. No savepoint needed: whatever raises has written nothing."""
+        row = (await self._conn.execute(WALLET_LOCKED, {"owner": user_id})).first()
+        if row is None:
+            raise NotFound("钱包", user_id)
+        wallet = _wallet(row)
+        balance_read = wallet.balance
+        wallet.apply(entry)
         amount = entry.amount.amount
-        if entry.kind is EntryKind.PAYMENT:
-            change = update(wallets).where(wallets.c.user_id == user_id, wallets.c.balance >= amount)
-            change = change.values(
-                balance=wallets.c.balance - amount, total_consumed=wallets.c.total_consumed + amount
-            )
-        else:
-            change = update(wallets).where(
-                wallets.c.user_id == user_id, wallets.c.balance + amount <= MAX_AMOUNT
-            )
-            if entry.kind is EntryKind.RECHARGE:
-                change = change.values(
-                    balance=wallets.c.balance + amount, total_recharged=wallets.c.total_recharged + amount
-                )
-            else:
-                change = change.values(
-                    balance=wallets.c.balance + amount, total_consumed=wallets.c.total_consumed - amount
-                )
         try:
-            async with self._conn.begin_nested():
-                result = await self._conn.execute(change)
-                if result.rowcount != 1:
-                    current = await self.get(user_id)
-                    if current is None:
-                        raise NotFound("钱包", user_id)
-                    if entry.kind is EntryKind.PAYMENT:
-                        raise InsufficientBalance(balance=str(current.balance), required=str(entry.amount))
-                    raise BalanceCapExceeded(balance=str(current.balance), amount=str(entry.amount))
-                wallet = await self.get(user_id)
-                assert wallet is not None
-                signed = -amount if entry.kind is EntryKind.PAYMENT else amount
-                await self._conn.execute(
-                    insert(wallet_ledger).values(
-                        user_id=user_id,
-                        kind=entry.kind.value,
-                        amount=signed,
-                        balance_after=wallet.balance.amount,
-                        order_id=entry.order_id,
-                        note=entry.note,
-                        created_at=to_db(self._clock.now()),
-                    )
-                )
+            await self._conn.execute(
+                INSERT_LEDGER,
+                {
+                    "user_id": user_id,
+                    "kind": entry.kind.value,
+                    "amount": -amount if entry.kind is EntryKind.PAYMENT else amount,
+                    "balance_after": wallet.balance.amount,
+                    "order_id": entry.order_id,
+                    "note": entry.note,
+                    "created_at": to_db(self._clock.now()),
+                },
+            )
         except IntegrityError as exc:
             raise AlreadyApplied(kind=entry.kind.value, order_id=entry.order_id) from exc
+        written = await self._conn.execute(
+            WRITE_WALLET,
+            {
+                "owner": user_id,
+                "balance_read": balance_read.amount,
+                "balance": wallet.balance.amount,
+                "total_recharged": wallet.total_recharged.amount,
+                "total_consumed": wallet.total_consumed.amount,
+            },
+        )
+        if written.rowcount != 1:  # pragma: no cover - the row is locked (SQLite: writers queue)
+            raise RuntimeError(f"wallet {user_id} changed under its row lock")
         return wallet
 
     async def add_consumed(self, user_id: int, amount: Money) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, case, func, insert, select, update
+from sqlalchemy import Row, Select, and_, bindparam, case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -24,11 +24,70 @@ from jiadian.domain.ordering import (
 )
 
 # --- stock ------------------------------------------------------------------------------------
+#
+# The statements of the checkout are built once, here: SQLAlchemy then finds their compiled form in its
+# cache by identity instead of building, coercing and hashing a new statement on every call.
 
 
-def _less(column: Any, count: int) -> Any:
+def _less(column: Any, count: Any) -> Any:
     """`column - count`, never below zero (sales of data loaded before orders existed)."""
     return case((column >= count, column - count), else_=0)
+
+
+_FIRST_IMAGE = (
+    select(sku_images.c.image)
+    .where(sku_images.c.sku_id == skus.c.id)
+    .order_by(sku_images.c.id)
+    .limit(1)
+    .correlate(skus)
+    .scalar_subquery()
+)
+FOR_SALE = (
+    select(
+        skus.c.id,
+        skus.c.product_id,
+        skus.c.size,
+        skus.c.color,
+        skus.c.price,
+        products.c.name,
+        products.c.on_shelf,
+        func.coalesce(_FIRST_IMAGE, products.c.image).label("image"),
+    )
+    .join(products, products.c.id == skus.c.product_id)
+    .where(skus.c.id.in_(bindparam("sku_ids", expanding=True)))
+)
+_LEVEL_COLUMNS = (skus.c.id, skus.c.stock, skus.c.version)
+LEVELS = select(*_LEVEL_COLUMNS).where(skus.c.id.in_(bindparam("sku_ids", expanding=True)))
+LEVEL_LOCKED = select(*_LEVEL_COLUMNS).where(skus.c.id == bindparam("sku_id")).with_for_update()
+# Take `n` (every change of stock also moves sales and bumps the version).
+_TAKE = (
+    update(skus)
+    .where(skus.c.id == bindparam("sku_id"), skus.c.stock >= bindparam("n"))
+    .values(
+        stock=skus.c.stock - bindparam("n"), sales=skus.c.sales + bindparam("n"), version=skus.c.version + 1
+    )
+)
+TAKE_IF_AVAILABLE = _TAKE
+TAKE_IF_VERSION = _TAKE.where(skus.c.version == bindparam("version_read"))
+GIVE_BACK = (
+    update(skus)
+    .where(skus.c.id == bindparam("sku_id"))
+    .values(
+        stock=skus.c.stock + bindparam("n"),
+        sales=_less(skus.c.sales, bindparam("n")),
+        version=skus.c.version + 1,
+    )
+)
+ADD_PRODUCT_SALES = (
+    update(products)
+    .where(products.c.id == bindparam("product_id"))
+    .values(sales=products.c.sales + bindparam("n"))
+)
+TAKE_PRODUCT_SALES = (
+    update(products)
+    .where(products.c.id == bindparam("product_id"))
+    .values(sales=_less(products.c.sales, bindparam("n")))
+)
 
 
 class SqlStockRepository:
@@ -38,28 +97,6 @@ class SqlStockRepository:
     async def for_sale(self, sku_ids: list[int]) -> dict[int, SkuForSale]:
         if not sku_ids:
             return {}
-        first_image = (
-            select(sku_images.c.image)
-            .where(sku_images.c.sku_id == skus.c.id)
-            .order_by(sku_images.c.id)
-            .limit(1)
-            .correlate(skus)
-            .scalar_subquery()
-        )
-        query = (
-            select(
-                skus.c.id,
-                skus.c.product_id,
-                skus.c.size,
-                skus.c.color,
-                skus.c.price,
-                products.c.name,
-                products.c.on_shelf,
-                func.coalesce(first_image, products.c.image).label("image"),
-            )
-            .join(products, products.c.id == skus.c.product_id)
-            .where(skus.c.id.in_(sorted(set(sku_ids))))
-        )
         return {
             r.id: SkuForSale(
                 r.id,
@@ -71,53 +108,43 @@ class SqlStockRepository:
                 Money.of(r.price),
                 bool(r.on_shelf),
             )
-            for r in await self._conn.execute(query)
+            for r in await self._conn.execute(FOR_SALE, {"sku_ids": sorted(set(sku_ids))})
         }
 
     async def levels(self, sku_ids: list[int], *, lock: bool) -> dict[int, StockLevel]:
-        columns = (skus.c.id, skus.c.stock, skus.c.version)
         rows: list[Any] = []
         if lock:
             # One row at a time, in id order: the lock order is ours, not the optimiser's.
             for sku_id in sorted(set(sku_ids)):
-                query = select(*columns).where(skus.c.id == sku_id).with_for_update()
-                rows.extend((await self._conn.execute(query)).all())
+                rows.extend((await self._conn.execute(LEVEL_LOCKED, {"sku_id": sku_id})).all())
         elif sku_ids:
-            rows.extend(await self._conn.execute(select(*columns).where(skus.c.id.in_(sku_ids))))
+            rows.extend(await self._conn.execute(LEVELS, {"sku_ids": sorted(set(sku_ids))}))
         return {r.id: StockLevel(r.id, r.stock, r.version) for r in rows}
 
-    async def _take_where(self, sku_id: int, count: int, *conditions: ColumnElement[bool]) -> bool:
-        result = await self._conn.execute(
-            update(skus)
-            .where(skus.c.id == sku_id, *conditions)
-            .values(stock=skus.c.stock - count, sales=skus.c.sales + count, version=skus.c.version + 1)
-        )
+    async def _changed(self, statement: Any, **params: int) -> bool:
+        result = await self._conn.execute(statement, params)
         return bool(result.rowcount == 1)
 
     async def take_if_available(self, sku_id: int, count: int) -> bool:
-        return await self._take_where(sku_id, count, skus.c.stock >= count)
+        return await self._changed(TAKE_IF_AVAILABLE, sku_id=sku_id, n=count)
 
     async def take_if_version(self, sku_id: int, count: int, version: int) -> bool:
-        return await self._take_where(sku_id, count, skus.c.version == version, skus.c.stock >= count)
+        return await self._changed(TAKE_IF_VERSION, sku_id=sku_id, n=count, version_read=version)
 
     async def take(self, sku_id: int, count: int) -> None:
-        if not await self._take_where(sku_id, count, skus.c.stock >= count):
+        if not await self._changed(TAKE_IF_AVAILABLE, sku_id=sku_id, n=count):
             raise RuntimeError(f"sku {sku_id}: stock changed under a row lock")  # pragma: no cover
 
     async def give_back(self, sku_id: int, count: int) -> None:
-        await self._conn.execute(
-            update(skus)
-            .where(skus.c.id == sku_id)
-            .values(stock=skus.c.stock + count, sales=_less(skus.c.sales, count), version=skus.c.version + 1)
-        )
+        await self._conn.execute(GIVE_BACK, {"sku_id": sku_id, "n": count})
 
     async def add_product_sales(self, changes: dict[int, int]) -> None:
         for product_id in sorted(changes):
             change = changes[product_id]
             if change == 0:
                 continue
-            sales = products.c.sales + change if change > 0 else _less(products.c.sales, -change)
-            await self._conn.execute(update(products).where(products.c.id == product_id).values(sales=sales))
+            statement = ADD_PRODUCT_SALES if change > 0 else TAKE_PRODUCT_SALES
+            await self._conn.execute(statement, {"product_id": product_id, "n": abs(change)})
 
 
 # --- orders -----------------------------------------------------------------------------------
@@ -131,18 +158,19 @@ def _from(moment: datetime | None) -> datetime | None:
     return from_db(moment) if moment is not None else None
 
 
-def _line(row: Row[Any]) -> OrderLine:
+def _line(row: Row[Any], prefix: str = "") -> OrderLine:
+    m = row._mapping
     return OrderLine(
-        row.id,
-        row.sku_id,
-        row.product_id,
-        row.name,
-        row.size,
-        row.color,
-        row.image,
-        row._mapping["count"],  # `row.count` is tuple.count
-        Money.of(row.unit_price),
-        bool(row.reviewed),
+        m[f"{prefix}id"],
+        m[f"{prefix}sku_id"],
+        m[f"{prefix}product_id"],
+        m[f"{prefix}name"],
+        m[f"{prefix}size"],
+        m[f"{prefix}color"],
+        m[f"{prefix}image"],
+        m[f"{prefix}count"],
+        Money.of(m[f"{prefix}unit_price"]),
+        bool(m[f"{prefix}reviewed"]),
     )
 
 
@@ -191,6 +219,73 @@ def _filtered(query: Select[Any], user_id: int | None, status: OrderStatus | Non
     return query
 
 
+INSERT_ORDER = insert(orders)
+# Every line in one statement; their ids come back in the order of the lines.
+INSERT_LINES = insert(order_lines).returning(order_lines.c.id, sort_by_parameter_order=True)
+# What `_order` and `_line` read, and no more (every column of a result costs its description).
+_ORDER_COLUMNS = [
+    orders.c[name]
+    for name in (
+        "id",
+        "trade_no",
+        "user_id",
+        "status",
+        "pay_method",
+        "freight",
+        "address_id",
+        "recipient",
+        "phone",
+        "province",
+        "city",
+        "county",
+        "detail",
+        "mark",
+        "created_at",
+        "paid_at",
+        "shipped_at",
+        "received_at",
+        "completed_at",
+        "cancelled_at",
+        "cancel_reason",
+    )
+]
+_LINE_NAMES = (
+    "id",
+    "sku_id",
+    "product_id",
+    "name",
+    "size",
+    "color",
+    "image",
+    "count",
+    "unit_price",
+    "reviewed",
+)
+LINES_OF = (
+    select(order_lines.c.order_id, *(order_lines.c[name] for name in _LINE_NAMES))
+    .where(order_lines.c.order_id.in_(bindparam("order_ids", expanding=True)))
+    .order_by(order_lines.c.id)
+)
+# One order with its lines, in one statement (a row per line).
+ORDER_WITH_LINES = (
+    select(*_ORDER_COLUMNS, *(order_lines.c[name].label(f"line_{name}") for name in _LINE_NAMES))
+    .outerjoin(order_lines, order_lines.c.order_id == orders.c.id)
+    .where(orders.c.id == bindparam("order_id"))
+    .order_by(order_lines.c.id)
+)
+# Locked, only the order's row is (its lines are read by `_with_lines`).
+ORDER_LOCKED = select(*_ORDER_COLUMNS).where(orders.c.id == bindparam("order_id")).with_for_update()
+ORDER_BY_KEY = select(*_ORDER_COLUMNS).where(
+    orders.c.user_id == bindparam("buyer"), orders.c.idempotency_key == bindparam("key")
+)
+# The columns of `_state(order)` are set from the parameters.
+SAVE_ORDER = (
+    update(orders)
+    .where(orders.c.id == bindparam("order_id"), orders.c.status == bindparam("expected"))
+    .values(version=orders.c.version + 1)
+)
+
+
 class SqlOrderRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
@@ -199,74 +294,78 @@ class SqlOrderRepository:
         address = order.address
         try:
             await self._conn.execute(
-                insert(orders).values(
-                    id=order.id,
-                    trade_no=order.trade_no,
-                    user_id=order.user_id,
-                    total_count=order.total_count,
-                    amount=order.amount.amount,
-                    freight=order.freight.amount,
-                    total=order.total.amount,
-                    address_id=address.address_id,
-                    recipient=address.recipient,
-                    phone=address.phone,
-                    province=address.province,
-                    city=address.city,
-                    county=address.county,
-                    detail=address.detail,
-                    mark=order.mark,
-                    idempotency_key=idempotency_key,
-                    created_at=to_db(order.created_at),
+                INSERT_ORDER,
+                {
+                    "id": order.id,
+                    "trade_no": order.trade_no,
+                    "user_id": order.user_id,
+                    "total_count": order.total_count,
+                    "amount": order.amount.amount,
+                    "freight": order.freight.amount,
+                    "total": order.total.amount,
+                    "address_id": address.address_id,
+                    "recipient": address.recipient,
+                    "phone": address.phone,
+                    "province": address.province,
+                    "city": address.city,
+                    "county": address.county,
+                    "detail": address.detail,
+                    "mark": order.mark,
+                    "idempotency_key": idempotency_key,
+                    "created_at": to_db(order.created_at),
                     **_state(order),
-                )
+                },
             )
         except IntegrityError as exc:
             raise DuplicateOrder(order.id) from exc
-        for line in order.lines:
-            result = await self._conn.execute(
-                insert(order_lines).values(
-                    order_id=order.id,
-                    sku_id=line.sku_id,
-                    product_id=line.product_id,
-                    name=line.name,
-                    size=line.size,
-                    color=line.color,
-                    image=line.image,
-                    count=line.count,
-                    unit_price=line.unit_price.amount,
-                    line_total=line.line_total.amount,
-                    reviewed=line.reviewed,
-                )
-            )
-            line.id = int(result.inserted_primary_key[0])  # type: ignore[index]
+        result = await self._conn.execute(
+            INSERT_LINES,
+            [
+                {
+                    "order_id": order.id,
+                    "sku_id": line.sku_id,
+                    "product_id": line.product_id,
+                    "name": line.name,
+                    "size": line.size,
+                    "color": line.color,
+                    "image": line.image,
+                    "count": line.count,
+                    "unit_price": line.unit_price.amount,
+                    "line_total": line.line_total.amount,
+                    "reviewed": line.reviewed,
+                }
+                for line in order.lines
+            ],
+        )
+        for line, line_id in zip(order.lines, result.scalars(), strict=True):
+            line.id = int(line_id)
 
     async def _with_lines(self, rows: Sequence[Row[Any]]) -> list[Order]:
         if not rows:
             return []
         lines: dict[str, list[OrderLine]] = {r.id: [] for r in rows}
-        query = select(order_lines).where(order_lines.c.order_id.in_(list(lines))).order_by(order_lines.c.id)
-        for line in await self._conn.execute(query):
+        for line in await self._conn.execute(LINES_OF, {"order_ids": list(lines)}):
             lines[line.order_id].append(_line(line))
         return [_order(r, lines[r.id]) for r in rows]
 
-    async def _one(self, query: Select[Any]) -> Order | None:
-        found = await self._with_lines((await self._conn.execute(query)).all())
+    async def _one(self, query: Select[Any], params: dict[str, Any]) -> Order | None:
+        found = await self._with_lines((await self._conn.execute(query, params)).all())
         return found[0] if found else None
 
     async def get(self, order_id: str, *, lock: bool = False) -> Order | None:
-        query = select(orders).where(orders.c.id == order_id)
-        return await self._one(query.with_for_update() if lock else query)
+        if lock:
+            return await self._one(ORDER_LOCKED, {"order_id": order_id})
+        rows = (await self._conn.execute(ORDER_WITH_LINES, {"order_id": order_id})).all()
+        if not rows:
+            return None
+        return _order(rows[0], [_line(row, "line_") for row in rows if row.line_id is not None])
 
     async def by_idempotency_key(self, user_id: int, key: str) -> Order | None:
-        return await self._one(
-            select(orders).where(orders.c.user_id == user_id, orders.c.idempotency_key == key)
-        )
+        return await self._one(ORDER_BY_KEY, {"buyer": user_id, "key": key})
 
     async def save(self, order: Order, *, expected: OrderStatus) -> bool:
         result = await self._conn.execute(
-            update(orders)
-            .where(orders.c.id == order.id, orders.c.status == expected.value)
-            .values(version=orders.c.version + 1, **_state(order))
+            SAVE_ORDER, {"order_id": order.id, "expected": expected.value, **_state(order)}
         )
         return bool(result.rowcount == 1)
 
@@ -320,6 +419,6 @@ class SqlOrderRepository:
     async def list(
         self, *, user_id: int | None, status: OrderStatus | None, offset: int, limit: int
     ) -> list[Order]:
-        query = _filtered(select(orders), user_id, status)
+        query = _filtered(select(*_ORDER_COLUMNS), user_id, status)
         query = query.order_by(orders.c.created_at.desc(), orders.c.id.desc()).offset(offset).limit(limit)
         return await self._with_lines((await self._conn.execute(query)).all())

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from jiadian.adapters.sql.accounts import SqlAddressRepository, SqlUserRepository, SqlWalletRepository
 from jiadian.adapters.sql.catalog import SqlCatalogRepository
-from jiadian.adapters.sql.engine import WRITER_OPTION
+from jiadian.adapters.sql.engine import WRITER_OPTION, transaction_ended
 from jiadian.adapters.sql.ordering import SqlOrderRepository, SqlStockRepository
 from jiadian.adapters.sql.payments import SqlPaymentRepository
 from jiadian.application.ports import Clock
@@ -57,6 +57,7 @@ class SqlUnitOfWork:
         try:
             if conn.in_transaction():
                 await conn.rollback()
+            transaction_ended(conn)
         finally:
             await conn.close()
 

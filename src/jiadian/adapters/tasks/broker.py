@@ -23,6 +23,7 @@ from pika.exceptions import AMQPError  # type: ignore[import-untyped]
 from redis.exceptions import RedisError
 
 from jiadian.adapters.tasks.dispatch import TaskDispatcher, UnknownTask, encode
+from jiadian.adapters.tasks.redis_send import AsyncRedisSender
 from jiadian.application.tasks import Task
 from jiadian.domain.errors import ServiceUnavailable
 
@@ -32,8 +33,22 @@ ACTOR_NAME = "jiadian_task"
 BROKER_ERRORS = (DramatiqError, RedisError, AMQPError, OSError)
 
 
-def redis_broker(url: str, namespace: str = "jiadian-tasks") -> RedisBroker:
-    broker = RedisBroker(url=url, namespace=namespace)  # type: ignore[no-untyped-call]
+def redis_broker(
+    url: str,
+    namespace: str = "jiadian-tasks",
+    *,
+    heartbeat_timeout_ms: int = 60_000,
+    maintenance_chance: int = 1000,
+) -> RedisBroker:
+    """A worker killed mid-task leaves its message taken but unacknowledged; once the worker has been
+    silent for `heartbeat_timeout_ms`, a live worker's queue maintenance (run on `maintenance_chance`
+    per million broker calls) puts the message back, and it is delivered again."""
+    broker = RedisBroker(  # type: ignore[no-untyped-call]
+        url=url,
+        namespace=namespace,
+        heartbeat_timeout=heartbeat_timeout_ms,
+        maintenance_chance=maintenance_chance,
+    )
     broker.add_middleware(AsyncIO())
     return broker
 
@@ -52,9 +67,14 @@ class DramatiqTaskQueue:
         *,
         max_retries: int = 10,
         time_limit_ms: int = 5 * 60 * 1000,
+        redis_url: str | None = None,
     ) -> None:
+        """`redis_url` (the Redis broker's): send on the event loop (`AsyncRedisSender`), not on a thread."""
         self.broker = broker
         self.queue_name = queue_name
+        self._sender = (
+            AsyncRedisSender(broker, redis_url) if redis_url and isinstance(broker, RedisBroker) else None
+        )
         self._dispatcher: TaskDispatcher | None = None
         self._actor = dramatiq.actor(
             actor_name=ACTOR_NAME,
@@ -85,17 +105,26 @@ class DramatiqTaskQueue:
         type_name, fields = encode(task)
         delay = int(delay_seconds * 1000) if delay_seconds > 0 else None
         try:
-            await self._in_thread(
-                lambda: self._actor.send_with_options(args=(type_name, fields), delay=delay)
-            )
+            if self._sender is not None:
+                message = self._actor.message_with_options(args=(type_name, fields))
+                await self._sender.enqueue(message, delay_ms=delay)
+            else:
+                await self._in_thread(
+                    lambda: self._actor.send_with_options(args=(type_name, fields), delay=delay)
+                )
         except BROKER_ERRORS as exc:
             log.warning("task %s not queued: %s: %s", type_name, type(exc).__name__, exc)
             raise ServiceUnavailable("任务队列暂时不可用，请稍后再试") from exc
 
     async def ping(self) -> None:
+        if self._sender is not None:
+            await self._sender.ping()
+            return
         await self._in_thread(self._ping)
 
     async def close(self) -> None:
+        if self._sender is not None:
+            await self._sender.close()
         await self._in_thread(self._close)
         self._executor.shutdown(wait=False)
 

@@ -12,6 +12,7 @@ from litestar.params import FromPath, JSONBody, MultipartBody
 from jiadian.application.accounts import Accounts, Profiles, Registration
 from jiadian.application.addresses import AddressBook
 from jiadian.application.ports import BlobStore
+from jiadian.application.sign_in import SignIn
 from jiadian.application.wallets import Wallets
 from jiadian.domain.accounts import CODE_TTL, SEND_INTERVAL, User
 from jiadian.domain.wallet import Wallet
@@ -25,6 +26,7 @@ from jiadian.entrypoints.http.auth import (
     session_token,
     with_cookie,
 )
+from jiadian.entrypoints.http.errors import error_responses
 
 DEFAULT_AVATAR = "/default-avatar.svg"  # served by the storefront's static files
 
@@ -51,14 +53,20 @@ class AuthController(Controller):
     path = "/api/auth"
     tags = ["accounts"]
 
-    @post("/login", status_code=200, summary="Sign in; sets the session cookie")
+    @post(
+        "/login",
+        status_code=200,
+        summary="Sign in; sets the session cookie. Repeated failures answer 429 `rate_limited`",
+        responses=error_responses(401, 429),
+    )
     async def login(
         self,
+        request: Request[Any, Any, Any],
         data: JSONBody[s.Credentials],
-        accounts: NamedDependency[Accounts],
+        sign_in: NamedDependency[SignIn],
         sessions: NamedDependency[Sessions],
     ) -> Response[s.SignedIn]:
-        user = await accounts.login(data.username, data.password)
+        user = await sign_in.login(data.username, data.password, client_address(request))
         token = await sessions.create(user)
         body = s.SignedIn(id=user.id, username=user.username, is_admin=user.is_admin)
         return with_cookie(Response(body), sessions.cookie(token))
@@ -71,7 +79,10 @@ class AuthController(Controller):
         return with_cookie(Response(None, status_code=204), sessions.expired_cookie())
 
     @post(
-        "/verification-codes", status_code=202, summary="E-mail a registration code (sent in the background)"
+        "/verification-codes",
+        status_code=202,
+        summary="E-mail a registration code (sent in the background)",
+        responses=error_responses(429),
     )
     async def request_code(
         self,

@@ -14,7 +14,8 @@ from litestar import Controller, delete, get, post, put
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, JSONBody
+from litestar.params import Body, FromPath, JSONBody, Parameter
+from msgspec import Meta
 from pydantic import BaseModel, Field
 
 from jiadian.adapters.images import sniff_image
@@ -30,6 +31,7 @@ Price = Annotated[
     str, Field(pattern=r"^\d{1,9}(\.\d{1,2})?$", examples=["8888.00"], description="CNY, at most 2 places")
 ]
 Stock = Annotated[int, Field(ge=0, le=2_000_000_000)]
+MAX_POSITION = 1_000_000
 
 
 class SkuIn(BaseModel):
@@ -79,7 +81,8 @@ class BannerUpload:
     name: str
     image: UploadFile
     active: bool = True
-    position: int = 0
+    # msgspec enforces the bounds on a multipart dataclass, Parameter documents them.
+    position: Annotated[int, Meta(ge=0, le=MAX_POSITION), Parameter(ge=0, le=MAX_POSITION)] = 0
 
 
 Multipart = Body(media_type=RequestEncodingType.MULTI_PART)

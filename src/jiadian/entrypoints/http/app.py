@@ -31,6 +31,7 @@ from jiadian.entrypoints.http.openapi import document_errors
 from jiadian.entrypoints.http.orders import AdminOrdersController, CheckoutController, OrdersController
 from jiadian.entrypoints.http.payments import AdminPaymentsController, PaymentsController
 from jiadian.entrypoints.http.response_cache import ResponseCache
+from jiadian.entrypoints.http.security_headers import content_security_policy, origin_of, security_headers
 from jiadian.entrypoints.http.startup import prepare
 from jiadian.entrypoints.worker import web_background
 
@@ -101,6 +102,7 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
         "catalog": _provide(container.catalog),
         "catalog_admin": _provide(container.catalog_admin),
         "accounts": _provide(container.accounts),
+        "sign_in": _provide(container.sign_in),
         "registration": _provide(container.registration),
         "profiles": _provide(container.profiles),
         "address_book": _provide(container.address_book),
@@ -138,6 +140,8 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
             )
         )
 
+    fastdfs_origin = origin_of(settings.fastdfs_base_url) if settings.blob_store == "fastdfs" else None
+    image_origins = [fastdfs_origin] if fastdfs_origin else []
     app = Litestar(
         route_handlers=route_handlers,
         dependencies=dependencies,
@@ -168,6 +172,7 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
             ),
         ),
         request_max_body_size=4 * 1024 * 1024,
+        before_send=[security_headers(content_security_policy(image_origins))],
         state=State({"container": container}),
     )
     document_errors(app, csrf_exempt=CSRF_EXEMPT)

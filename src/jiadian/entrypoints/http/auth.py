@@ -7,6 +7,7 @@ signed-in user. Logout deletes the entry, so a copied cookie stops working at on
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -15,11 +16,13 @@ from litestar import Request, Response
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.stores.base import Store
+from redis.exceptions import RedisError
 
 from jiadian.domain.accounts import User
 from jiadian.domain.errors import Forbidden, NotAuthenticated
 
 SESSION_COOKIE = "jiadian_session"
+log = logging.getLogger("jiadian.http")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +85,18 @@ async def optional_user(
     """The signed-in user, or None for an anonymous request."""
     token = session_token(request)
     return await sessions.load(token) if token else None
+
+
+async def viewer(request: Request[Any, Any, Any], sessions: NamedDependency[Sessions]) -> AuthUser | None:
+    """`optional_user` for pages anyone may see: a session store that does not answer makes the viewer
+    anonymous (the page still serves, nothing is granted) instead of failing the page."""
+    try:
+        return await optional_user(request, sessions)
+    except (RedisError, OSError) as exc:
+        log.warning(
+            "session store unavailable (%s): serving %s anonymously", type(exc).__name__, request.url.path
+        )
+        return None
 
 
 async def current_user(request: Request[Any, Any, Any], sessions: NamedDependency[Sessions]) -> AuthUser:

@@ -12,7 +12,7 @@ from jiadian.application.cart import ViewingHistory
 from jiadian.application.catalog import Catalog
 from jiadian.domain.catalog import SortKey
 from jiadian.entrypoints.http import schemas as s
-from jiadian.entrypoints.http.auth import AuthUser, optional_user
+from jiadian.entrypoints.http.auth import AuthUser, viewer
 from jiadian.entrypoints.http.errors import error_responses
 from jiadian.entrypoints.http.response_cache import ResponseCache
 
@@ -114,7 +114,7 @@ class CatalogController(Controller):
     @get(
         "/products/{product_id:int}",
         summary="A product's page; off shelf or unknown answers 404. A signed-in viewer's history records it",
-        dependencies={"viewer": Provide(optional_user)},
+        dependencies={"viewer": Provide(viewer)},
         responses=error_responses(400, 404),
     )
     async def detail(

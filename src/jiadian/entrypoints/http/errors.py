@@ -129,7 +129,15 @@ def unavailable_handler(request: Request[Any, Any, Any], exc: Exception) -> Resp
     )
 
 
+def out_of_range_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A number past what the database holds (SQLite refuses integers over 64 bits, e.g. an id in a
+    path or a body): the client's input, not the server's fault."""
+    log.info("number out of range on %s %s: %s", request.method, request.url.path, exc)
+    return Response(_body("validation_error", "数值超出范围"), status_code=400, media_type=MediaType.JSON)
+
+
 EXCEPTION_HANDLERS: dict[Any, Any] = {
+    OverflowError: out_of_range_handler,
     DBAPIError: unavailable_handler,
     PoolTimeoutError: unavailable_handler,
     RedisConnectionError: unavailable_handler,

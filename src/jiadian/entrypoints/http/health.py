@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from litestar import Controller, Response, get
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 
 from jiadian.entrypoints.http import schemas as s
 
@@ -20,7 +21,11 @@ class HealthController(Controller):
     async def health(self) -> s.Health:
         return s.Health(status="ok")
 
-    @get("/ready", summary="200 when the database, cache and broker answer; 503 naming what failed")
+    @get(
+        "/ready",
+        summary="200 when the database, cache and broker answer; 503 naming what failed",
+        responses={503: ResponseSpec(data_container=s.Readiness, description="a dependency failed")},
+    )
     async def ready(self, probes: NamedDependency[dict[str, Probe]]) -> Response[s.Readiness]:
         async def check(probe: Probe) -> str:
             try:

@@ -1,0 +1,62 @@
+"""Send dramatiq messages to its Redis broker on the event loop.
+
+`RedisBroker.enqueue` blocks on the synchronous Redis client, so a web process had to hand every send
+to a thread (a thread switch, and the GIL contended with the event loop, on each order placed and each
+payment). This does what `RedisBroker.enqueue` does, with the asyncio Redis client: the same message
+(a Redis message id of its own, and for a delayed one the delay queue and an `eta`), the same
+`enqueue` middleware hooks, and the same `dispatch` script — the one the broker registered — with the
+same arguments. Queue maintenance is left to the workers' own calls (they make most of them).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import uuid4
+
+from dramatiq.brokers.redis import RedisBroker
+from dramatiq.common import current_millis, dq_name
+from dramatiq.message import Message
+from redis.asyncio import Redis
+
+# `dispatch` arguments after the command's own: do_maintenance (no), max_unpack_size (maintenance only).
+_NO_MAINTENANCE = (0, 1)
+
+
+class AsyncRedisSender:
+    def __init__(self, broker: RedisBroker, url: str) -> None:
+        self._broker = broker
+        self._client = Redis.from_url(
+            url, socket_timeout=5, socket_connect_timeout=2, health_check_interval=30
+        )
+        self._dispatch = self._client.register_script(broker.scripts["dispatch"].script)
+
+    async def enqueue(self, message: Message[Any], *, delay_ms: int | None = None) -> Message[Any]:
+        broker = self._broker
+        queue_name = message.queue_name
+        message = message.copy(options={"redis_message_id": str(uuid4())})
+        if delay_ms is not None:
+            queue_name = dq_name(queue_name)
+            message = message.copy(queue_name=queue_name, options={"eta": current_millis() + delay_ms})
+        broker.emit_before("enqueue", message, delay_ms)
+        await self._dispatch(
+            keys=[broker.namespace],
+            args=[
+                "enqueue",
+                current_millis(),
+                queue_name,
+                broker.broker_id,
+                broker.heartbeat_timeout,
+                broker.dead_message_ttl,
+                *_NO_MAINTENANCE,
+                message.options["redis_message_id"],
+                message.encode(),
+            ],
+        )
+        broker.emit_after("enqueue", message, delay_ms)
+        return message
+
+    async def ping(self) -> None:
+        await self._client.ping()
+
+    async def close(self) -> None:
+        await self._client.aclose()
