@@ -13,7 +13,7 @@ from tests.accounts_support import SmtpServer, free_port
 from tests.e2e.support import CHROMIUM, CHROMIUM_ARGS, JIADIAN, Shop, require_browser, shop_env, wait_until_up
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # the sync API runs a loop: close it before async tests run
 def browser() -> Iterator[Any]:
     require_browser()
     from playwright.sync_api import sync_playwright

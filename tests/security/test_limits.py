@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from dependency_injector import providers
 
+import jiadian.entrypoints.http.app as app_module
 from jiadian.adapters.demo import placeholder_png
 from jiadian.application.tasks import SendVerificationCode
 from tests.conftest import ShopClient
@@ -411,15 +414,9 @@ async def test_a_server_error_carries_the_security_headers_and_no_stack_trace(sh
 
 def test_the_storefront_needs_nothing_the_policy_forbids() -> None:
     """Same-origin scripts, styles and images only: no inline script, style or handler, no eval."""
-    from pathlib import Path
-
-    import jiadian.entrypoints.http.app as app_module
-
     storefront = Path(app_module.__file__).with_name("storefront")
     html = (storefront / "index.html").read_text(encoding="utf-8")
     script = (storefront / "app.js").read_text(encoding="utf-8")
-    import re
-
     assert not re.search(r"<script(?![^>]*\ssrc=)[^>]*>", html), "an inline <script>"
     assert not re.search(r"<style|\sstyle=|\son[a-z]+=", html), "an inline style or event handler"
     assert not re.search(r"https?://", html), "a resource from another origin"

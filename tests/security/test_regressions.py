@@ -24,7 +24,7 @@ from jiadian.domain.ordering import Order
 from tests.conftest import ShopClient
 from tests.fakes.alipay_gateway import FakeAlipayGateway
 from tests.security.conftest import ALIPAY_APP_ID, Shop, ShopFactory
-from tests.security.support import AMOUNT, MONEY_KEYS, money_members, strict_json
+from tests.security.support import AMOUNT, MONEY_KEYS, load_demo, money_members, strict_json
 
 
 def error(response: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:
@@ -322,8 +322,6 @@ async def test_a_shopper_cannot_recharge_their_own_wallet(
 
 
 async def test_money_is_never_a_float(shop: Shop) -> None:
-    from tests.security.support import load_demo
-
     await load_demo(shop.container)
     sku = await shop.orders.given_sku(price="0.10", stock=10)  # 3 × 0.1 is 0.30000000000000004 in floats
     owner = await shop.person("owner_money", balance="10.30")
