@@ -110,12 +110,6 @@ class SqlUserRepository:
         return [_user(r) for r in rows]
 
 
-# Read by every checkout: built once (see `jiadian.adapters.sql.ordering`).
-ADDRESS = select(addresses).where(
-    addresses.c.id == bindparam("address_id"), addresses.c.user_id == bindparam("owner")
-)
-
-
 class SqlAddressRepository:
     def __init__(self, conn: AsyncConnection, clock: Clock) -> None:
         self._conn = conn
@@ -165,6 +159,11 @@ class SqlAddressRepository:
 
 
 _ADDRESS_FIELDS = ("recipient", "phone", "province", "city", "county", "detail", "is_default")
+
+# Read by every checkout: built once (see `jiadian.adapters.sql.ordering`), with the columns of `_address`.
+ADDRESS = select(*(addresses.c[name] for name in ("id", "user_id", *_ADDRESS_FIELDS))).where(
+    addresses.c.id == bindparam("address_id"), addresses.c.user_id == bindparam("owner")
+)
 
 
 # A payment's statements (besides the order's), built once.
