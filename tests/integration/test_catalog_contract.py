@@ -240,7 +240,7 @@ async def test_reviews_and_their_summary(backend: Backend, shop: Shop) -> None:
 async def test_off_shelf_is_nowhere(backend: Backend, shop: Shop) -> None:
     assert not await backend.queries.is_listed(OFF_SHELF)
     assert await backend.queries.is_listed(1)
-    assert await backend.queries.detail(OFF_SHELF, 4) is None
+    assert await backend.queries.detail(OFF_SHELF) is None
     with pytest.raises(NotFound):
         await backend.catalog.detail(OFF_SHELF)
     await backend.admin.unshelve(1)

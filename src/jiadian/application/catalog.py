@@ -16,6 +16,7 @@ from jiadian.application.catalog_ports import (
 from jiadian.application.files import Written, check_image_size, release, write_with_new_file
 from jiadian.application.pagination import Page, clamp_page
 from jiadian.application.ports import BlobStore, Cache
+from jiadian.application.stock_gate import NO_GATE, StockGate, sync_quietly
 from jiadian.application.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from jiadian.domain.catalog import (
     HOME_BANNERS,
@@ -287,9 +288,10 @@ class Catalog:
         return replace(page, skus=skus, reviews=now.reviews)
 
     async def _detail(self, product_id: int) -> ProductDetail:
-        row = await self.queries.detail(product_id, HOT_PRODUCTS)
+        row = await self.queries.detail(product_id)
         if row is None:
             raise NotFound("商品", product_id)
+        hot = [c for c in await self._best_sellers(row.category.id) if c.id != product_id][:HOT_PRODUCTS]
         skus = [
             SkuView(
                 s.sku.id,
@@ -311,9 +313,21 @@ class Catalog:
             sizes=_distinct([s.size for s in skus]),
             colors=_distinct([s.color for s in skus]),
             skus=skus,
-            hot=[self.card(c) for c in row.hot],
+            hot=hot,
             reviews=row.reviews,
         )
+
+    async def _best_sellers(self, category_id: int) -> list[ProductCard]:
+        """The category's best sellers, one more than a product page shows (it leaves itself out); kept
+        per generation in this process, so a product page seen for the first time costs one statement."""
+        key = f"catalog:{await self.generation()}:hot:{category_id}"
+        cached = await self._near.get(key, list[ProductCard])
+        if cached is not None:
+            return cached
+        rows = await self.queries.list_products(category_id, SortKey.SALES_DESC, 0, HOT_PRODUCTS + 1)
+        cards = [self.card(r) for r in rows]
+        await self._near.set(key, cards, self.detail_ttl)
+        return cards
 
     async def reviews(self, product_id: int, page: int, page_size: int) -> Page[ReviewView]:
         self._check_page_size(page_size)
@@ -388,12 +402,16 @@ class CatalogAdmin:
     Images follow `jiadian.application.files`: a new file whose row does not commit is deleted; a
     replaced or deleted image's file goes after the commit, unless `references` says that something
     else (an order line's snapshot) still refers to it.
+
+    A stock change of a sku the stock gate holds tokens for re-syncs its tokens after the commit (best
+    effort; `StockGates.reconcile` catches up with any it misses).
     """
 
     uow: UnitOfWorkFactory
     cache: Cache
     blobs: BlobStore
     references: FileReferences | None = None
+    gate: StockGate = NO_GATE
 
     async def _invalidate(self) -> None:
         await self.cache.delete(*CACHED_KEYS)
@@ -425,7 +443,11 @@ class CatalogAdmin:
             product = await self._upsert(uow.catalog, spec)
             await uow.commit()
         await self._invalidate()
+        await self._resync(product)
         return product
+
+    async def _resync(self, *products: Product) -> None:
+        await sync_quietly(self.gate, {sku.id: sku.stock for product in products for sku in product.skus})
 
     async def import_products(
         self,
@@ -439,10 +461,11 @@ class CatalogAdmin:
 
         A bad product names its position, or its label when given (e.g. "第 3 行", its line in a file).
         """
+        written: list[Product] = []
         async with self.uow() as uow:
             for index, spec in enumerate(specs, start=1):
                 try:
-                    await self._upsert(uow.catalog, spec)
+                    written.append(await self._upsert(uow.catalog, spec))
                 except DomainError as exc:
                     where = labels[index - 1] if labels and index <= len(labels) else f"第 {index} 条商品"
                     exc.detail = f"{where} ({spec.name}): {exc.detail}"
@@ -452,6 +475,7 @@ class CatalogAdmin:
                     progress(step if index % step == 0 else index % step)
             await uow.commit()
         await self._invalidate()
+        await self._resync(*written)
         return len(specs)
 
     async def _upsert(self, repo: CatalogRepository, spec: ProductSpec) -> Product:
@@ -523,6 +547,7 @@ class CatalogAdmin:
             await uow.catalog.save_product(product)
             await uow.commit()
         await self._invalidate()
+        await self._resync(product)
         return product
 
     async def rename_product(self, product_id: int, name: str) -> Product:
@@ -568,7 +593,9 @@ class CatalogAdmin:
         return sku
 
     async def set_stock(self, sku_id: int, stock: int) -> Sku:
-        return await self._change_sku(sku_id, lambda s: s.set_stock(_check_stock(stock)))
+        sku = await self._change_sku(sku_id, lambda s: s.set_stock(_check_stock(stock)))
+        await sync_quietly(self.gate, {sku.id: sku.stock})
+        return sku
 
     async def set_price(self, sku_id: int, price: str) -> Sku:
         money = Money.of(price)

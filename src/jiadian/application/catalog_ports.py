@@ -45,7 +45,6 @@ class DetailRow:
     spu: Spu
     category: Category
     skus: list[SkuRow]
-    hot: list[CardRow]
     reviews: ReviewSummary
 
 
@@ -114,8 +113,9 @@ class CatalogQueries(Protocol):
         """True when the product exists and is on shelf."""
         ...
 
-    async def detail(self, product_id: int, hot_limit: int) -> DetailRow | None:
-        """An on-shelf product with everything its page shows; None when unknown or off shelf."""
+    async def detail(self, product_id: int) -> DetailRow | None:
+        """An on-shelf product with everything its page shows but the hot products (a list page of its
+        category, kept per generation) in one statement; None when unknown or off shelf."""
         ...
 
     async def live_detail(self, product_id: int) -> LiveDetail | None:

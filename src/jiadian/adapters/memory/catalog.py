@@ -259,16 +259,11 @@ class MemoryCatalogQueries:
         product = self._s.table(PRODUCTS).get(product_id)
         return product is not None and product.on_shelf
 
-    async def detail(self, product_id: int, hot_limit: int) -> DetailRow | None:
+    async def detail(self, product_id: int) -> DetailRow | None:
         product = self._s.table(PRODUCTS).get(product_id)
         if product is None or not product.on_shelf:
             return None
         skus = self._skus_of(product_id)
-        hot = sorted(
-            (c for p, c in self._listed(product.category_id) if p.id != product_id),
-            key=lambda c: (c.sales, c.id),
-            reverse=True,
-        )
         scores = [r.score for r in self._s.table(REVIEWS).values() if r.product_id == product_id]
         full = _copy_product(product)
         full.skus = [replace(s) for s in skus]
@@ -277,7 +272,6 @@ class MemoryCatalogQueries:
             spu=replace(self._s.table(SPUS)[product.spu_id]),
             category=replace(self._s.table(CATEGORIES)[product.category_id]),
             skus=[SkuRow(replace(s), self._images_of(s.id)) for s in skus],
-            hot=hot[:hot_limit],
             reviews=ReviewSummary.from_scores(scores),
         )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, case, delete, func, insert, literal, select, true, update
+from sqlalchemy import Row, Select, and_, bindparam, case, delete, func, insert, literal, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from jiadian.adapters.sql.engine import from_db, to_db
@@ -101,6 +101,76 @@ def _review_summary(of_product: Any) -> tuple[Any, Any, Any]:
 
 def _search_filter(text: str) -> Any:
     return func.lower(products.c.name).contains(text.lower(), autoescape=True)
+
+
+# --- the shopper's hot statements, built once ---------------------------------------------------
+# Building a statement and its cache key costs more CPU than MariaDB spends answering it, so the reads
+# every page view makes are built here with bound parameters (see `jiadian.adapters.sql.ordering`).
+
+
+def _listing(sort: SortKey, in_category: bool) -> Select[Any]:
+    column = products.c[sort.column]
+    order = (column.desc(), products.c.id.desc()) if sort.descending else (column.asc(), products.c.id.asc())
+    query = _card_select().order_by(*order).offset(bindparam("offset")).limit(bindparam("limit"))
+    return query.where(products.c.category_id == bindparam("category_id")) if in_category else query
+
+
+LISTINGS = {
+    (sort, in_category): _listing(sort, in_category) for sort in SortKey for in_category in (False, True)
+}
+
+_OF_PRODUCT = reviews.c.product_id == bindparam("product_id")
+# A product's page: the product with its spu, category, skus, images and review summary (a row per image).
+DETAIL: Select[Any] = (
+    select(
+        products,
+        spus.c.name.label("spu_name"),
+        spus.c.detail.label("spu_detail"),
+        categories.c.name.label("category_name"),
+        categories.c.slug.label("category_slug"),
+        categories.c.image.label("category_image"),
+        skus.c.id.label("sku_id"),
+        skus.c.price.label("sku_price"),
+        skus.c.stock.label("sku_stock"),
+        skus.c.sales.label("sku_sales"),
+        skus.c.color.label("sku_color"),
+        skus.c.size.label("sku_size"),
+        sku_images.c.image.label("image_id"),
+        *_review_summary(_OF_PRODUCT),
+    )
+    .join(spus, spus.c.id == products.c.spu_id)
+    .join(categories, categories.c.id == products.c.category_id)
+    .outerjoin(skus, skus.c.product_id == products.c.id)
+    .outerjoin(sku_images, sku_images.c.sku_id == skus.c.id)
+    .where(products.c.id == bindparam("product_id"), products.c.on_shelf == true())
+    .order_by(skus.c.id, sku_images.c.id)
+)
+# What changes with orders and reviews, for a page whose rest is cached.
+LIVE_DETAIL: Select[Any] = (
+    select(skus.c.id, skus.c.price, skus.c.stock, skus.c.sales, *_review_summary(_OF_PRODUCT))
+    .join(products, products.c.id == skus.c.product_id)
+    .where(skus.c.product_id == bindparam("product_id"), products.c.on_shelf == true())
+    .order_by(skus.c.id)
+)
+_FIRST_IMAGE = (
+    select(sku_images.c.image)
+    .where(sku_images.c.sku_id == skus.c.id)
+    .order_by(sku_images.c.id)
+    .limit(1)
+    .correlate(skus)
+    .scalar_subquery()
+)
+# Cart lines: the skus with their product's name, shelf state and first image.
+SKU_VIEWS: Select[Any] = (
+    select(
+        *(skus.c[name] for name in ("id", "product_id", "price", "stock", "sales", "color", "size")),
+        products.c.name.label("product_name"),
+        products.c.on_shelf,
+        func.coalesce(_FIRST_IMAGE, products.c.image).label("first_image"),
+    )
+    .join(products, products.c.id == skus.c.product_id)
+    .where(skus.c.id.in_(bindparam("sku_ids", expanding=True)))
+)
 
 
 # --- the operator's repository ----------------------------------------------------------------
@@ -375,15 +445,10 @@ class SqlCatalogQueries:
     async def list_products(
         self, category_id: int | None, sort: SortKey, offset: int, limit: int
     ) -> list[CardRow]:
-        column = products.c[sort.column]
-        order = (
-            (column.desc(), products.c.id.desc()) if sort.descending else (column.asc(), products.c.id.asc())
-        )
-        query = _card_select().order_by(*order).offset(offset).limit(limit)
-        if category_id is not None:
-            query = query.where(products.c.category_id == category_id)
+        query = LISTINGS[sort, category_id is not None]
+        params = {"offset": offset, "limit": limit, "category_id": category_id}
         async with self._engine.connect() as conn:
-            return [_card(r) for r in await conn.execute(query)]
+            return [_card(r) for r in await conn.execute(query, params)]
 
     async def count_search(self, text: str) -> int:
         query = (
@@ -410,48 +475,12 @@ class SqlCatalogQueries:
         async with self._engine.connect() as conn:
             return (await conn.execute(query)).first() is not None
 
-    async def detail(self, product_id: int, hot_limit: int) -> DetailRow | None:
-        """Two statements: the product with its spu, category, skus, images and review summary; the hot
-        products of its category."""
-        of_product = reviews.c.product_id == product_id
-        page = (
-            select(
-                products,
-                spus.c.name.label("spu_name"),
-                spus.c.detail.label("spu_detail"),
-                categories.c.name.label("category_name"),
-                categories.c.slug.label("category_slug"),
-                categories.c.image.label("category_image"),
-                skus.c.id.label("sku_id"),
-                skus.c.price.label("sku_price"),
-                skus.c.stock.label("sku_stock"),
-                skus.c.sales.label("sku_sales"),
-                skus.c.color.label("sku_color"),
-                skus.c.size.label("sku_size"),
-                sku_images.c.image.label("image_id"),
-                *_review_summary(of_product),
-            )
-            .join(spus, spus.c.id == products.c.spu_id)
-            .join(categories, categories.c.id == products.c.category_id)
-            .outerjoin(skus, skus.c.product_id == products.c.id)
-            .outerjoin(sku_images, sku_images.c.sku_id == skus.c.id)
-            .where(products.c.id == product_id, products.c.on_shelf == true())
-            .order_by(skus.c.id, sku_images.c.id)
-        )
+    async def detail(self, product_id: int) -> DetailRow | None:
         async with self._engine.connect() as conn:
-            rows = (await conn.execute(page)).all()
-            if not rows:
-                return None
-            row = rows[0]
-            hot: list[CardRow] = []
-            if hot_limit > 0:
-                hot_query = (
-                    _card_select()
-                    .where(products.c.category_id == row.category_id, products.c.id != product_id)
-                    .order_by(products.c.sales.desc(), products.c.id.desc())
-                    .limit(hot_limit)
-                )
-                hot = [_card(r) for r in await conn.execute(hot_query)]
+            rows = (await conn.execute(DETAIL, {"product_id": product_id})).all()
+        if not rows:
+            return None
+        row = rows[0]
         by_sku: dict[int, SkuRow] = {}
         for v in rows:
             if v.sku_id is None:
@@ -475,25 +504,12 @@ class SqlCatalogQueries:
             spu=Spu(row.spu_id, row.spu_name, row.spu_detail, row.category_id),
             category=Category(row.category_id, row.category_name, row.category_slug, row.category_image),
             skus=sku_list,
-            hot=hot,
             reviews=ReviewSummary.of(int(row.review_count), int(row.score_sum), int(row.satisfied)),
         )
 
     async def live_detail(self, product_id: int) -> LiveDetail | None:
-        query = (
-            select(
-                skus.c.id,
-                skus.c.price,
-                skus.c.stock,
-                skus.c.sales,
-                *_review_summary(reviews.c.product_id == product_id),
-            )
-            .join(products, products.c.id == skus.c.product_id)
-            .where(skus.c.product_id == product_id, products.c.on_shelf == true())
-            .order_by(skus.c.id)
-        )
         async with self._engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
+            rows = (await conn.execute(LIVE_DETAIL, {"product_id": product_id})).all()
         if not rows:
             return None
         first = rows[0]
@@ -538,26 +554,8 @@ class SqlCatalogQueries:
     async def sku_views(self, sku_ids: list[int]) -> dict[int, SkuViewRow]:
         if not sku_ids:
             return {}
-        first_image = (
-            select(sku_images.c.image)
-            .where(sku_images.c.sku_id == skus.c.id)
-            .order_by(sku_images.c.id)
-            .limit(1)
-            .correlate(skus)
-            .scalar_subquery()
-        )
-        query = (
-            select(
-                skus,
-                products.c.name.label("product_name"),
-                products.c.on_shelf,
-                func.coalesce(first_image, products.c.image).label("first_image"),
-            )
-            .join(products, products.c.id == skus.c.product_id)
-            .where(skus.c.id.in_(sorted(set(sku_ids))))
-        )
         async with self._engine.connect() as conn:
             return {
                 r.id: SkuViewRow(_sku(r), r.product_name, bool(r.on_shelf), r.first_image or "")
-                for r in await conn.execute(query)
+                for r in await conn.execute(SKU_VIEWS, {"sku_ids": sorted(set(sku_ids))})
             }
