@@ -8,6 +8,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from bench import scale
+
 CATALOGUE = {
     "home": "home",
     "list": "list, sorted, page 1",
@@ -223,6 +225,8 @@ def markdown(results: dict[str, Any], table: list[dict[str, Any]]) -> str:
             f"| flash {name} | {c['wrk']:.2f} | {c['app']:.2f} | {c['db']:.2f} | {c['redis']:.2f} | "
             f"{c.get('other', 0):.2f} | | |"
         )
+    if results.get("scale"):
+        lines += scale.markdown(results["scale"])
     for name, why in results.get("skipped", {}).items():
         lines.append("")
         lines.append(f"- {name}: {why}")

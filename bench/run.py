@@ -37,13 +37,14 @@ import time
 import urllib.parse
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
 
 from bench import report
+from bench.scale import ScaleContext, deep_pages, listing_params, run_scale
 from bench.seed import FLASH_STOCK, FLASH_STRATEGIES, PASSWORD, SEARCH_TERMS, Seeded
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,7 +53,6 @@ RESULTS = BENCH / "results"
 TMP = RESULTS / "tmp"
 LUA = BENCH / "wrk" / "shop.lua"
 HOST = "127.0.0.1"
-SORTS = ["price", "-price", "sales", "-sales", "date", "-date"]
 # Endpoints written by other work in progress: the scenario runs when its path is in the OpenAPI schema.
 NEEDS = {
     "cart_add": "/api/cart/items",
@@ -573,6 +573,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--profile", default="", help="comma-separated scenarios to profile with py-spy afterwards"
     )
+    p.add_argument(
+        "--scale",
+        default="1000,100000",
+        help="catalogue sizes for the size check (list and product-page latency), smallest first; '' skips it",
+    )
+    p.add_argument("--scale-duration", type=float, default=4, help="seconds measured per size-check scenario")
     p.add_argument("--out", type=Path, default=RESULTS)
     args = p.parse_args(argv)
     if args.users < args.connections:
@@ -689,19 +695,11 @@ def main(argv: list[str] | None = None) -> int:
         _s, anon, _b = http_call(port, "GET", "/health")
         users_file, params_file = TMP / "users.tsv", TMP / "params.txt"
         write_users(users_file, sessions)
-        deep = {c: max(1, int(math.ceil(n / 8) * 0.8)) for c, n in seeded.category_counts.items()}
-        deep["all"] = max(1, int(math.ceil(seeded.products / 8) * 0.8))
-        cats = ["all", *seeded.category_counts]
         params = {
             "products": seeded.products,
             "skus": seeded.skus,
             "anon_csrf": anon["csrftoken"],
-            "list_paths": " ".join(
-                f"/api/catalog/products?category={c}&sort={s}&page=1" for c in cats for s in SORTS
-            ),
-            "list_deep_paths": " ".join(
-                f"/api/catalog/products?category={c}&sort={s}&page={deep[c]}" for c in cats for s in SORTS
-            ),
+            **listing_params(seeded),
             "search_terms": " ".join(urllib.parse.quote(t) for t in SEARCH_TERMS),
         }
         params_file.write_text("".join(f"{k}={v}\n" for k, v in params.items()))
@@ -716,7 +714,7 @@ def main(argv: list[str] | None = None) -> int:
             pids_named("mariadbd", "mysqld"),
             pids_named("redis-server"),
         )
-        results["deep_pages"] = deep
+        results["deep_pages"] = deep_pages(seeded)
         # Fill the caches once, one request at a time: the figures are steady-state ones. (A cold cache under
         # 64 connections is a stampede: every request computes the home page at once.)
         for path in ("/api/catalog/home", "/api/catalog/categories", "/api/catalog/banners"):
@@ -809,6 +807,39 @@ def main(argv: list[str] | None = None) -> int:
                 kw = {"flash_sku": seeded.floor_hot_sku} if mode == "flash" else {}
                 results.setdefault("profiles", {})[mode] = profile(
                     server, load, mode, args.duration, args.out, **kw
+                )
+
+        sizes = sorted(int(x) for x in args.scale.split(",") if x.strip())
+        if wanted("scale") and len(sizes) >= 2:
+            server.stop()
+
+            def scale_server(env: dict[str, str], log_path: Path) -> Server:
+                s = Server(jiadian, env, port, args.workers, log_path)
+                started_servers.append(s)
+                s.start()
+                return s
+
+            def scale_load(s: Server, users: Path, params: Path) -> Load:
+                return replace(load, server=s, users_file=users, params_file=params)
+
+            ctx = ScaleContext(
+                jiadian=jiadian,
+                base_env={**base_env, "JIADIAN_STOCK_STRATEGY": "conditional"},
+                port=port,
+                workers=args.workers,
+                tmp=TMP,
+                redis_url=args.redis,
+                db_url_for=lambda name: db_url_for(args.mysql, name),
+                start_server=scale_server,
+                make_load=scale_load,
+                http_call=http_call,
+                flush_redis=flush_redis,
+                log=log,
+            )
+            results["scale"] = run_scale(ctx, sizes, args.database, 1.0, args.scale_duration)
+            for mode, f in results["scale"]["factors"].items():
+                log(
+                    f"scale {mode:10s} p50 ×{f['p50']:.2f}  p99 ×{f['p99']:.2f} ({sizes[0]} → {sizes[-1]} products)"
                 )
     except (KeyboardInterrupt, Interrupted) as exc:
         log(f"interrupted ({str(exc) or 'Ctrl-C'}): stopping the server")

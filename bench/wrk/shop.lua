@@ -96,6 +96,11 @@ function init(args)
       table.insert(fixed, get_anon("/api/catalog/home"))
    elseif mode == "list" or mode == "list_deep" then
       for _, path in ipairs(split(params[mode .. "_paths"], " ")) do table.insert(fixed, get_anon(path)) end
+   elseif mode == "detail" and params.detail_ids then
+      -- A fixed set of products (the scale comparison: the same number of pages at every catalogue size).
+      for _, id in ipairs(split(params.detail_ids, " ")) do
+         table.insert(fixed, get_anon("/api/catalog/products/" .. id))
+      end
    elseif mode == "search" then
       for _, q in ipairs(split(params.search_terms, " ")) do
          table.insert(fixed, get_anon("/api/catalog/search?q=" .. q .. "&page=1"))
