@@ -26,6 +26,7 @@ import math
 import os
 import platform
 import random
+import re
 import resource
 import secrets
 import shutil
@@ -590,6 +591,20 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def _exclusive(path: Path, what: str) -> Any:
+    """Refuse to start while another run uses the same database or Redis: it would drop or flush them."""
+    import fcntl
+
+    handle = path.open("w")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise SystemExit(
+            f"another benchmark is running on {what}: wait for it, or give this one its own --database and --redis"
+        ) from None
+    return handle  # held while the handle lives (until main returns)
+
+
 def db_url_for(server_url: str, name: str) -> str:
     from sqlalchemy.engine import make_url
 
@@ -602,7 +617,14 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C, even when started with SIGINT ignored
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGHUP, _on_signal)
+    global TMP
+    # Runs on other databases and Redis databases may go on beside this one; each keeps its own files.
+    TMP = RESULTS / "tmp" / args.database
     TMP.mkdir(parents=True, exist_ok=True)
+    _held = [
+        _exclusive(TMP / ".lock", f"database {args.database}"),
+        _exclusive(RESULTS / "tmp" / f".redis-{re.sub(r'[^A-Za-z0-9]+', '-', args.redis)}.lock", args.redis),
+    ]
     args.out.mkdir(parents=True, exist_ok=True)
     jiadian = Path(sys.executable).with_name("jiadian")
     wrk = ensure_wrk()
