@@ -273,6 +273,8 @@ payments = Table(
     Column("state", String(16), nullable=False),  # applied | needs_refund | refunded
     _ts("created_at"),
     UniqueConstraint("method", "trade_no", name="uq_payments_method_trade"),
+    # The operator's lists and counts by state, and the reconcile's pending payments, oldest first.
+    Index("ix_payments_state_created", "state", "created_at"),
 )
 
 # Every notification a gateway sent, verified or not, for audit.
