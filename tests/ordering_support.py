@@ -18,6 +18,7 @@ from jiadian.application.accounts_ports import NewUser
 from jiadian.application.catalog_ports import NewSku
 from jiadian.application.ordering import BuyNow, Checkout, CheckoutRequest, Fulfilment, Orders
 from jiadian.application.stock import stock_keeper
+from jiadian.application.stock_gate import NO_GATE, StockGate
 from jiadian.container import Container
 from jiadian.domain.accounts import Address
 from jiadian.domain.catalog import Sku
@@ -35,6 +36,7 @@ class OrderingShop:
     clock: FixedClock
     tasks: RecordingTaskQueue = field(default_factory=RecordingTaskQueue)
     strategy: str = "conditional"
+    gate: StockGate = NO_GATE
 
     def __post_init__(self) -> None:
         common = {
@@ -43,6 +45,7 @@ class OrderingShop:
             "retry": DatabaseRetry(),
             "order_ttl_seconds": 24 * 3600,
             "ship_after_seconds": 300,
+            "gate": self.gate,
         }
         self.carts = self.container.cart_store()
         self.checkout = Checkout(

@@ -26,6 +26,7 @@ from jiadian.adapters.memory.codes import MemoryCodeStore
 from jiadian.adapters.memory.files import MemoryFileReferences
 from jiadian.adapters.memory.mail import MemoryMailer
 from jiadian.adapters.memory.state import MemoryState
+from jiadian.adapters.memory.stock_gate import MemoryStockGate
 from jiadian.adapters.memory.uow import MemoryUnitOfWork
 from jiadian.adapters.passwords import Argon2Hasher
 from jiadian.adapters.redis.cache import RedisCache
@@ -48,6 +49,7 @@ from jiadian.application.payments import Payments
 from jiadian.application.ports import BlobStore, Cache
 from jiadian.application.sign_in import LoginLimits, SignIn
 from jiadian.application.stock import stock_keeper
+from jiadian.application.stock_gate import StockGates
 from jiadian.application.tasks import ExpireOrder, SendVerificationCode, ShipOrder
 from jiadian.application.wallets import Wallets
 from jiadian.domain.money import Money
@@ -128,6 +130,11 @@ class Container(containers.DeclarativeContainer):
     uow = providers.Factory(SqlUnitOfWork, engine, clock)
     catalog_queries = providers.Singleton(SqlCatalogQueries, engine)
 
+    # The stock gate of hot skus: the operator works on its store; checkout uses it when `stock_gate` is on.
+    stock_gate_store = providers.Singleton(wiring.stock_gate_store, redis)
+    stock_gate = providers.Singleton(wiring.stock_gate, settings, stock_gate_store)
+    stock_gates = providers.Singleton(StockGates, uow=uow.provider, gate=stock_gate_store)
+
     catalog = providers.Singleton(
         Catalog,
         queries=catalog_queries,
@@ -139,7 +146,12 @@ class Container(containers.DeclarativeContainer):
     )
     file_references = providers.Singleton(SqlFileReferences, engine)
     catalog_admin = providers.Singleton(
-        CatalogAdmin, uow=uow.provider, cache=cache, blobs=blobs, references=file_references
+        CatalogAdmin,
+        uow=uow.provider,
+        cache=cache,
+        blobs=blobs,
+        references=file_references,
+        gate=stock_gate_store,
     )
     blob_files = providers.Singleton(BlobFiles, blobs=blobs, references=file_references)
     local_blobs = providers.Singleton(_local_blobs, settings)
@@ -160,6 +172,7 @@ class Container(containers.DeclarativeContainer):
         order_ttl_seconds=settings.provided.order_ttl_seconds,
         ship_after_seconds=settings.provided.ship_after_seconds,
         max_page_size=settings.provided.max_page_size,
+        gate=stock_gate,
     )
 
     # Background tasks: a handler per task type (one line each), run inline or by `jiadian worker`.
@@ -173,8 +186,8 @@ class Container(containers.DeclarativeContainer):
         }
     )
     task_queue = providers.Singleton(wiring.task_queue, settings, task_handlers.provider)
-    # Async callables run every `sweep_interval_seconds`.
-    periodic_jobs = providers.List(fulfilment.provided.expire_unpaid, fulfilment.provided.ship_due)
+    # Async callables run every `sweep_interval_seconds`: the sweeps (and the gate's reconcile when on).
+    periodic_jobs = providers.Callable(wiring.periodic_jobs, settings, fulfilment, stock_gates)
 
     registration = providers.Singleton(
         Registration, uow=uow.provider, hasher=hasher, codes=codes, tasks=task_queue, clock=clock
@@ -222,6 +235,7 @@ class Container(containers.DeclarativeContainer):
         stock=providers.Callable(stock_keeper, settings.provided.stock_strategy),
         freight=providers.Callable(Money.of, settings.provided.freight),
         order_ttl_seconds=settings.provided.order_ttl_seconds,
+        gate=stock_gate,
     )
     orders = providers.Singleton(
         Orders,
@@ -233,6 +247,7 @@ class Container(containers.DeclarativeContainer):
         max_page_size=settings.provided.max_page_size,
         gateway=payment_gateway,
         order_ttl_seconds=settings.provided.order_ttl_seconds,
+        gate=stock_gate,
     )
 
     # Payments through the gateway (notifications, returns, reconciliation, the simulator). Expiry
@@ -267,6 +282,7 @@ def use_memory(container: Container, state: MemoryState | None = None) -> Memory
     container.cache.override(providers.Object(MemoryCache()))
     container.session_store.override(providers.Object(MemoryStore()))
     container.cart_store.override(providers.Object(MemoryCartStore()))
+    container.stock_gate_store.override(providers.Object(MemoryStockGate()))
     container.browsing_history.override(providers.Object(MemoryBrowsingHistory()))
     container.codes.override(providers.Object(MemoryCodeStore()))
     container.mailer.override(providers.Object(MemoryMailer()))

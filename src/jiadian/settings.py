@@ -104,6 +104,13 @@ class Settings(BaseSettings):
     # Business knobs.
     recharge_enabled: bool = False
     stock_strategy: StockStrategy = StockStrategy.CONDITIONAL
+    stock_gate: bool = Field(
+        False,
+        description="Checkout takes the counts of hot skus from stock tokens (in Redis when redis_url is set, "
+        "else in memory) before its transaction, refusing sold-out buyers without touching the database; "
+        "MySQL stays the authority. Gate skus with `jiadian stock gate open`; the periodic jobs re-sync "
+        "the tokens from MySQL",
+    )
     freight: Decimal = Decimal("10.00")
     order_ttl_seconds: int = 24 * 3600
     ship_after_seconds: int = 5 * 60

@@ -1,4 +1,5 @@
-"""Factories the composition root (`jiadian.container`) uses for the account, mail and task adapters.
+"""Factories the composition root (`jiadian.container`) uses for the account, mail, task and stock gate
+adapters.
 
 Kept beside the container so that it stays a list of providers; nothing here connects to anything.
 """
@@ -12,16 +13,39 @@ from redis.asyncio import Redis
 
 from jiadian.adapters.mail import ConsoleMailer, SmtpMailer
 from jiadian.adapters.memory.codes import MemoryCodeStore
+from jiadian.adapters.memory.stock_gate import MemoryStockGate
 from jiadian.adapters.redis.codes import RedisCodeStore
+from jiadian.adapters.redis.stock_gate import RedisStockGate
 from jiadian.adapters.tasks.dispatch import TaskHandlers
 from jiadian.adapters.tasks.inline import InlineTaskQueue
+from jiadian.adapters.tasks.periodic import PeriodicJob
 from jiadian.application.accounts_ports import CodeStore, Mailer
+from jiadian.application.ordering import Fulfilment
+from jiadian.application.stock_gate import NO_GATE, StockGate, StockGates
 from jiadian.application.tasks import TaskQueue
 from jiadian.settings import Settings
 
 
 def code_store(redis: Redis | None) -> CodeStore:
     return RedisCodeStore(redis) if redis is not None else MemoryCodeStore()
+
+
+def stock_gate_store(redis: Redis | None) -> StockGate:
+    """Where the gate's tokens live: Redis when the shop has one, else this process's memory."""
+    return RedisStockGate(redis) if redis is not None else MemoryStockGate()
+
+
+def stock_gate(settings: Settings, store: StockGate) -> StockGate:
+    """The gate checkout and cancellations use: the store when `stock_gate` is on, else no gate."""
+    return store if settings.stock_gate else NO_GATE
+
+
+def periodic_jobs(settings: Settings, fulfilment: Fulfilment, gates: StockGates) -> list[PeriodicJob]:
+    """The sweeps; with the stock gate on, also its reconcile (lost tokens come back by themselves)."""
+    jobs: list[PeriodicJob] = [fulfilment.expire_unpaid, fulfilment.ship_due]
+    if settings.stock_gate:
+        jobs.append(gates.reconcile)
+    return jobs
 
 
 def mailer(settings: Settings) -> Mailer:

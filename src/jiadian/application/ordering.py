@@ -5,6 +5,10 @@ Every change of an order is one transaction whose status change is conditional o
 was read in (`OrderRepository.save(..., expected=…)`): of two racing changes exactly one wins, and
 only the winner moves stock or money. Follow-up work (expiry, shipping) is scheduled after commit;
 if the broker is down the order still stands and the sweeps catch it.
+
+With the stock gate on (`jiadian.application.stock_gate`), checkout takes the order's counts from the
+hot skus' tokens before its transaction and gives them back if no new order comes of it; a cancelled
+order's tokens are given back after the cancellation commits.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from jiadian.application.ordering_ports import DuplicateOrder, SkuForSale, Trans
 from jiadian.application.pagination import Page, clamp_page
 from jiadian.application.ports import Clock, PaymentGateway
 from jiadian.application.stock import StockKeeper
+from jiadian.application.stock_gate import NO_GATE, StockGate, release_quietly
 from jiadian.application.tasks import ExpireOrder, ShipOrder, Task, TaskQueue
 from jiadian.application.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from jiadian.domain.cart import MAX_LINES, check_count
@@ -38,6 +43,7 @@ from jiadian.domain.ordering import (
     IllegalTransition,
     OffShelf,
     Order,
+    OrderCancelled,
     OrderEvent,
     OrderLine,
     OrderPaid,
@@ -153,6 +159,7 @@ class _OrderUseCases:
     order_ttl_seconds: int = 24 * 3600
     ship_after_seconds: int = 5 * 60
     max_page_size: int = 50
+    gate: StockGate = NO_GATE  # stock tokens of hot skus; NO_GATE when the setting `stock_gate` is off
 
     async def _load(
         self, uow: UnitOfWork, order_id: str, user_id: int | None, *, lock: bool = False
@@ -192,7 +199,14 @@ class _OrderUseCases:
         return order
 
     async def _publish(self, events: list[OrderEvent]) -> None:
-        """Follow-up work for what happened, after commit (see `_Scheduling`)."""
+        """Follow-up work for what happened, after commit (see `_Scheduling`): a cancelled order's
+        stock tokens go back to the gate (best effort: lost tokens come back at the next reconcile)."""
+        for event in events:
+            if isinstance(event, OrderCancelled):
+                held: dict[int, int] = {}
+                for sku_id, _product_id, count in event.lines:
+                    held[sku_id] = held.get(sku_id, 0) + count
+                await release_quietly(self.gate, held)
 
     def _check_page_size(self, page_size: int) -> None:
         if not 1 <= page_size <= self.max_page_size:
@@ -218,6 +232,7 @@ class _Scheduling(_OrderUseCases):
     tasks: TaskQueue
 
     async def _publish(self, events: list[OrderEvent]) -> None:
+        await super()._publish(events)
         for event in events:
             if isinstance(event, OrderPlaced):
                 await self._schedule(ExpireOrder(event.order_id), self.order_ttl_seconds)
@@ -288,12 +303,32 @@ class Checkout(_Scheduling):
         A retry with the same idempotency key answers the first order instead of placing another. The key
         is unique per buyer, so nothing is read up front: a retry's insert fails, and the first order is
         read back then.
+
+        With the stock gate on, the counts of gated skus are taken from their tokens first: a buyer the
+        tokens cannot serve is refused without a transaction. The tokens go back unless a new order
+        was placed. A refused request with a key answers the key's order if there is one; requests
+        with one key sent at once, for the last units, may see a refusal while the first is in flight.
         """
         mark = check_mark(mark)
         key = check_idempotency_key(idempotency_key)
         try:
             counts, from_cart = await self._counts(user_id, request)
-            order, placed = await self._place_new(user_id, counts, address_id, mark, key)
+            try:
+                held = await self._admit(counts)
+            except InsufficientStock:
+                # Refused at the gate. With a key, this may be a client's retry of the order that took the
+                # last tokens: answer that order, not "sold out".
+                earlier = await self._placed_with(user_id, key)
+                if earlier is None:
+                    raise
+                return earlier
+            try:
+                order, placed = await self._place_new(user_id, counts, address_id, mark, key)
+            except BaseException:  # refused, failed or cancelled: no order took these tokens
+                await release_quietly(self.gate, held)
+                raise
+            if not placed:  # the key's earlier order answered: it holds tokens of its own
+                await release_quietly(self.gate, held)
         except (NotFound, OffShelf):
             # Refused before anything was written. With a key, this may be a client's retry of an order
             # placed already (its cart lines are gone, its address deleted since): answer that order.
@@ -309,6 +344,19 @@ class Checkout(_Scheduling):
                     log.warning("could not clear the cart of user %s", user_id, exc_info=True)
             await self._publish(order.pull_events())
         return order
+
+    async def _admit(self, counts: dict[int, int]) -> dict[int, int]:
+        """Take the gated skus' counts from their tokens (or raise `InsufficientStock`): what was taken.
+
+        A gate that does not answer is skipped (logged): the database alone never oversells.
+        """
+        try:
+            return await self.gate.admit(counts)
+        except InsufficientStock:
+            raise
+        except Exception:
+            log.warning("the stock gate did not answer; checking stock in the database only", exc_info=True)
+            return {}
 
     async def _placed_with(self, user_id: int, key: str | None) -> Order | None:
         if key is None:

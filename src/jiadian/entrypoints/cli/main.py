@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from jiadian.entrypoints.cli import blobs, catalog, db, orders, payments, users, worker
+from jiadian.entrypoints.cli import blobs, catalog, db, orders, payments, stock, users, worker
 from jiadian.entrypoints.cli import cart as cart_commands
 from jiadian.entrypoints.cli.common import run
 
@@ -23,6 +23,7 @@ app.add_typer(cart_commands.app, name="cart")
 app.add_typer(blobs.app, name="blobs")
 app.add_typer(orders.app, name="orders")
 app.add_typer(payments.app, name="payments")
+app.add_typer(stock.app, name="stock")
 
 
 @app.command()
