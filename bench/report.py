@@ -18,6 +18,7 @@ CATALOGUE = {
     "search": "search",
 }
 CART = {"cart_add": "cart add", "cart_view": "cart view"}
+FLASH_LABELS = {"gate": "conditional + Redis stock gate"}
 CATALOGUE_SHARE, CATALOGUE_P99_MS, CART_SHARE, ORDER_SHARE, FLASH_SHARE = 0.25, 50.0, 0.15, 0.50, 0.50
 
 
@@ -103,7 +104,11 @@ def rows(results: dict[str, Any]) -> list[dict[str, Any]]:
     flash = results.get("flash", {})
     best = max((f["orders_per_s"] for f in flash.values()), default=None)
     for strategy, f in flash.items():
-        clean = not f["oversell"] and f["server_5xx"] == 0
+        clean = (
+            not f["oversell"]
+            and f["server_5xx"] == 0
+            and f.get("gate_tokens", f["final_stock"]) == f["final_stock"]
+        )
         is_best = f["orders_per_s"] == best
         ok = clean and (not is_best or (raw_hot is not None and f["orders_per_s"] >= FLASH_SHARE * raw_hot))
         note = (
@@ -111,12 +116,14 @@ def rows(results: dict[str, Any]) -> list[dict[str, Any]]:
             f"oversell {'YES' if f['oversell'] else 'no'}, errors {f['errors']} (5xx {f['server_5xx']})"
             + ("" if f["sold_out"] else ", not sold out")
         )
+        if "gate_tokens" in f:
+            note += f", gate tokens left {f['gate_tokens']}"
         if f.get("codes"):
             note += " (" + ", ".join(f"{k} ×{v}" for k, v in sorted(f["codes"].items())) + ")"
         target = "0 oversell, 0 5xx" + (f", best ≥ {FLASH_SHARE:.0%}" if is_best else "")
         out.append(
             _row(
-                f"flash sale: {strategy}",
+                f"flash sale: {FLASH_LABELS.get(strategy, strategy)}",
                 f["orders_per_s"],
                 "orders/s",
                 "raw tx contended",

@@ -46,7 +46,7 @@ from typing import Any
 
 from bench import report
 from bench.scale import ScaleContext, deep_pages, listing_params, run_scale
-from bench.seed import FLASH_STOCK, FLASH_STRATEGIES, PASSWORD, SEARCH_TERMS, Seeded
+from bench.seed import FLASH_RUNS, FLASH_STOCK, PASSWORD, SEARCH_TERMS, Seeded
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -447,6 +447,17 @@ def flash_check(db_url: str, sku: int) -> dict[str, Any]:
     }
 
 
+def gate_tokens(redis_url: str, sku: int) -> int | None:
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    try:
+        value = client.get(f"jiadian:gate:{sku}")
+    finally:
+        client.close()
+    return None if value is None else int(value)
+
+
 def run_floor(
     db_url: str, seeded: Seeded, args: argparse.Namespace, load: Load, *, hot: bool
 ) -> dict[str, Any]:
@@ -689,17 +700,19 @@ def main(argv: list[str] | None = None) -> int:
             "JIADIAN_WORKERS": str(args.workers),
         }
 
-        def start(strategy: str) -> Server:
+        def start(strategy: str, *, gate: bool = False) -> Server:
             s = Server(
                 jiadian,
-                {**base_env, "JIADIAN_STOCK_STRATEGY": strategy},
+                {**base_env, "JIADIAN_STOCK_STRATEGY": strategy, "JIADIAN_STOCK_GATE": str(gate).lower()},
                 port,
                 args.workers,
                 TMP / "server.log",
             )
             started_servers.append(s)  # stopped in `finally` even when start() is interrupted
             s.start()
-            log(f"server up on {HOST}:{port} (strategy {strategy}, workers {s.worker_pids()})")
+            log(
+                f"server up on {HOST}:{port} (strategy {strategy}{', stock gate' if gate else ''}, workers {s.worker_pids()})"
+            )
             return s
 
         server = start("conditional")
@@ -789,16 +802,24 @@ def main(argv: list[str] | None = None) -> int:
                 order_rps = results["scenarios"].get("order", {}).get("rps", 100.0)
                 flash_seconds = min(25.0, max(6.0, 1.5 * FLASH_STOCK / max(order_rps, 1.0)))
             results["flash_seconds"] = flash_seconds
-            for strategy in FLASH_STRATEGIES:
-                if strategy != "conditional":
+            for strategy in FLASH_RUNS:
+                sku = seeded.flash_skus[strategy]
+                if strategy == "gate":  # conditional, behind the stock gate of this sku
+                    server.stop()
+                    open_gate = [str(jiadian), "stock", "gate", "open", str(sku)]
+                    subprocess.run(open_gate, env=base_env, check=True, capture_output=True, timeout=60)
+                    server = start("conditional", gate=True)
+                    load.server = server
+                elif strategy != "conditional":
                     server.stop()
                     server = start(strategy)
                     load.server = server
                 load.settle()
                 load.run("order", args.warmup)  # warm the new workers' pools, on other skus
-                sku = seeded.flash_skus[strategy]
                 run = load.run("flash", flash_seconds, flash_sku=sku)
                 check = flash_check(db_url, sku)
+                if strategy == "gate":  # the tokens must end where MySQL's stock is
+                    check["gate_tokens"] = gate_tokens(args.redis, sku)
                 c = run["counts"]
                 sock = sum(run["socket_errors"].values())
                 flash = {

@@ -41,6 +41,8 @@ from jiadian.adapters.sql.tables import (
 PASSWORD = "bench-password-123"
 WALLET = Decimal("100000000.00")
 FLASH_STRATEGIES = ("conditional", "pessimistic", "optimistic")
+# The flash sale's runs: each stock strategy, then the conditional one behind the Redis stock gate.
+FLASH_RUNS = (*FLASH_STRATEGIES, "gate")
 FLASH_STOCK = 1000
 BIG_STOCK = 1_000_000
 BATCH = 5000
@@ -244,7 +246,7 @@ def seed(db_url: str, *, products_n: int, skus_per_product: int, users_n: int, r
         )
         flash_skus: dict[str, int] = {}
         flash_first = sku_id + 1
-        for strategy in (*FLASH_STRATEGIES, "floor"):
+        for strategy in (*FLASH_RUNS, "floor"):
             sku_id += 1
             flash_skus[strategy] = sku_id
             sku_rows.append(
@@ -341,7 +343,7 @@ def seed(db_url: str, *, products_n: int, skus_per_product: int, users_n: int, r
         users=users_n,
         floor_user=users_n + 1,
         flash_product=flash_product,
-        flash_skus={s: flash_skus[s] for s in FLASH_STRATEGIES},
+        flash_skus={s: flash_skus[s] for s in FLASH_RUNS},
         floor_hot_sku=flash_skus["floor"],
         category_counts=counts,
     )
