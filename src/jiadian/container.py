@@ -12,7 +12,7 @@ from dependency_injector import containers, providers
 from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
 from litestar.stores.redis import RedisStore
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from jiadian import wiring, wiring_payments
@@ -67,9 +67,17 @@ def _engine(settings: Settings) -> AsyncEngine:
 def _redis(settings: Settings) -> Redis | None:
     if not settings.redis_url:
         return None
-    return Redis.from_url(
-        settings.redis_url, socket_timeout=5, socket_connect_timeout=2, health_check_interval=30
+    # A blocking pool: under a burst past `redis_max_connections`, requests queue for a connection (redis-py's
+    # default pool fails the 101st concurrent command at once).
+    pool = BlockingConnectionPool.from_url(
+        settings.redis_url,
+        max_connections=settings.redis_max_connections,
+        timeout=settings.redis_wait_seconds,
+        socket_timeout=5,
+        socket_connect_timeout=2,
+        health_check_interval=30,
     )
+    return Redis.from_pool(pool)  # the client owns the pool: closing it closes the connections
 
 
 def _cache(redis: Redis | None) -> Cache:

@@ -36,6 +36,15 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         None, description="redis://127.0.0.1:6379/0 — cart, cache, sessions, codes; default: in memory"
     )
+    redis_max_connections: int = Field(
+        200,
+        ge=1,
+        description="Redis connections per process; a request that finds them all busy waits for one "
+        "(up to redis_wait_seconds) instead of failing",
+    )
+    redis_wait_seconds: float = Field(
+        5.0, gt=0, description="How long a request waits for a free Redis connection"
+    )
     auto_migrate: bool = Field(True, description="Run migrations at start-up (embedded default)")
     auto_demo: bool = Field(True, description="Load the demo catalogue when the catalogue is empty")
 
