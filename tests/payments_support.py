@@ -128,8 +128,14 @@ class PayingShop:
             order_ttl_seconds=24 * 3600,
             ship_after_seconds=300,
         )
-        self.orders = dataclasses.replace(base.orders, gateway=self.gateway)
-        self.fulfilment = dataclasses.replace(base.fulfilment, before_expiry=self.payments.before_expiry)
+        self.orders = dataclasses.replace(
+            base.orders, gateway=self.gateway, before_cancel=self.payments.close_for_cancel
+        )
+        self.fulfilment = dataclasses.replace(
+            base.fulfilment,
+            before_expiry=self.payments.before_expiry,
+            before_cancel=self.payments.close_for_cancel,
+        )
 
     async def unpaid_order(self, *, price: str = "100.00", balance: str = "0.00") -> tuple[int, Order]:
         """A buyer (with `balance` in the wallet) and one order of theirs awaiting payment."""

@@ -271,7 +271,10 @@ class Container(containers.DeclarativeContainer):
         ship_after_seconds=settings.provided.ship_after_seconds,
         max_page_size=settings.provided.max_page_size,
     )
-    fulfilment.add_kwargs(before_expiry=payments.provided.before_expiry)
+    fulfilment.add_kwargs(
+        before_expiry=payments.provided.before_expiry, before_cancel=payments.provided.close_for_cancel
+    )
+    orders.add_kwargs(before_cancel=payments.provided.close_for_cancel)
 
 
 def build_container(settings: Settings | None = None) -> Container:

@@ -150,10 +150,14 @@ async def test_an_unpaid_trade_state_is_acknowledged_and_changes_nothing(
 # --- money that arrives too late ---------------------------------------------------------------
 
 
-async def test_a_payment_for_a_cancelled_order_is_kept_for_a_refund(paying: PayingShop) -> None:
+async def test_a_payment_for_a_cancelled_order_is_kept_for_a_refund(
+    paying: PayingShop, gateway: FlakySimulator
+) -> None:
     user, order = await paying.unpaid_order()
     await paying.start_alipay(user, order)
+    gateway.down = True  # the cancel could not close the trade: the buyer still pays it
     await paying.orders.cancel(user, order.id)
+    gateway.down = False
 
     outcome = await paying.payments.simulate_pay(order.id)
 
@@ -261,6 +265,67 @@ async def test_expiry_waits_while_the_gateway_does_not_answer(
     assert states(await paying.payments_of(other)) == ["closed"]
 
 
+# --- a buyer's or an operator's cancel closes the trade first ---------------------------------
+
+
+async def test_a_buyers_cancel_closes_the_started_trade(paying: PayingShop, gateway: FlakySimulator) -> None:
+    user, order = await paying.unpaid_order()
+    await paying.start_alipay(user, order)
+
+    cancelled = await paying.orders.cancel(user, order.id)
+
+    assert cancelled.status is OrderStatus.CANCELLED
+    assert gateway.calls == [("close", order.trade_no)]
+    assert states(await paying.payments_of(order)) == ["closed"]
+    with pytest.raises(Conflict):  # the buyer's open Alipay page can no longer take the money
+        gateway.pay(order.trade_no, order.total.amount)
+
+
+async def test_an_operators_cancel_closes_the_started_trade(
+    paying: PayingShop, gateway: FlakySimulator
+) -> None:
+    user, order = await paying.unpaid_order()
+    await paying.start_alipay(user, order)
+
+    assert (await paying.fulfilment.cancel(order.id)).status is OrderStatus.CANCELLED
+    assert gateway.calls == [("close", order.trade_no)]
+    assert states(await paying.payments_of(order)) == ["closed"]
+
+
+async def test_a_cancel_without_a_trade_does_not_ask_the_gateway(
+    paying: PayingShop, gateway: FlakySimulator
+) -> None:
+    user, order = await paying.unpaid_order()
+    assert (await paying.orders.cancel(user, order.id)).status is OrderStatus.CANCELLED
+    assert gateway.calls == []
+
+
+async def test_a_cancel_of_an_order_paid_at_the_gateway_applies_the_payment_instead(
+    paying: PayingShop, gateway: FlakySimulator
+) -> None:
+    user, order = await paying.unpaid_order()
+    await paying.start_alipay(user, order)
+    gateway.pay(order.trade_no, order.total.amount)  # paid; the notification is still on its way
+
+    with pytest.raises(Conflict):
+        await paying.orders.cancel(user, order.id)
+
+    paid = await paying.order(order.id)
+    assert (paid.status, paid.pay_method) == (OrderStatus.AWAITING_SHIPMENT, "alipay")
+    assert states(await paying.payments_of(order)) == ["applied"]
+
+
+async def test_a_cancel_goes_on_when_the_gateway_does_not_answer(
+    paying: PayingShop, gateway: FlakySimulator
+) -> None:
+    user, order = await paying.unpaid_order()
+    await paying.start_alipay(user, order)
+    gateway.down = True
+
+    assert (await paying.orders.cancel(user, order.id)).status is OrderStatus.CANCELLED
+    assert states(await paying.payments_of(order)) == ["pending"]  # late money: kept for refund
+
+
 # --- reconciliation ---------------------------------------------------------------------------
 
 
@@ -272,7 +337,9 @@ async def test_reconcile_applies_lost_payments_and_closes_dead_trades(
     user3, cancelled = await paying.unpaid_order()
     for buyer, order in ((user, paid), (user2, waiting), (user3, cancelled)):
         await paying.start_alipay(buyer, order)
+    gateway.down = True  # the cancel could not close its trade: the reconcile will
     await paying.orders.cancel(user3, cancelled.id)
+    gateway.down = False
     gateway.pay(paid.trade_no, paid.total.amount)  # the notification was lost
     gateway.down = True
 

@@ -160,6 +160,9 @@ class _OrderUseCases:
     ship_after_seconds: int = 5 * 60
     max_page_size: int = 50
     gate: StockGate = NO_GATE  # stock tokens of hot skus; NO_GATE when the setting `stock_gate` is off
+    # Asked before a buyer or an operator cancels an unpaid order: closes a trade started at the payment
+    # gateway, so no money can come for a cancelled order (see `Payments.close_for_cancel`).
+    before_cancel: Callable[[Order], Awaitable[None]] | None = None
 
     async def _load(
         self, uow: UnitOfWork, order_id: str, user_id: int | None, *, lock: bool = False
@@ -197,6 +200,17 @@ class _OrderUseCases:
         order = await self.retry.run(attempt)
         await self._publish(order.pull_events())
         return order
+
+    async def _cancel(self, order_id: str, user_id: int | None, reason: CancelReason) -> Order:
+        """Cancel an unpaid order; its stock comes back. Its gateway trade, if one was started, is closed
+        first: if the gateway says it was paid, the payment is applied and the cancel is refused."""
+        if self.before_cancel is not None:
+            async with self.uow() as uow:
+                order = await self._load(uow, order_id, user_id)
+            if order.status is OrderStatus.AWAITING_PAYMENT:
+                await self.before_cancel(order)
+        now = self.clock.now()
+        return await self._change(order_id, user_id, lambda o: o.cancel(reason, now), _restock)
 
     async def _publish(self, events: list[OrderEvent]) -> None:
         """Follow-up work for what happened, after commit (see `_Scheduling`): a cancelled order's
@@ -480,8 +494,7 @@ class Orders(_Scheduling):
 
     async def cancel(self, user_id: int, order_id: str) -> Order:
         """Before payment only; the stock comes back."""
-        now = self.clock.now()
-        return await self._change(order_id, user_id, lambda o: o.cancel(CancelReason.BUYER, now), _restock)
+        return await self._cancel(order_id, user_id, CancelReason.BUYER)
 
     async def confirm_receipt(self, user_id: int, order_id: str) -> Order:
         now = self.clock.now()
@@ -540,8 +553,7 @@ class Fulfilment(_OrderUseCases):
 
     async def cancel(self, order_id: str) -> Order:
         """The operator cancels an unpaid order; the stock comes back."""
-        now = self.clock.now()
-        return await self._change(order_id, None, lambda o: o.cancel(CancelReason.OPERATOR, now), _restock)
+        return await self._cancel(order_id, None, CancelReason.OPERATOR)
 
     async def expire(self, order_id: str) -> bool:
         """Cancel the order if it is still unpaid past its time; True when this call cancelled it.

@@ -243,6 +243,34 @@ class Payments(_Scheduling):
             report.checked += 1
         return report
 
+    async def close_for_cancel(self, order: Order) -> None:
+        """A buyer or an operator is about to cancel the unpaid order (`Orders.before_cancel`).
+
+        Its started trade is closed first, so no money can come after the cancellation. If the gateway
+        says the trade was paid, the payment is applied (the cancel then finds the order paid and is
+        refused). If the gateway does not answer, the cancel goes on: money that still comes for it is
+        kept as `needs_refund`, as for any payment of an order that can no longer be paid.
+        """
+        async with self.uow() as uow:
+            started = await uow.payments.get(METHOD.value, order.trade_no)
+        if started is None or started.state is not PaymentState.PENDING:
+            return
+        try:
+            if await self.gateway.close_trade(order.trade_no):
+                await self._mark_closed(started)
+                return
+            trade = await self.gateway.query_trade(order.trade_no)
+        except ServiceUnavailable:
+            log.warning(
+                "order %s cancelled with its trade %s open: the gateway did not answer",
+                order.id,
+                order.trade_no,
+            )
+            return
+        if trade is not None and trade.status in PAID_TRADE_STATUSES:
+            verdict = await self._settle(trade)
+            log.warning("order %s was paid at the gateway as it was being cancelled: %s", order.id, verdict)
+
     async def before_expiry(self, order: Order) -> bool:
         """Whether the unpaid order may be cancelled now (`Fulfilment.before_expiry`).
 
