@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 
 from litestar import Litestar
 
 from jiadian.entrypoints.http.app import create_app
 
+YOUNG_GENERATION = (
+    10_000  # allocations between collections of the youngest generation (Python's default: 700)
+)
+
 
 def app() -> Litestar:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    return create_app()
+    application = create_app()
+    # What exists now (modules, the app and its container) lives as long as the worker. Frozen, it is left
+    # out of the collector's full passes, which otherwise walk it again and again under load; and with a
+    # larger young generation, a request's objects die young instead of filling the old one. Measured in
+    # the benchmark (list, 64 connections): full passes of 100-140 ms every 3 s per worker, the p99 of every
+    # read (113 ms) — none during the run with these settings (p99 21 ms).
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(YOUNG_GENERATION, 10, 10)
+    return application
