@@ -179,6 +179,35 @@ async def test_a_retry_answers_the_first_order_even_when_it_could_not_be_placed_
     assert len(shop.tasks.of_type(ExpireOrder)) == 2
 
 
+async def test_a_retry_clears_the_cart_lines_the_first_attempt_left(
+    one_shop: OrderingShop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first attempt committed but could not clear the cart (its answer was lost too): the client's
+    retry with the same key answers that order and takes its lines out of the cart."""
+    shop = one_shop
+    sku, kept = await shop.given_sku(stock=5), await shop.given_sku(stock=5)
+    user, address = await shop.given_buyer()
+    await shop.carts.add(user, sku.id, 2, limit=5)
+    await shop.carts.add(user, kept.id, 1, limit=5)
+    remove = shop.carts.remove
+
+    async def redis_down(*_args: object) -> None:
+        raise ConnectionError("Redis did not answer")
+
+    monkeypatch.setattr(shop.carts, "remove", redis_down)
+    request = CheckoutRequest(sku_ids=(sku.id,))
+    first = await shop.checkout.place(user, request, address_id=address, idempotency_key="k")
+    assert await shop.carts.lines(user) == {sku.id: 2, kept.id: 1}
+    monkeypatch.setattr(shop.carts, "remove", remove)
+
+    again = await shop.checkout.place(user, request, address_id=address, idempotency_key="k")
+
+    assert again.id == first.id
+    assert await shop.carts.lines(user) == {kept.id: 1}
+    assert (await shop.sku(sku.id)).stock == 3  # bought once
+    assert len(shop.tasks.of_type(ExpireOrder)) == 1
+
+
 async def test_an_order_stands_when_the_broker_is_down(one_shop: OrderingShop) -> None:
     sku = await one_shop.given_sku(stock=5)
     user, address = await one_shop.given_buyer()
