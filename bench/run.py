@@ -879,7 +879,7 @@ def main(argv: list[str] | None = None) -> int:
                 flush_redis=flush_redis,
                 log=log,
             )
-            results["scale"] = run_scale(ctx, sizes, args.database, 1.0, args.scale_duration)
+            results["scale"] = run_scale(ctx, sizes, args.database, args.warmup, args.scale_duration)
             for mode, f in results["scale"]["factors"].items():
                 log(
                     f"scale {mode:10s} p50 ×{f['p50']:.2f}  p99 ×{f['p99']:.2f} ({sizes[0]} → {sizes[-1]} products)"

@@ -109,10 +109,32 @@ def _search_filter(text: str) -> Any:
 
 
 def _listing(sort: SortKey, in_category: bool) -> Select[Any]:
-    column = products.c[sort.column]
-    order = (column.desc(), products.c.id.desc()) if sort.descending else (column.asc(), products.c.id.asc())
-    query = _card_select().order_by(*order).offset(bindparam("offset")).limit(bindparam("limit"))
-    return query.where(products.c.category_id == bindparam("category_id")) if in_category else query
+    """A list page as a deferred join: the page's ids first, from the covering list index alone (a deep
+    page walks index entries, not rows: at 100,000 products MariaDB otherwise sorted every row), then
+    their cards."""
+
+    def order(of: Any) -> tuple[Any, Any]:
+        column, key = of.c[sort.column], of.c.id
+        return (column.desc(), key.desc()) if sort.descending else (column.asc(), key.asc())
+
+    ids = select(products.c.id, products.c[sort.column]).where(
+        products.c.on_shelf == true(), products.c.first_sku_id.is_not(None)
+    )
+    if in_category:
+        ids = ids.where(products.c.category_id == bindparam("category_id"))
+    page = (
+        ids.order_by(*order(products)).offset(bindparam("offset")).limit(bindparam("limit")).subquery("page")
+    )
+    return (
+        select(*CARD_COLUMNS)
+        .select_from(
+            page.join(products, products.c.id == page.c.id).join(
+                categories, categories.c.id == products.c.category_id
+            )
+        )
+        .order_by(*order(page))
+        .prefix_with("STRAIGHT_JOIN", dialect="mysql")
+    )
 
 
 LISTINGS = {

@@ -82,12 +82,14 @@ products = Table(
     Column("sales", BigInteger, nullable=False, server_default="0"),
     _ts("created_at"),
     _ts("updated_at"),
-    Index("ix_products_shelf_price", "on_shelf", "price", "id"),
-    Index("ix_products_shelf_sales", "on_shelf", "sales", "id"),
-    Index("ix_products_shelf_created", "on_shelf", "created_at", "id"),
-    Index("ix_products_cat_price", "category_id", "on_shelf", "price", "id"),
-    Index("ix_products_cat_sales", "category_id", "on_shelf", "sales", "id"),
-    Index("ix_products_cat_created", "category_id", "on_shelf", "created_at", "id"),
+    # The list orders. They end with first_sku_id so that a page's ids are found in the index alone (a
+    # product without skus is not listed): a deep page walks index entries, not rows (see LISTINGS).
+    Index("ix_products_shelf_price", "on_shelf", "price", "id", "first_sku_id"),
+    Index("ix_products_shelf_sales", "on_shelf", "sales", "id", "first_sku_id"),
+    Index("ix_products_shelf_created", "on_shelf", "created_at", "id", "first_sku_id"),
+    Index("ix_products_cat_price", "category_id", "on_shelf", "price", "id", "first_sku_id"),
+    Index("ix_products_cat_sales", "category_id", "on_shelf", "sales", "id", "first_sku_id"),
+    Index("ix_products_cat_created", "category_id", "on_shelf", "created_at", "id", "first_sku_id"),
     Index("ix_products_cat_updated", "category_id", "on_shelf", "updated_at", "id"),
 )
 
