@@ -2,10 +2,9 @@
 
 A sku is gated while its counter exists (`open` sets it, `close` deletes it; no TTL). The set
 `jiadian:gate:skus` lists the gated skus for the operator (changed with the counters in one MULTI), so
-listing them never scans the keyspace. Taking tokens is
-one Lua script that checks every gated key of the order and then decrements them all, so concurrent
-buyers on any number of HTTP workers never take more tokens than there are, and an order of several
-skus takes all its counts or none. Giving back is one script that increments only the keys that
+listing them never scans the keyspace. Taking tokens is one Lua script that checks every gated key of
+the order and then decrements them all, so concurrent buyers on any number of HTTP workers never take
+more tokens than there are, and an order of several skus takes all its counts or none. Giving back is one script that increments only the keys that
 still exist: a closed gate is not reopened by a late release.
 """
 
