@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     workers: int = 1
     public_url: str = Field("http://127.0.0.1:8000", description="Base URL the shop is reached at")
     session_cookie_secure: bool = False
+    forwarded_allow_ips: str | None = Field(
+        None,
+        description="Reverse proxies trusted to give the client's address (X-Forwarded-For), comma-separated "
+        "IPs or networks, '*' for any; unset: the socket's peer is the client (per-client limits count it)",
+    )
     session_ttl_seconds: int = 14 * 24 * 3600
     csrf_secret: SecretStr = Field(
         SecretStr("jiadian-embedded-default-not-secret"),

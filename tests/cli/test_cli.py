@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.conftest import settings_for
 from typer.testing import CliRunner, Result
 
 from jiadian.container import build_container, shutdown
 from jiadian.domain.catalog import SortKey
-from jiadian.entrypoints.cli.main import app
+from jiadian.entrypoints.cli.main import app, server_options
 
 
 class Cli:
@@ -297,3 +298,13 @@ def test_every_group_is_listed_in_the_main_help(cli: Cli) -> None:
     output = cli("--help")
     for group in ("db", "demo", "catalog", "users", "serve"):
         assert group in output
+
+
+def test_the_client_address_is_taken_from_proxies_only_when_they_are_named(tmp_path: Path) -> None:
+    direct = server_options(settings_for(tmp_path), host=None, port=None, workers=None)
+    assert (direct["proxy_headers"], direct["forwarded_allow_ips"]) == (False, None)
+
+    behind = settings_for(tmp_path, forwarded_allow_ips="10.0.0.5,10.1.0.0/16")
+    options = server_options(behind, host="0.0.0.0", port=9000, workers=3)
+    assert (options["proxy_headers"], options["forwarded_allow_ips"]) == (True, "10.0.0.5,10.1.0.0/16")
+    assert (options["host"], options["port"], options["workers"]) == ("0.0.0.0", 9000, 3)

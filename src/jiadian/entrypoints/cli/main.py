@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 from jiadian.entrypoints.cli import blobs, catalog, db, orders, payments, stock, users, worker
 from jiadian.entrypoints.cli import cart as cart_commands
 from jiadian.entrypoints.cli.common import run
+from jiadian.settings import Settings
 
 app = typer.Typer(
     help="jiadian (家电之选): an online shop for home appliances.",
@@ -42,7 +45,6 @@ def serve(
     import uvicorn
 
     from jiadian.entrypoints.http.startup import prepare
-    from jiadian.settings import Settings
 
     settings = Settings()
     if settings.auto_migrate:
@@ -50,15 +52,26 @@ def serve(
         os.environ["JIADIAN_AUTO_MIGRATE"] = "false"  # the workers need not do it again
     uvicorn.run(
         "jiadian.entrypoints.http.asgi:app",
-        factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers or settings.workers,
-        loop="uvloop",
-        http="httptools",
-        access_log=False,
-        proxy_headers=False,
+        **server_options(settings, host=host, port=port, workers=workers),
     )
+
+
+def server_options(
+    settings: Settings, *, host: str | None, port: int | None, workers: int | None
+) -> dict[str, Any]:
+    """uvicorn's options for `serve`. The client's address comes from X-Forwarded-For only when it was
+    set by a proxy named in `forwarded_allow_ips`; otherwise a client could choose its own."""
+    return {
+        "factory": True,
+        "host": host or settings.host,
+        "port": port or settings.port,
+        "workers": workers or settings.workers,
+        "loop": "uvloop",
+        "http": "httptools",
+        "access_log": False,
+        "proxy_headers": settings.forwarded_allow_ips is not None,
+        "forwarded_allow_ips": settings.forwarded_allow_ips,
+    }
 
 
 if __name__ == "__main__":  # pragma: no cover
