@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
 
 from jiadian.application.blob_ports import FileReferences
 from jiadian.application.catalog_ports import (
@@ -16,6 +17,7 @@ from jiadian.application.catalog_ports import (
 from jiadian.application.files import Written, check_image_size, release, write_with_new_file
 from jiadian.application.pagination import Page, clamp_page
 from jiadian.application.ports import BlobStore, Cache
+from jiadian.application.single_flight import SingleFlight
 from jiadian.application.stock_gate import NO_GATE, StockGate, sync_quietly
 from jiadian.application.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from jiadian.domain.catalog import (
@@ -33,6 +35,8 @@ from jiadian.domain.catalog import (
 from jiadian.domain.errors import DomainError, NotFound, ValidationFailed
 from jiadian.domain.money import Money
 from jiadian.domain.reviews import ReviewSummary
+
+T = TypeVar("T")
 
 # --- views: read models with public URLs ------------------------------------------------------
 
@@ -152,6 +156,7 @@ class Catalog:
     max_page_size: int = 50
     detail_ttl: int = 60  # hot products may lag this much
     near: Cache | None = None  # this process's own, for what is keyed by the generation anyway
+    _flights: SingleFlight = field(default_factory=SingleFlight, init=False, repr=False, compare=False)
 
     def card(self, row: CardRow) -> ProductCard:
         return ProductCard(
@@ -172,9 +177,9 @@ class Catalog:
             raise ValidationFailed(f"page_size 必须在 1 到 {self.max_page_size} 之间", page_size=page_size)
 
     async def home(self) -> Home:
-        cached = await self.cache.get(HOME_KEY, Home)
-        if cached is not None:
-            return cached
+        return await self._kept(self.cache, HOME_KEY, Home, self._home, self.cache_ttl)
+
+    async def _home(self) -> Home:
         rows = await self.queries.home(HOME_PRODUCTS_PER_CATEGORY, HOME_NAV_PER_CATEGORY)
         banners = await self.queries.banners(HOME_BANNERS)
         home = Home(
@@ -191,24 +196,19 @@ class Catalog:
             ],
             banners=[self._banner(b) for b in banners],
         )
-        await self.cache.set(HOME_KEY, home, self.cache_ttl)
         return home
 
     async def categories(self) -> list[CategoryView]:
-        cached = await self.cache.get(CATEGORIES_KEY, list[CategoryView])
-        if cached is not None:
-            return cached
-        views = [self._category(c) for c in await self.queries.categories()]
-        await self.cache.set(CATEGORIES_KEY, views, self.cache_ttl)
-        return views
+        async def views() -> list[CategoryView]:
+            return [self._category(c) for c in await self.queries.categories()]
+
+        return await self._kept(self.cache, CATEGORIES_KEY, list[CategoryView], views, self.cache_ttl)
 
     async def banners(self) -> list[BannerView]:
-        cached = await self.cache.get(BANNERS_KEY, list[BannerView])
-        if cached is not None:
-            return cached
-        views = [self._banner(b) for b in await self.queries.banners(HOME_BANNERS)]
-        await self.cache.set(BANNERS_KEY, views, self.cache_ttl)
-        return views
+        async def views() -> list[BannerView]:
+            return [self._banner(b) for b in await self.queries.banners(HOME_BANNERS)]
+
+        return await self._kept(self.cache, BANNERS_KEY, list[BannerView], views, self.cache_ttl)
 
     async def generation(self) -> int:
         """The catalogue's version: it changes with every operator write (so caches keyed by it expire)."""
@@ -225,12 +225,25 @@ class Catalog:
 
     async def _count(self, category_id: int | None) -> int:
         key = f"catalog:{await self.generation()}:count:{category_id or 'all'}"
-        cached = await self._near.get(key, int)
-        if cached is not None:
-            return cached
-        total = await self.queries.count_products(category_id)
-        await self._near.set(key, total, self.cache_ttl)
-        return total
+        return await self._kept(
+            self._near, key, int, lambda: self.queries.count_products(category_id), self.cache_ttl
+        )
+
+    async def _kept(
+        self, cache: Cache, key: str, type_: Any, compute: Callable[[], Awaitable[T]], ttl: int
+    ) -> T:
+        """`key`'s value from `cache`, else computed (once in this process however many ask at once)
+        and kept for `ttl` seconds."""
+        found: T | None = await cache.get(key, type_)
+        if found is not None:
+            return found
+
+        async def fill() -> T:
+            value = await compute()
+            await cache.set(key, value, ttl)
+            return value
+
+        return await self._flights.run(key, fill)
 
     @property
     def _near(self) -> Cache:
@@ -271,11 +284,15 @@ class Catalog:
         if not _possible(product_id):
             raise NotFound("商品", product_id)
         key = f"catalog:{await self.generation()}:detail:{product_id}"
-        page = await self._near.get(key, ProductDetail)
-        if page is None:
-            page = await self._detail(product_id)
-            await self._near.set(key, page, self.detail_ttl)
-            return page
+        fresh: list[ProductDetail] = []
+
+        async def render() -> ProductDetail:
+            fresh.append(await self._detail(product_id))
+            return fresh[0]
+
+        page = await self._kept(self._near, key, ProductDetail, render, self.detail_ttl)
+        if fresh:
+            return page  # read just now: live already
         now = await self.queries.live_detail(product_id)
         if now is None:
             raise NotFound("商品", product_id)
@@ -321,13 +338,12 @@ class Catalog:
         """The category's best sellers, one more than a product page shows (it leaves itself out); kept
         per generation in this process, so a product page seen for the first time costs one statement."""
         key = f"catalog:{await self.generation()}:hot:{category_id}"
-        cached = await self._near.get(key, list[ProductCard])
-        if cached is not None:
-            return cached
-        rows = await self.queries.list_products(category_id, SortKey.SALES_DESC, 0, HOT_PRODUCTS + 1)
-        cards = [self.card(r) for r in rows]
-        await self._near.set(key, cards, self.detail_ttl)
-        return cards
+
+        async def cards() -> list[ProductCard]:
+            rows = await self.queries.list_products(category_id, SortKey.SALES_DESC, 0, HOT_PRODUCTS + 1)
+            return [self.card(r) for r in rows]
+
+        return await self._kept(self._near, key, list[ProductCard], cards, self.detail_ttl)
 
     async def reviews(self, product_id: int, page: int, page_size: int) -> Page[ReviewView]:
         self._check_page_size(page_size)

@@ -12,7 +12,6 @@ when an entry expires under load, a process renders it once, not once per reques
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -21,13 +20,14 @@ from litestar import MediaType, Response
 
 from jiadian.application.catalog import Catalog
 from jiadian.application.ports import Cache
+from jiadian.application.single_flight import SingleFlight
 
 
 class ResponseCache:
     def __init__(self, store: Cache, ttl_seconds: int) -> None:
         self._store = store  # this process's own (a bounded in-memory cache)
         self._ttl = ttl_seconds
-        self._rendering: dict[str, asyncio.Future[bytes]] = {}
+        self._rendering = SingleFlight()
 
     async def respond(
         self, catalog: Catalog, key: tuple[object, ...], render: Callable[[], Awaitable[Any]]
@@ -42,31 +42,12 @@ class ResponseCache:
         return _json(body)
 
     async def _render_once(self, name: str, render: Callable[[], Awaitable[Any]]) -> bytes:
-        pending = self._rendering.get(name)
-        if pending is not None:
-            try:
-                return await asyncio.shield(pending)  # a waiter's disconnect does not cancel the rendering
-            except asyncio.CancelledError:
-                task = asyncio.current_task()
-                if not pending.cancelled() or (task is not None and task.cancelling()):
-                    raise
-                return await self._render_once(name, render)  # the renderer was cancelled, not this request
-        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
-        self._rendering[name] = future
-        try:
+        async def rendered() -> bytes:
             body = pydantic_core.to_json(await render())
             await self._store.set(name, body, self._ttl)
-        except asyncio.CancelledError:
-            future.cancel()
-            raise
-        except Exception as exc:
-            future.set_exception(exc)
-            future.exception()  # retrieved: no "never retrieved" warning when nobody waited
-            raise
-        finally:
-            del self._rendering[name]
-        future.set_result(body)
-        return body
+            return body
+
+        return await self._rendering.run(name, rendered)
 
 
 def _json(body: bytes) -> Response[Any]:
