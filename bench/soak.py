@@ -533,7 +533,20 @@ def memory_report(samples: list[dict[str, Any]], traffic_seconds: float) -> dict
 # --- the checks -----------------------------------------------------------------------------------
 
 
-async def check(db_url: str, initial: dict[str, Any], ttl: int, ship_after: int) -> dict[str, Any]:
+async def gate_tokens(redis_url: str, skus: list[int]) -> dict[int, int]:
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(redis_url)
+    try:
+        values = await client.mget([f"jiadian:gate:{sku_id}" for sku_id in skus])
+    finally:
+        await client.aclose()
+    return {sku_id: int(v) if v is not None else -1 for sku_id, v in zip(skus, values, strict=True)}
+
+
+async def check(
+    db_url: str, initial: dict[str, Any], ttl: int, ship_after: int, tokens: dict[int, int] | None = None
+) -> dict[str, Any]:
     from sqlalchemy import func, select
     from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -553,6 +566,9 @@ async def check(db_url: str, initial: dict[str, Any], ttl: int, ship_after: int)
                 )
             }
             now_skus = {r.id: r for r in await conn.execute(select(skus.c.id, skus.c.stock, skus.c.sales))}
+            for sku_id, left in (tokens or {}).items():  # the stock gate's tokens end at MySQL's stock
+                if left != now_skus[sku_id].stock:
+                    problems.append(f"sku {sku_id}: {left} gate tokens, stock {now_skus[sku_id].stock}")
             for sku_id, start in initial["skus"].items():
                 row, n = now_skus[sku_id], sold.get(sku_id, 0)
                 if row.stock + n != start["stock"]:
@@ -665,6 +681,7 @@ async def check(db_url: str, initial: dict[str, Any], ttl: int, ship_after: int)
         "cancelled_by_reason": reasons,
         "stuck_unpaid": int(stuck_unpaid),
         "stuck_paid": int(stuck_paid),
+        "gate_skus_checked": len(tokens or {}),
     }
 
 
@@ -692,6 +709,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--database", default="jiadian_soak", help="dropped and re-created")
     p.add_argument("--keep-database", action="store_true", help="leave the database for inspection")
     p.add_argument("--redis-url", default="", help="an existing Redis (default: a private redis-server)")
+    p.add_argument(
+        "--stock-gate",
+        action="store_true",
+        help="checkout behind the Redis stock gate, every sku gated; checks the tokens end at MySQL's stock",
+    )
     p.add_argument("--seed", type=int, default=20260101, help="random seed of the traffic")
     p.add_argument("--out", type=Path, default=RESULTS / "soak.json")
     return p.parse_args(argv)
@@ -752,6 +774,7 @@ async def run(args: argparse.Namespace, traffic_seconds: float, settle: float) -
                 "JIADIAN_ORDER_TTL_SECONDS": str(args.order_ttl),
                 "JIADIAN_SHIP_AFTER_SECONDS": str(args.ship_after),
                 "JIADIAN_SWEEP_INTERVAL_SECONDS": str(args.sweep_interval),
+                "JIADIAN_STOCK_GATE": str(args.stock_gate).lower(),
                 "JIADIAN_PUBLIC_URL": f"http://{HOST}:{port}",
             }
         )
@@ -765,6 +788,10 @@ async def run(args: argparse.Namespace, traffic_seconds: float, settle: float) -
         initial = await seed(env, args.stock, args.shoppers, rnd)
         skus, products = sorted(initial["skus"]), sorted(initial["products"])
         log(f"seeded: {len(skus)} skus at stock {args.stock}, {args.shoppers} shoppers")
+        if args.stock_gate:
+            gate = [jiadian, "stock", "gate", "open", *map(str, skus)]
+            subprocess.run(gate, env=env, cwd=work, check=True, capture_output=True, timeout=120)
+            log(f"stock gate open on {len(skus)} skus")
 
         server = Process(
             "server",
@@ -807,7 +834,8 @@ async def run(args: argparse.Namespace, traffic_seconds: float, settle: float) -
             subprocess.run(
                 [jiadian, *command], env=env, cwd=work, check=True, capture_output=True, timeout=120
             )
-        checks = await check(db_url, initial, args.order_ttl, args.ship_after)
+        tokens = await gate_tokens(redis_url, skus) if args.stock_gate else None
+        checks = await check(db_url, initial, args.order_ttl, args.ship_after, tokens)
         memory = memory_report(sampler.samples, elapsed)
         ok = checks["ok"] and not failures and not stats.unexpected and all(alive.values())
         ok = ok and all(m["bounded"] for m in memory.values())
@@ -826,6 +854,7 @@ async def run(args: argparse.Namespace, traffic_seconds: float, settle: float) -
                     "sweep_interval",
                     "workers",
                     "seed",
+                    "stock_gate",
                 )
             }
             | {"max_actions": max_actions},
@@ -904,6 +933,7 @@ def summarize(report: dict[str, Any], path: Path) -> None:
         f"(stock + sold = initial), {c['wallets_checked']} wallets (balance = ledger, consumed = paid), "
         f"{c['units_sold']} units sold; orders {c['orders_by_status']}, cancelled {c['cancelled_by_reason']}; "
         f"stuck unpaid {c['stuck_unpaid']}, stuck paid {c['stuck_paid']}"
+        + (f"; gate tokens = stock for {c['gate_skus_checked']} skus" if c.get("gate_skus_checked") else "")
     )
     for name, m in report["memory"].items():
         print(
