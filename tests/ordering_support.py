@@ -5,7 +5,9 @@ Works on any container (memory, SQLite, MariaDB): everything goes through the un
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -22,6 +24,7 @@ from jiadian.application.stock_gate import NO_GATE, StockGate
 from jiadian.container import Container
 from jiadian.domain.accounts import Address
 from jiadian.domain.catalog import Sku
+from jiadian.domain.errors import InsufficientStock
 from jiadian.domain.money import Money
 from jiadian.domain.ordering import Order
 from jiadian.domain.wallet import EntryKind, LedgerEntry
@@ -125,3 +128,28 @@ class OrderingShop:
             address_id=address_id,
             **kwargs,  # type: ignore[arg-type]
         )
+
+
+@dataclass(frozen=True)
+class Sale:
+    """How a flash sale ended: the orders placed, the buyers refused, and how long it took."""
+
+    placed: list[Order]
+    refused: list[InsufficientStock]
+    seconds: float
+
+
+async def flash_sale(shop: OrderingShop, people: list[tuple[int, int]], sku_id: int) -> Sale:
+    """Every buyer buys one of the sku at once; anything but an order or a refusal fails the test."""
+    started = time.perf_counter()
+    results = await asyncio.gather(
+        *(shop.buy(user, address, sku_id) for user, address in people), return_exceptions=True
+    )
+    seconds = time.perf_counter() - started
+    unexpected = [r for r in results if not isinstance(r, Order | InsufficientStock)]
+    assert unexpected == []
+    return Sale(
+        [r for r in results if isinstance(r, Order)],
+        [r for r in results if isinstance(r, InsufficientStock)],
+        seconds,
+    )

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import random
-import time
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select, text
-from tests.ordering_support import OrderingShop
+from tests.ordering_support import OrderingShop, flash_sale
 
 from jiadian.adapters.clock import FixedClock
 from jiadian.adapters.sql import retry as retry_module
@@ -77,16 +76,9 @@ async def test_flash_sale_sells_exactly_the_stock(
     people = await buyers(shop, BUYERS)
     counters.update(retries=0, locked_reads=0)
 
-    started = time.perf_counter()
-    results = await asyncio.gather(
-        *(shop.buy(user, address, sku.id) for user, address in people), return_exceptions=True
-    )
-    elapsed = time.perf_counter() - started
+    sale = await flash_sale(shop, people, sku.id)
+    placed, refused, elapsed = sale.placed, sale.refused, sale.seconds
 
-    placed = [r for r in results if isinstance(r, Order)]
-    refused = [r for r in results if isinstance(r, InsufficientStock)]
-    unexpected = [r for r in results if not isinstance(r, Order | InsufficientStock)]
-    assert unexpected == []
     assert (len(placed), len(refused)) == (STOCK, BUYERS - STOCK)
     assert all(r.facts["available"] == 0 for r in refused)
     assert len({o.user_id for o in placed}) == STOCK

@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from redis.asyncio import Redis
 from sqlalchemy import func, select
-from tests.ordering_support import OrderingShop
+from tests.ordering_support import OrderingShop, flash_sale
 
 from jiadian.adapters.clock import FixedClock
 from jiadian.adapters.redis.stock_gate import RedisStockGate
@@ -82,16 +81,9 @@ async def test_flash_sale_behind_the_gate_sells_exactly_the_stock(
     people = [await shop.given_buyer() for _ in range(BUYERS)]
     assert await StockGates(uow=mysql.uow, gate=gate).open([sku.id]) == {sku.id: STOCK}
 
-    started = time.perf_counter()
-    results = await asyncio.gather(
-        *(shop.buy(user, address, sku.id) for user, address in people), return_exceptions=True
-    )
-    elapsed = time.perf_counter() - started
+    sale = await flash_sale(shop, people, sku.id)
+    placed, refused, elapsed = sale.placed, sale.refused, sale.seconds
 
-    placed = [r for r in results if isinstance(r, Order)]
-    refused = [r for r in results if isinstance(r, InsufficientStock)]
-    unexpected = [r for r in results if not isinstance(r, Order | InsufficientStock)]
-    assert unexpected == []
     assert (len(placed), len(refused)) == (STOCK, BUYERS - STOCK)
     assert all(r.code == "insufficient_stock" and r.facts["available"] == 0 for r in refused)
     assert database.refused == 0  # every refusal was the gate's

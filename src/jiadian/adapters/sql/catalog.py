@@ -9,6 +9,7 @@ from sqlalchemy import Row, Select, and_, bindparam, case, delete, func, insert,
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from jiadian.adapters.sql.engine import from_db, to_db
+from jiadian.adapters.sql.ordering import SKU_IMAGE
 from jiadian.adapters.sql.tables import banners, categories, products, reviews, sku_images, skus, spus, users
 from jiadian.application.catalog_ports import (
     CardRow,
@@ -174,21 +175,13 @@ LIVE_DETAIL: Select[Any] = (
     .where(skus.c.product_id == bindparam("product_id"), products.c.on_shelf == true())
     .order_by(skus.c.id)
 )
-_FIRST_IMAGE = (
-    select(sku_images.c.image)
-    .where(sku_images.c.sku_id == skus.c.id)
-    .order_by(sku_images.c.id)
-    .limit(1)
-    .correlate(skus)
-    .scalar_subquery()
-)
 # Cart lines: the skus with their product's name, shelf state and first image.
 SKU_VIEWS: Select[Any] = (
     select(
         *(skus.c[name] for name in ("id", "product_id", "price", "stock", "sales", "color", "size")),
         products.c.name.label("product_name"),
         products.c.on_shelf,
-        func.coalesce(_FIRST_IMAGE, products.c.image).label("first_image"),
+        SKU_IMAGE.label("first_image"),
     )
     .join(products, products.c.id == skus.c.product_id)
     .where(skus.c.id.in_(bindparam("sku_ids", expanding=True)))

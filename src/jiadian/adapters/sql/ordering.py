@@ -34,13 +34,15 @@ def _less(column: Any, count: Any) -> Any:
     return case((column >= count, column - count), else_=0)
 
 
-_FIRST_IMAGE = (
+# A sku's first image, else its product card's: what order lines copy and cart lines show.
+SKU_IMAGE = func.coalesce(
     select(sku_images.c.image)
     .where(sku_images.c.sku_id == skus.c.id)
     .order_by(sku_images.c.id)
     .limit(1)
     .correlate(skus)
-    .scalar_subquery()
+    .scalar_subquery(),
+    products.c.image,
 )
 FOR_SALE = (
     select(
@@ -51,7 +53,7 @@ FOR_SALE = (
         skus.c.price,
         products.c.name,
         products.c.on_shelf,
-        func.coalesce(_FIRST_IMAGE, products.c.image).label("image"),
+        SKU_IMAGE.label("image"),
     )
     .join(products, products.c.id == skus.c.product_id)
     .where(skus.c.id.in_(bindparam("sku_ids", expanding=True)))
