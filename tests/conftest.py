@@ -12,11 +12,13 @@ import secrets
 import shutil
 import socket
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
 import httpx
 import pytest
+from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -154,17 +156,24 @@ async def mysql(mysql_database: str, tmp_path: Path, clock: FixedClock) -> Async
     await container.engine().dispose()
 
 
+@asynccontextmanager
+async def flushed_redis() -> AsyncIterator[Redis]:
+    """A client of the test Redis database, flushed before and after (skips, or fails under CI, without it)."""
+    require("Redis", REDIS_URL, 6379)
+    client = Redis.from_url(REDIS_URL)
+    await client.flushdb()
+    try:
+        yield client
+    finally:
+        await client.flushdb()
+        await client.aclose()
+
+
 @pytest.fixture
 async def redis_url() -> AsyncIterator[str]:
     """A Redis database for tests, flushed before and after."""
-    require("Redis", REDIS_URL, 6379)
-    from redis.asyncio import Redis
-
-    client = Redis.from_url(REDIS_URL)
-    await client.flushdb()
-    yield REDIS_URL
-    await client.flushdb()
-    await client.aclose()
+    async with flushed_redis():
+        yield REDIS_URL
 
 
 @pytest.fixture

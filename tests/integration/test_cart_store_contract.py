@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from redis.asyncio import Redis
-from tests.conftest import REDIS_URL, require
+from tests.conftest import flushed_redis
 
 from jiadian.adapters.memory.cart import MemoryBrowsingHistory, MemoryCartStore
 from jiadian.adapters.redis.cart import RedisBrowsingHistory, RedisCartStore
@@ -27,12 +27,8 @@ async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Redis | None]
     if request.param == "memory":
         yield None
         return
-    require("Redis", REDIS_URL, 6379)
-    client = Redis.from_url(REDIS_URL)
-    await client.flushdb()
-    yield client
-    await client.flushdb()
-    await client.aclose()
+    async with flushed_redis() as client:
+        yield client
 
 
 @pytest.fixture

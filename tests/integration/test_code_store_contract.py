@@ -7,8 +7,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from redis.asyncio import Redis
-from tests.conftest import REDIS_URL, require
+from tests.conftest import flushed_redis
 
 from jiadian.adapters.memory.codes import MemoryCodeStore
 from jiadian.adapters.redis.codes import RedisCodeStore
@@ -23,12 +22,8 @@ async def codes(request: pytest.FixtureRequest) -> AsyncIterator[CodeStore]:
     if request.param == "memory":
         yield MemoryCodeStore()
         return
-    require("Redis", REDIS_URL, 6379)
-    client = Redis.from_url(REDIS_URL)
-    await client.flushdb()
-    yield RedisCodeStore(client)
-    await client.flushdb()
-    await client.aclose()
+    async with flushed_redis() as client:
+        yield RedisCodeStore(client)
 
 
 def at(seconds: float) -> datetime:

@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from redis.asyncio import Redis
-from tests.conftest import REDIS_URL, require
+from tests.conftest import flushed_redis
 
 from jiadian.adapters.memory.stock_gate import MemoryStockGate
 from jiadian.adapters.redis.stock_gate import RedisStockGate
@@ -23,12 +22,8 @@ async def gate(request: pytest.FixtureRequest) -> AsyncIterator[StockGate]:
     if request.param == "memory":
         yield MemoryStockGate()
         return
-    require("Redis", REDIS_URL, 6379)
-    client = Redis.from_url(REDIS_URL)
-    await client.flushdb()
-    yield RedisStockGate(client)
-    await client.flushdb()
-    await client.aclose()
+    async with flushed_redis() as client:
+        yield RedisStockGate(client)
 
 
 async def test_nothing_is_gated_at_first(gate: StockGate) -> None:
