@@ -141,7 +141,9 @@ class Container(containers.DeclarativeContainer):
     # The stock gate of hot skus: the operator works on its store; checkout uses it when `stock_gate` is on.
     stock_gate_store = providers.Singleton(wiring.stock_gate_store, redis)
     stock_gate = providers.Singleton(wiring.stock_gate, settings, stock_gate_store)
-    stock_gates = providers.Singleton(StockGates, uow=uow.provider, gate=stock_gate_store)
+    stock_gates = providers.Singleton(
+        StockGates, uow=uow.provider, gate=stock_gate_store, checkout_uses_it=settings.provided.stock_gate
+    )
 
     catalog = providers.Singleton(
         Catalog,

@@ -428,6 +428,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/admin/payments/{payment_id:int}/refunded"): Rule(Access.OPERATOR, 409, refunded),
     ("GET", "/api/admin/payments/notifications"): Rule(Access.OPERATOR, 200),
     ("POST", "/api/admin/payments/simulator/{order_ref:str}/pay"): Rule(Access.OPERATOR, 200, simulated_pay),
+    ("GET", "/api/admin/stock-gate"): Rule(Access.OPERATOR, 200),
+    ("PUT", "/api/admin/stock-gate/{sku_id:int}"): Rule(Access.OPERATOR, 200, sku_path),
+    ("DELETE", "/api/admin/stock-gate/{sku_id:int}"): Rule(Access.OPERATOR, 204, sku_path),
+    ("POST", "/api/admin/stock-gate/reconcile"): Rule(Access.OPERATOR, 200),
 }
 
 

@@ -159,6 +159,7 @@ class StockGates:
 
     uow: UnitOfWorkFactory
     gate: StockGate
+    checkout_uses_it: bool = False  # the setting `stock_gate`: whether checkout takes these tokens
 
     async def _stock(self, sku_ids: list[int]) -> dict[int, int]:
         async with self.uow() as uow:

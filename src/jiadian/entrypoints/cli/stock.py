@@ -24,7 +24,7 @@ SKUS = typer.Argument(..., min=1, help="Sku ids", show_default=False)
 def _notes(c: Container) -> None:
     """Say when the tokens are not what checkout uses, or live only as long as this command."""
     settings = c.settings()
-    if not settings.stock_gate:
+    if not c.stock_gates().checkout_uses_it:
         err.print(
             "[yellow]note[/yellow] JIADIAN_STOCK_GATE is off: checkout does not consult the gate "
             "until JIADIAN_STOCK_GATE=true"

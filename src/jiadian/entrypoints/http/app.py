@@ -22,6 +22,7 @@ from jiadian.adapters.memory.cache import MemoryCache
 from jiadian.container import Container, build_container, shutdown
 from jiadian.entrypoints.http.accounts import AdminAccountsController, AuthController, MeController
 from jiadian.entrypoints.http.admin_catalog import AdminCatalogController
+from jiadian.entrypoints.http.admin_stock import AdminStockGateController
 from jiadian.entrypoints.http.auth import Sessions
 from jiadian.entrypoints.http.cart import CartController, HistoryController
 from jiadian.entrypoints.http.catalog import CatalogController
@@ -113,6 +114,7 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
         "orders": _provide(container.orders),
         "fulfilment": _provide(container.fulfilment),
         "payments": _provide(container.payments),
+        "stock_gates": _provide(container.stock_gates),
         "blobs": _provide(container.blobs),
         "sessions": Provide(sessions, use_cache=True),
         "responses": Provide(responses, use_cache=True),
@@ -123,7 +125,7 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
     route_handlers += [CheckoutController, OrdersController, AdminOrdersController]
     route_handlers.append(AdminCatalogController)
     route_handlers.append(AdminAccountsController)
-    route_handlers += [PaymentsController, AdminPaymentsController]
+    route_handlers += [PaymentsController, AdminPaymentsController, AdminStockGateController]
     if settings.bench_routes:
         route_handlers.append(bench_hello)
     if settings.blob_store == "local":
