@@ -350,10 +350,10 @@ class Checkout(_Scheduling):
             if earlier is None:
                 raise
             return earlier
-        if from_cart:
+        bought = [sku_id for sku_id in counts if any(line.sku_id == sku_id for line in order.lines)]
+        if from_cart and bought:
             # The lines the order bought leave the cart — also when a retry (its first answer lost) gets
             # the key's earlier order: the first attempt may have committed without clearing them.
-            bought = [sku_id for sku_id in counts if any(line.sku_id == sku_id for line in order.lines)]
             try:
                 await self.carts.remove(user_id, *bought)
             except Exception:  # the order stands; the lines stay in the cart
