@@ -450,9 +450,11 @@ def flash_check(db_url: str, sku: int) -> dict[str, Any]:
 def gate_tokens(redis_url: str, sku: int) -> int | None:
     import redis
 
+    from jiadian.adapters.redis.stock_gate import PREFIX
+
     client = redis.Redis.from_url(redis_url)
     try:
-        value = client.get(f"jiadian:gate:{sku}")
+        value = client.get(f"{PREFIX}{sku}")
     finally:
         client.close()
     return None if value is None else int(value)

@@ -536,9 +536,11 @@ def memory_report(samples: list[dict[str, Any]], traffic_seconds: float) -> dict
 async def gate_tokens(redis_url: str, skus: list[int]) -> dict[int, int]:
     from redis.asyncio import Redis
 
+    from jiadian.adapters.redis.stock_gate import PREFIX
+
     client = Redis.from_url(redis_url)
     try:
-        values = await client.mget([f"jiadian:gate:{sku_id}" for sku_id in skus])
+        values = await client.mget([f"{PREFIX}{sku_id}" for sku_id in skus])
     finally:
         await client.aclose()
     return {sku_id: int(v) if v is not None else -1 for sku_id, v in zip(skus, values, strict=True)}

@@ -16,6 +16,7 @@ from jiadian.adapters.memory.mail import MemoryMailer
 from jiadian.adapters.sql.migrate import upgrade
 from jiadian.adapters.tasks.inline import InlineTaskQueue
 from jiadian.container import Container, build_container
+from jiadian.domain.accounts import Address
 
 
 @dataclass
@@ -64,3 +65,20 @@ async def open_api(tmp_path: Path, clock: FixedClock, **overrides: Any) -> Async
     await upgrade(container.engine())
     async for client in open_client(container):
         yield Api(client, container, mailer, clock)
+
+
+async def sign_in_with_address(
+    client: ShopClient, container: Container, username: str, *, admin: bool = False
+) -> tuple[int, int]:
+    """Create the user with a default address and sign `client` in as them: (user_id, address_id)."""
+    user = await container.accounts().create_user(
+        username, f"{username}@example.com", PASSWORD, is_admin=admin
+    )
+    async with container.uow() as uow:
+        address = await uow.addresses.add(
+            Address(0, user.id, "李四", "13912345678", "北京市", "北京市", "海淀区", "中关村 2 号", True)
+        )
+        await uow.commit()
+    client.cookies.clear()
+    await client.login(username, PASSWORD)
+    return user.id, address.id

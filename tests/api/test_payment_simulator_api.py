@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from dependency_injector import providers
+from tests.api.account_support import sign_in_with_address
 from tests.conftest import ShopClient, open_client
 from tests.fakes.tasks import RecordingTaskQueue
 from tests.ordering_support import OrderingShop
@@ -19,10 +20,7 @@ from jiadian.adapters.alipay import SimulatedGateway
 from jiadian.adapters.clock import FixedClock
 from jiadian.application.tasks import ShipOrder
 from jiadian.container import Container
-from jiadian.domain.accounts import Address
 from jiadian.entrypoints.cli.main import app as cli
-
-PASSWORD = "secret-123"
 
 
 @pytest.fixture
@@ -33,15 +31,8 @@ async def client(sqlite: Container) -> AsyncIterator[ShopClient]:
 
 
 async def sign_in(client: ShopClient, container: Container, name: str, *, admin: bool = False) -> int:
-    user = await container.accounts().create_user(name, f"{name}@example.com", PASSWORD, is_admin=admin)
-    async with container.uow() as uow:
-        await uow.addresses.add(
-            Address(0, user.id, "李四", "13912345678", "北京市", "北京市", "海淀区", "中关村 2 号", True)
-        )
-        await uow.commit()
-    client.cookies.clear()
-    await client.login(name, PASSWORD)
-    return user.id
+    user_id, _address = await sign_in_with_address(client, container, name, admin=admin)
+    return user_id
 
 
 async def place(client: ShopClient, container: Container, clock: FixedClock) -> dict[str, Any]:

@@ -10,15 +10,13 @@ from typing import Any
 
 import pytest
 from dependency_injector import providers
+from tests.api.account_support import sign_in_with_address
 from tests.conftest import ShopClient, open_client, settings_for
 from tests.fakes.tasks import RecordingTaskQueue
 from tests.ordering_support import OrderingShop
 
 from jiadian.adapters.clock import FixedClock
 from jiadian.container import Container, build_container
-from jiadian.domain.accounts import Address
-
-PASSWORD = "secret-123"
 
 
 @pytest.fixture
@@ -38,15 +36,8 @@ async def client(gated: Container) -> AsyncIterator[ShopClient]:
 
 
 async def sign_in(client: ShopClient, container: Container, name: str, *, admin: bool = False) -> int:
-    user = await container.accounts().create_user(name, f"{name}@example.com", PASSWORD, is_admin=admin)
-    async with container.uow() as uow:
-        await uow.addresses.add(
-            Address(0, user.id, "王五", "13712345678", "上海市", "上海市", "浦东新区", "世纪大道 1 号", True)
-        )
-        await uow.commit()
-    client.cookies.clear()
-    await client.login(name, PASSWORD)
-    return user.id
+    user_id, _address = await sign_in_with_address(client, container, name, admin=admin)
+    return user_id
 
 
 async def gate_of(client: ShopClient) -> dict[str, Any]:

@@ -283,11 +283,12 @@ class Catalog:
         are read live (one statement) when the rest comes from there."""
         if not _possible(product_id):
             raise NotFound("商品", product_id)
-        key = f"catalog:{await self.generation()}:detail:{product_id}"
+        generation = await self.generation()
+        key = f"catalog:{generation}:detail:{product_id}"
         fresh: list[ProductDetail] = []
 
         async def render() -> ProductDetail:
-            fresh.append(await self._detail(product_id))
+            fresh.append(await self._detail(product_id, generation))
             return fresh[0]
 
         page = await self._kept(self._near, key, ProductDetail, render, self.detail_ttl)
@@ -304,11 +305,12 @@ class Catalog:
         ]
         return replace(page, skus=skus, reviews=now.reviews)
 
-    async def _detail(self, product_id: int) -> ProductDetail:
+    async def _detail(self, product_id: int, generation: int) -> ProductDetail:
         row = await self.queries.detail(product_id)
         if row is None:
             raise NotFound("商品", product_id)
-        hot = [c for c in await self._best_sellers(row.category.id) if c.id != product_id][:HOT_PRODUCTS]
+        best = await self._best_sellers(row.category.id, generation)
+        hot = [c for c in best if c.id != product_id][:HOT_PRODUCTS]
         skus = [
             SkuView(
                 s.sku.id,
@@ -334,10 +336,10 @@ class Catalog:
             reviews=row.reviews,
         )
 
-    async def _best_sellers(self, category_id: int) -> list[ProductCard]:
+    async def _best_sellers(self, category_id: int, generation: int) -> list[ProductCard]:
         """The category's best sellers, one more than a product page shows (it leaves itself out); kept
         per generation in this process, so a product page seen for the first time costs one statement."""
-        key = f"catalog:{await self.generation()}:hot:{category_id}"
+        key = f"catalog:{generation}:hot:{category_id}"
 
         async def cards() -> list[ProductCard]:
             rows = await self.queries.list_products(category_id, SortKey.SALES_DESC, 0, HOT_PRODUCTS + 1)

@@ -350,7 +350,8 @@ class Checkout(_Scheduling):
             if earlier is None:
                 raise
             return earlier
-        bought = [sku_id for sku_id in counts if any(line.sku_id == sku_id for line in order.lines)]
+        in_order = {line.sku_id for line in order.lines}
+        bought = [sku_id for sku_id in counts if sku_id in in_order]
         if from_cart and bought:
             # The lines the order bought leave the cart — also when a retry (its first answer lost) gets
             # the key's earlier order: the first attempt may have committed without clearing them.

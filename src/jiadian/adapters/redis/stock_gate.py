@@ -71,6 +71,7 @@ return before
 """
 
 SYNC_BATCH = 1000
+PREFIX = "jiadian:gate:"  # the counters are PREFIX + sku id
 
 
 @asynccontextmanager
@@ -83,7 +84,7 @@ async def _answering() -> AsyncIterator[None]:
 
 
 class RedisStockGate:
-    def __init__(self, redis: Redis, prefix: str = "jiadian:gate:") -> None:
+    def __init__(self, redis: Redis, prefix: str = PREFIX) -> None:
         self._redis = redis
         self._prefix = prefix
         self._registry = f"{prefix}skus"
