@@ -896,7 +896,7 @@ def main(argv: list[str] | None = None) -> int:
         if started_servers:
             log("server stopped")
         results["elapsed_s"] = round(time.monotonic() - started, 1)
-        if results["scenarios"] or results["floors"]:
+        if any(results.get(part) for part in ("scenarios", "floors", "flash", "scale")):
             table = report.write(results, args.out)
             print()
             print(table)
