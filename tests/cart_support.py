@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 
-from jiadian.application.catalog import CatalogAdmin, ProductSpec, SkuSpec
+from jiadian.application.catalog_admin import CatalogAdmin, ProductSpec, SkuSpec
 from jiadian.domain.catalog import Product
 from jiadian.domain.errors import ValidationFailed
 

@@ -19,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from jiadian.adapters.clock import FixedClock
 from jiadian.adapters.sql import tables as t
 from jiadian.adapters.sql.engine import to_db
-from jiadian.application.catalog import CatalogAdmin, ProductSpec, SkuSpec, SkuView
+from jiadian.application.catalog import SkuView
+from jiadian.application.catalog_admin import CatalogAdmin, ProductSpec, SkuSpec
 
 CATEGORIES = [
     ("智能设备", "intelligence"),

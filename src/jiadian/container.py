@@ -43,7 +43,8 @@ from jiadian.application.blob_ports import FileReferences
 from jiadian.application.blobs import BlobFiles, BlobMigration
 from jiadian.application.cart import ShoppingCart, ViewingHistory
 from jiadian.application.cart_ports import BrowsingHistory, CartStore
-from jiadian.application.catalog import Catalog, CatalogAdmin
+from jiadian.application.catalog import Catalog
+from jiadian.application.catalog_admin import CatalogAdmin
 from jiadian.application.ordering import Checkout, Fulfilment, Orders
 from jiadian.application.payments import Payments
 from jiadian.application.ports import BlobStore, Cache

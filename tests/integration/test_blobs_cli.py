@@ -16,7 +16,7 @@ from typer.testing import CliRunner, Result
 
 from jiadian.adapters.fastdfs import is_file_id
 from jiadian.application.blobs import BlobMigration, Outcome
-from jiadian.application.catalog import ProductSpec, SkuSpec
+from jiadian.application.catalog_admin import ProductSpec, SkuSpec
 from jiadian.container import Container, build_container, shutdown
 from jiadian.domain.errors import StorageUnavailable
 from jiadian.entrypoints.cli.main import app

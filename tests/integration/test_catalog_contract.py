@@ -27,7 +27,8 @@ from tests.catalog_support import (
 from jiadian.adapters.clock import FixedClock
 from jiadian.adapters.memory.catalog import REVIEWS, StoredReview
 from jiadian.adapters.memory.state import MemoryState
-from jiadian.application.catalog import Catalog, CatalogAdmin
+from jiadian.application.catalog import Catalog
+from jiadian.application.catalog_admin import CatalogAdmin
 from jiadian.application.catalog_ports import CatalogQueries, ReviewRow
 from jiadian.container import Container
 from jiadian.domain.catalog import SortKey

@@ -9,13 +9,7 @@ import pytest
 from redis.asyncio import Redis
 
 from jiadian.adapters.redis.cache import RedisCache
-from jiadian.application.catalog import (
-    BannerView,
-    CategoryView,
-    Home,
-    HomeCategory,
-    ProductCard,
-)
+from jiadian.application.catalog import BannerView, CategoryView, Home, HomeCategory, ProductCard
 from jiadian.domain.money import Money
 
 pytestmark = pytest.mark.redis

@@ -13,7 +13,7 @@ from jiadian.adapters.memory.blobs import MemoryBlobStore
 from jiadian.adapters.memory.files import MemoryFileReferences
 from jiadian.adapters.memory.state import MemoryState
 from jiadian.application.blobs import BlobFiles, BlobMigration, Outcome
-from jiadian.application.catalog import CatalogAdmin
+from jiadian.application.catalog_admin import CatalogAdmin
 from jiadian.container import Container
 from jiadian.domain.errors import Conflict, NotFound, StorageUnavailable
 

@@ -7,7 +7,7 @@ from tests.cart_support import given_product, given_sku
 
 from jiadian.adapters.memory.state import MemoryState
 from jiadian.application.cart import ShoppingCart, ViewingHistory
-from jiadian.application.catalog import CatalogAdmin
+from jiadian.application.catalog_admin import CatalogAdmin
 from jiadian.container import Container
 from jiadian.domain.cart import HISTORY_SIZE, LineProblem
 from jiadian.domain.errors import InsufficientStock, InvalidQuantity, NotFound

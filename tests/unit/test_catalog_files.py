@@ -12,7 +12,8 @@ from tests.files_support import CommitBreaker, DatabaseWentAway, breakable_commi
 
 from jiadian.adapters.memory.blobs import MemoryBlobStore
 from jiadian.adapters.memory.state import MemoryState
-from jiadian.application.catalog import Catalog, CatalogAdmin
+from jiadian.application.catalog import Catalog
+from jiadian.application.catalog_admin import CatalogAdmin
 from jiadian.application.files import MAX_IMAGE_BYTES
 from jiadian.container import Container
 from jiadian.domain.catalog import SortKey

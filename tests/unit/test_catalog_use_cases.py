@@ -25,14 +25,8 @@ from jiadian.adapters.clock import FixedClock
 from jiadian.adapters.memory.catalog import CATEGORIES as CATEGORY_TABLE
 from jiadian.adapters.memory.catalog import REVIEWS, StoredReview
 from jiadian.adapters.memory.state import MemoryState
-from jiadian.application.catalog import (
-    BANNERS_KEY,
-    CATEGORIES_KEY,
-    HOME_KEY,
-    Catalog,
-    CatalogAdmin,
-    Home,
-)
+from jiadian.application.catalog import BANNERS_KEY, CATEGORIES_KEY, HOME_KEY, Catalog, Home
+from jiadian.application.catalog_admin import CatalogAdmin
 from jiadian.application.catalog_ports import ReviewRow
 from jiadian.container import Container
 from jiadian.domain.catalog import SortKey

@@ -13,7 +13,7 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
-from jiadian.application.catalog import CatalogAdmin, ProductSpec, SkuSpec
+from jiadian.application.catalog_admin import CatalogAdmin, ProductSpec, SkuSpec
 from jiadian.application.ports import BlobStore
 
 

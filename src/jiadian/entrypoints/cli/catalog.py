@@ -12,7 +12,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from jiadian.adapters.demo import DemoLoader
-from jiadian.application.catalog import ProductSpec, SkuSpec
+from jiadian.application.catalog_admin import ProductSpec, SkuSpec
 from jiadian.container import Container
 from jiadian.domain.catalog import SortKey
 from jiadian.domain.errors import ValidationFailed

@@ -19,7 +19,7 @@ from msgspec import Meta
 from pydantic import BaseModel, Field
 
 from jiadian.adapters.images import sniff_image
-from jiadian.application.catalog import CatalogAdmin, ProductSpec, SkuSpec
+from jiadian.application.catalog_admin import CatalogAdmin, ProductSpec, SkuSpec
 from jiadian.application.files import check_image_size
 from jiadian.domain.catalog import Banner, Product, Sku, SkuImage
 from jiadian.entrypoints.http.auth import AuthUser, current_admin

@@ -1,0 +1,418 @@
+"""The operator's catalogue: categories, products, skus, images and banners.
+
+Each write commits one transaction, then bumps the catalogue's generation so every cached read moves on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from jiadian.application.blob_ports import FileReferences
+from jiadian.application.catalog import CACHED_KEYS, GENERATION_KEY, is_possible_id
+from jiadian.application.catalog_ports import (
+    CatalogRepository,
+    NewSku,
+)
+from jiadian.application.files import Written, check_image_size, release, write_with_new_file
+from jiadian.application.ports import BlobStore, Cache
+from jiadian.application.stock_gate import NO_GATE, StockGate, sync_quietly
+from jiadian.application.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from jiadian.domain.catalog import (
+    Banner,
+    Category,
+    Product,
+    Sku,
+    SkuImage,
+)
+from jiadian.domain.errors import DomainError, NotFound, ValidationFailed
+from jiadian.domain.money import Money
+
+
+@dataclass(slots=True)
+class SkuSpec:
+    price: str
+    stock: int
+    color: str = ""
+    size: str = ""
+    images: list[str] = field(default_factory=list)  # blob file ids, added when the sku is new
+    sales: int = 0  # carried over by imports of an existing shop's data
+
+
+@dataclass(slots=True)
+class ProductSpec:
+    """One product to create or update, as an operator or an import file describes it."""
+
+    category: str  # slug
+    spu: str
+    name: str
+    skus: list[SkuSpec]
+    spu_detail: str = ""
+    on_shelf: bool = True
+
+
+def _check_stock(stock: int) -> int:
+    if not isinstance(stock, int) or stock < 0:
+        raise ValidationFailed("库存必须是非负整数", stock=stock)
+    return stock
+
+
+def _check_text(label: str, value: str, limit: int, *, required: bool = True) -> str:
+    text = value.strip()
+    if required and not text:
+        raise ValidationFailed(f"{label}不能为空")
+    if len(text) > limit:
+        raise ValidationFailed(f"{label}不能超过 {limit} 个字", length=len(text))
+    return text
+
+
+@dataclass(frozen=True)
+class CatalogAdmin:
+    """Operator writes. Each commits one transaction, then drops what the cache holds.
+
+    Images follow `jiadian.application.files`: a new file whose row does not commit is deleted; a
+    replaced or deleted image's file goes after the commit, unless `references` says that something
+    else (an order line's snapshot) still refers to it.
+
+    A stock change of a sku the stock gate holds tokens for re-syncs its tokens after the commit (best
+    effort; `StockGates.reconcile` catches up with any it misses).
+    """
+
+    uow: UnitOfWorkFactory
+    cache: Cache
+    blobs: BlobStore
+    references: FileReferences | None = None
+    gate: StockGate = NO_GATE
+
+    async def _invalidate(self) -> None:
+        await self.cache.delete(*CACHED_KEYS)
+        await self.cache.incr(GENERATION_KEY)
+
+    def url(self, file_id: str) -> str:
+        """The public URL of a stored file ("" for none)."""
+        return self.blobs.url(file_id) if file_id else ""
+
+    async def product_count(self) -> int:
+        async with self.uow() as uow:
+            return await uow.catalog.count_products()
+
+    async def add_category(self, name: str, slug: str, image: str = "") -> Category:
+        async with self.uow() as uow:
+            if await uow.catalog.find_category(slug) is not None:
+                raise ValidationFailed("分类已存在", slug=slug)
+            category = await uow.catalog.add_category(_check_text("分类名", name, 20), slug, image)
+            await uow.commit()
+        await self._invalidate()
+        return category
+
+    async def upsert_product(self, spec: ProductSpec) -> Product:
+        """Create the product (and its spu) or, when one of that name exists in the spu, update it.
+
+        Skus are matched by (color, size): a known one gets the new price and stock, a new one is added.
+        """
+        async with self.uow() as uow:
+            product = await self._upsert(uow.catalog, spec)
+            await uow.commit()
+        await self._invalidate()
+        await self._resync(product)
+        return product
+
+    async def _resync(self, *products: Product) -> None:
+        await sync_quietly(self.gate, {sku.id: sku.stock for product in products for sku in product.skus})
+
+    async def import_products(
+        self,
+        specs: list[ProductSpec],
+        *,
+        progress: Callable[[int], None] = lambda _n: None,
+        step: int = 100,
+        labels: list[str] | None = None,
+    ) -> int:
+        """All or nothing: one transaction for the whole batch.
+
+        A bad product names its position, or its label when given (e.g. "第 3 行", its line in a file).
+        """
+        written: list[Product] = []
+        async with self.uow() as uow:
+            for index, spec in enumerate(specs, start=1):
+                try:
+                    written.append(await self._upsert(uow.catalog, spec))
+                except DomainError as exc:
+                    where = labels[index - 1] if labels and index <= len(labels) else f"第 {index} 条商品"
+                    exc.detail = f"{where} ({spec.name}): {exc.detail}"
+                    exc.facts.setdefault("position", index)
+                    raise
+                if index % step == 0 or index == len(specs):
+                    progress(step if index % step == 0 else index % step)
+            await uow.commit()
+        await self._invalidate()
+        await self._resync(*written)
+        return len(specs)
+
+    async def _upsert(self, repo: CatalogRepository, spec: ProductSpec) -> Product:
+        category = await repo.find_category(spec.category)
+        if category is None:
+            raise NotFound("分类", spec.category)
+        if not spec.skus:
+            raise ValidationFailed("商品至少需要一个规格", product=spec.name)
+        spu_name = _check_text("商品系列名", spec.spu, 100)
+        spu = await repo.find_spu(spu_name, category.id) or await repo.add_spu(
+            spu_name, _check_text("商品详情", spec.spu_detail, 10_000, required=False), category.id
+        )
+        name = _check_text("商品名", spec.name, 100)
+        product = await repo.find_product(name, spu.id)
+        if product is None:
+            product = await repo.add_product(name, spu.id, category.id, spec.on_shelf)
+        else:
+            product.on_shelf = spec.on_shelf
+        await self._apply_skus(repo, product, spec.skus)
+        await repo.save_product(product)
+        return product
+
+    async def _apply_skus(self, repo: CatalogRepository, product: Product, specs: list[SkuSpec]) -> None:
+        """Skus matched by (color, size): a known one gets the new price and stock, a new one is added."""
+        existing = {(s.color, s.size): s for s in product.skus}
+        seen: set[tuple[str, str]] = set()
+        for sku_spec in specs:
+            price = Money.of(sku_spec.price)
+            stock = _check_stock(sku_spec.stock)
+            color = _check_text("颜色", sku_spec.color, 50, required=False)
+            size = _check_text("规格", sku_spec.size, 50, required=False)
+            if (color, size) in seen:  # else the second would be added as another sku with the same specs
+                raise ValidationFailed("同一商品中有重复的规格（颜色和尺寸相同）", color=color, size=size)
+            seen.add((color, size))
+            sku = existing.get((color, size))
+            if sku is None:
+                sku = await repo.add_sku(product.id, NewSku(price, stock, color, size, list(sku_spec.images)))
+                product.skus.append(sku)
+            else:
+                sku.price, sku.stock = price, stock
+            if sku_spec.sales:
+                sku.sales = _check_stock(sku_spec.sales)
+            await repo.save_sku(sku)
+
+    async def product(self, product_id: int) -> Product:
+        """A product with its skus, on or off shelf."""
+        async with self.uow() as uow:
+            product = await uow.catalog.get_product(product_id)
+        if product is None:
+            raise NotFound("商品", product_id)
+        return product
+
+    async def update_product(
+        self, product_id: int, name: str, skus: list[SkuSpec], *, on_shelf: bool = True
+    ) -> Product:
+        """Rename, shelve or unshelve a product and set its skus (matched by color and size; new ones added)."""
+        if not skus:
+            raise ValidationFailed("商品至少需要一个规格", product=name)
+        async with self.uow() as uow:
+            product = await uow.catalog.get_product(product_id)
+            if product is None:
+                raise NotFound("商品", product_id)
+            product.name = _check_text("商品名", name, 100)
+            namesake = await uow.catalog.find_product(product.name, product.spu_id)
+            if namesake is not None and namesake.id != product.id:
+                raise ValidationFailed("同一系列中已有同名商品", name=product.name, product_id=namesake.id)
+            product.on_shelf = on_shelf
+            await self._apply_skus(uow.catalog, product, skus)
+            await uow.catalog.save_product(product)
+            await uow.commit()
+        await self._invalidate()
+        await self._resync(product)
+        return product
+
+    async def rename_product(self, product_id: int, name: str) -> Product:
+        return await self._change_product(
+            product_id, lambda p: setattr(p, "name", _check_text("商品名", name, 100))
+        )
+
+    async def shelve(self, product_id: int) -> Product:
+        return await self._change_product(product_id, Product.shelve)
+
+    async def unshelve(self, product_id: int) -> Product:
+        return await self._change_product(product_id, Product.unshelve)
+
+    async def _change_product(self, product_id: int, change: object) -> Product:
+        if not is_possible_id(product_id):
+            raise NotFound("商品", product_id)
+        async with self.uow() as uow:
+            product = await uow.catalog.get_product(product_id)
+            if product is None:
+                raise NotFound("商品", product_id)
+            change(product)  # type: ignore[operator]
+            await uow.catalog.save_product(product)
+            await uow.commit()
+        await self._invalidate()
+        return product
+
+    async def add_sku(self, product_id: int, spec: SkuSpec) -> Sku:
+        async with self.uow() as uow:
+            if not is_possible_id(product_id) or await uow.catalog.get_product(product_id) is None:
+                raise NotFound("商品", product_id)
+            sku = await uow.catalog.add_sku(
+                product_id,
+                NewSku(
+                    Money.of(spec.price),
+                    _check_stock(spec.stock),
+                    _check_text("颜色", spec.color, 50, required=False),
+                    _check_text("规格", spec.size, 50, required=False),
+                    list(spec.images),
+                ),
+            )
+            await uow.commit()
+        await self._invalidate()
+        return sku
+
+    async def set_stock(self, sku_id: int, stock: int) -> Sku:
+        sku = await self._change_sku(sku_id, lambda s: s.set_stock(_check_stock(stock)))
+        await sync_quietly(self.gate, {sku.id: sku.stock})
+        return sku
+
+    async def set_price(self, sku_id: int, price: str) -> Sku:
+        money = Money.of(price)
+        return await self._change_sku(sku_id, lambda s: setattr(s, "price", money))
+
+    async def _change_sku(self, sku_id: int, change: object) -> Sku:
+        if not is_possible_id(sku_id):
+            raise NotFound("商品规格", sku_id)
+        async with self.uow() as uow:
+            sku = await uow.catalog.get_sku(sku_id)
+            if sku is None:
+                raise NotFound("商品规格", sku_id)
+            change(sku)  # type: ignore[operator]
+            await uow.catalog.save_sku(sku)
+            await uow.commit()
+        await self._invalidate()
+        return sku
+
+    async def add_image(self, sku_id: int, data: bytes, extension: str) -> str:
+        """Store an image for a sku. If the row cannot be written, the stored file is removed again."""
+        return (await self.add_sku_image(sku_id, data, extension)).image
+
+    async def add_sku_image(self, sku_id: int, data: bytes, extension: str) -> SkuImage:
+        """Store an image (at most 3 MiB) and attach it to a sku; removed again if the row is not written."""
+        check_image_size(data)
+
+        async def write(uow: UnitOfWork, file_id: str) -> Written[SkuImage]:
+            sku = await _sku_of(uow, sku_id)
+            image = await uow.catalog.add_sku_image(sku_id, file_id)
+            await _refresh_card(uow, sku.product_id)
+            return Written(image)
+
+        image = await write_with_new_file(self.blobs, self.uow, data, extension, write, self.references)
+        await self._invalidate()
+        return image
+
+    async def sku_images(self, sku_id: int) -> list[SkuImage]:
+        async with self.uow() as uow:
+            await _sku_of(uow, sku_id)
+            return await uow.catalog.list_sku_images(sku_id)
+
+    async def replace_sku_image(self, sku_id: int, image_id: int, data: bytes, extension: str) -> SkuImage:
+        """Store a new file for a sku image; the old file is deleted once the row points at the new one."""
+        check_image_size(data)
+
+        async def write(uow: UnitOfWork, file_id: str) -> Written[SkuImage]:
+            image = await _sku_image_of(uow, sku_id, image_id)
+            old, image.image = image.image, file_id
+            await uow.catalog.save_sku_image(image)
+            await _refresh_card(uow, (await _sku_of(uow, sku_id)).product_id)
+            return Written(image, replaced=old)
+
+        image = await write_with_new_file(self.blobs, self.uow, data, extension, write, self.references)
+        await self._invalidate()
+        return image
+
+    async def delete_sku_image(self, sku_id: int, image_id: int) -> None:
+        """Remove a sku image; its file is deleted after the row is gone."""
+        async with self.uow() as uow:
+            image = await _sku_image_of(uow, sku_id, image_id)
+            await uow.catalog.delete_sku_image(image_id)
+            await _refresh_card(uow, (await _sku_of(uow, sku_id)).product_id)
+            await uow.commit()
+        await self._invalidate()
+        await release(self.blobs, self.references, image.image)
+
+    async def banners(self) -> list[Banner]:
+        """Every banner, active or not, in display order."""
+        async with self.uow() as uow:
+            return await uow.catalog.list_banners()
+
+    async def upload_banner(
+        self, name: str, data: bytes, extension: str, *, active: bool = True, position: int = 0
+    ) -> Banner:
+        """Store a banner image (at most 3 MiB) and add the banner; the file is removed if the row is not."""
+        check_image_size(data)
+        title = _check_text("轮播图名", name, 50)
+
+        async def write(uow: UnitOfWork, file_id: str) -> Written[Banner]:
+            return Written(await uow.catalog.add_banner(title, file_id, active, position))
+
+        banner = await write_with_new_file(self.blobs, self.uow, data, extension, write, self.references)
+        await self._invalidate()
+        return banner
+
+    async def replace_banner_image(self, banner_id: int, data: bytes, extension: str) -> Banner:
+        """Store a new image for a banner; the old file is deleted once the banner points at the new one."""
+        check_image_size(data)
+
+        async def write(uow: UnitOfWork, file_id: str) -> Written[Banner]:
+            banner = await uow.catalog.get_banner(banner_id)
+            if banner is None:
+                raise NotFound("轮播图", banner_id)
+            old, banner.image = banner.image, file_id
+            await uow.catalog.save_banner(banner)
+            return Written(banner, replaced=old)
+
+        banner = await write_with_new_file(self.blobs, self.uow, data, extension, write, self.references)
+        await self._invalidate()
+        return banner
+
+    async def add_banner(self, name: str, image: str, *, active: bool = True, position: int = 0) -> Banner:
+        async with self.uow() as uow:
+            banner = await uow.catalog.add_banner(_check_text("轮播图名", name, 50), image, active, position)
+            await uow.commit()
+        await self._invalidate()
+        return banner
+
+    async def set_banner_active(self, banner_id: int, active: bool) -> Banner:
+        async with self.uow() as uow:
+            banner = await uow.catalog.get_banner(banner_id)
+            if banner is None:
+                raise NotFound("轮播图", banner_id)
+            banner.active = active
+            await uow.catalog.save_banner(banner)
+            await uow.commit()
+        await self._invalidate()
+        return banner
+
+    async def delete_banner(self, banner_id: int) -> None:
+        """Delete a banner; its image file is deleted after the row is gone."""
+        async with self.uow() as uow:
+            banner = await uow.catalog.get_banner(banner_id)
+            if banner is None:
+                raise NotFound("轮播图", banner_id)
+            await uow.catalog.delete_banner(banner_id)
+            await uow.commit()
+        await self._invalidate()
+        await release(self.blobs, self.references, banner.image)
+
+
+async def _sku_of(uow: UnitOfWork, sku_id: int) -> Sku:
+    sku = await uow.catalog.get_sku(sku_id) if is_possible_id(sku_id) else None
+    if sku is None:
+        raise NotFound("商品规格", sku_id)
+    return sku
+
+
+async def _sku_image_of(uow: UnitOfWork, sku_id: int, image_id: int) -> SkuImage:
+    image = await uow.catalog.get_sku_image(image_id)
+    if image is None or image.sku_id != sku_id:
+        raise NotFound("商品图片", image_id)
+    return image
+
+
+async def _refresh_card(uow: UnitOfWork, product_id: int) -> None:
+    """Saving the product recomputes its card (first sku's first image) and marks it updated."""
+    product = await uow.catalog.get_product(product_id)
+    if product is not None:
+        await uow.catalog.save_product(product)
