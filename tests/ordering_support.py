@@ -18,7 +18,9 @@ from jiadian.adapters.sql.retry import DatabaseRetry
 from jiadian.adapters.sql.tables import products
 from jiadian.application.accounts_ports import NewUser
 from jiadian.application.catalog_ports import NewSku
-from jiadian.application.ordering import BuyNow, Checkout, CheckoutRequest, Fulfilment, Orders
+from jiadian.application.checkout import BuyNow, Checkout, CheckoutRequest
+from jiadian.application.fulfilment import Fulfilment
+from jiadian.application.orders import Orders
 from jiadian.application.stock import stock_keeper
 from jiadian.application.stock_gate import NO_GATE, StockGate
 from jiadian.container import Container

@@ -13,7 +13,8 @@ from typing import Any
 
 from jiadian.adapters.alipay import AlipayGateway, SimulatedGateway
 from jiadian.adapters.sql.retry import DatabaseRetry
-from jiadian.application.ordering import Fulfilment, Orders, PaymentRedirect
+from jiadian.application.fulfilment import Fulfilment
+from jiadian.application.orders import Orders, PaymentRedirect
 from jiadian.application.payments import Payments
 from jiadian.application.ports import PaymentGateway
 from jiadian.domain.ordering import Order

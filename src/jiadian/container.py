@@ -45,7 +45,9 @@ from jiadian.application.cart import ShoppingCart, ViewingHistory
 from jiadian.application.cart_ports import BrowsingHistory, CartStore
 from jiadian.application.catalog import Catalog
 from jiadian.application.catalog_admin import CatalogAdmin
-from jiadian.application.ordering import Checkout, Fulfilment, Orders
+from jiadian.application.checkout import Checkout
+from jiadian.application.fulfilment import Fulfilment
+from jiadian.application.orders import Orders
 from jiadian.application.payments import Payments
 from jiadian.application.ports import BlobStore, Cache
 from jiadian.application.sign_in import LoginLimits, SignIn

@@ -21,7 +21,7 @@ from jiadian.adapters.sql import retry as retry_module
 from jiadian.adapters.sql.ordering import SqlStockRepository
 from jiadian.adapters.sql.retry import DatabaseRetry
 from jiadian.adapters.sql.tables import order_lines, orders, skus, wallet_ledger
-from jiadian.application.ordering import CheckoutRequest
+from jiadian.application.checkout import CheckoutRequest
 from jiadian.container import Container
 from jiadian.domain.errors import InsufficientStock
 from jiadian.domain.money import Money

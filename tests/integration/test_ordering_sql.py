@@ -12,7 +12,7 @@ from tests.unit import test_ordering_use_cases as use_cases
 
 from jiadian.adapters.clock import FixedClock
 from jiadian.adapters.sql.tables import order_lines, orders, reviews
-from jiadian.application.ordering import BuyNow, CheckoutRequest
+from jiadian.application.checkout import BuyNow, CheckoutRequest
 from jiadian.container import Container
 from jiadian.domain.money import Money
 from jiadian.domain.ordering import AlreadyReviewed

@@ -28,7 +28,7 @@ from litestar import Litestar
 from litestar.routes import HTTPRoute
 
 from jiadian.adapters.demo import placeholder_png
-from jiadian.application.ordering import Fulfilment
+from jiadian.application.fulfilment import Fulfilment
 from tests.conftest import ShopClient
 from tests.security.conftest import Shop, ShopFactory
 from tests.security.support import PASSWORD, Person, load_demo

@@ -15,8 +15,9 @@ from tests.ordering_support import OrderingShop
 from jiadian.adapters.clock import FixedClock
 from jiadian.adapters.memory.state import MemoryState
 from jiadian.adapters.tasks.inline import InlineTaskQueue
-from jiadian.application.ordering import BuyNow, CheckoutRequest, PaymentRedirect
+from jiadian.application.checkout import BuyNow, CheckoutRequest
 from jiadian.application.ordering_ports import DuplicateOrder
+from jiadian.application.orders import PaymentRedirect
 from jiadian.application.tasks import ExpireOrder, ShipOrder
 from jiadian.container import Container, build_container, use_memory
 from jiadian.domain.errors import InsufficientStock, NotFound, ValidationFailed

@@ -22,7 +22,7 @@ from jiadian.adapters.memory.state import MemoryState
 from jiadian.adapters.memory.stock_gate import MemoryStockGate
 from jiadian.adapters.redis.stock_gate import RedisStockGate
 from jiadian.application.catalog_admin import CatalogAdmin, ProductSpec, SkuSpec
-from jiadian.application.ordering import BuyNow, CheckoutRequest
+from jiadian.application.checkout import BuyNow, CheckoutRequest
 from jiadian.application.stock_gate import NO_GATE, GateChange, GateStatus, StockGates
 from jiadian.application.unit_of_work import UnitOfWork
 from jiadian.container import Container, build_container, use_memory

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from jiadian.application.ordering import _Scheduling
+from jiadian.application.ordering import Scheduling
 from jiadian.application.pagination import Page, clamp_page
 from jiadian.application.payments_ports import PaymentSimulator
 from jiadian.application.ports import GatewayTrade, PaymentGateway
@@ -69,7 +69,7 @@ class ReconcileReport:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Payments(_Scheduling):
+class Payments(Scheduling):
     gateway: PaymentGateway
     simulator: PaymentSimulator | None = None  # set only when the gateway is the simulator
     gateway_pause_seconds: int = 60  # after the gateway failed, expiry leaves it alone this long

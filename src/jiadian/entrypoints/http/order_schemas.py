@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from jiadian.application.ordering import BuyNow, CheckoutRequest, Preview
+from jiadian.application.checkout import BuyNow, CheckoutRequest, Preview
 from jiadian.application.ports import BlobStore
 from jiadian.domain.ordering import Order, OrderLine, OrderStatus
 from jiadian.entrypoints.http.schemas import Amount

@@ -8,7 +8,9 @@ from litestar import Controller, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, HeaderParameter, JSONBody, Parameter
 
-from jiadian.application.ordering import Checkout, Fulfilment, Orders, PaymentRedirect
+from jiadian.application.checkout import Checkout
+from jiadian.application.fulfilment import Fulfilment
+from jiadian.application.orders import Orders, PaymentRedirect
 from jiadian.application.ports import BlobStore
 from jiadian.entrypoints.http import order_schemas as o
 from jiadian.entrypoints.http import schemas as s
