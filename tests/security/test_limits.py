@@ -424,4 +424,5 @@ def test_the_storefront_needs_nothing_the_policy_forbids() -> None:
         script = path.read_text(encoding="utf-8")
         where = str(path.relative_to(app_module.WEB))
         assert not re.search(r"\beval\(|new Function\(|style=\\?[\"']|\son[a-z]+=\\?[\"']", script), where
-        assert not re.search(r"\bimport\s*\(?\s*['\"](?:https?:)?//", script), where  # same-origin modules only
+        # same-origin modules only
+        assert not re.search(r"\bimport\s*\(?\s*['\"](?:https?:)?//", script), where
