@@ -88,7 +88,7 @@ async def journey(shop: Shop) -> None:
     asked = await client.post("/api/auth/verification-codes", json={"username": "xiaoming", "email": EMAIL})
     assert asked.status_code == 202, asked.text
     [mail] = await eventually(lambda: shop.smtp.inbox.to(EMAIL), what="the verification mail")
-    assert mail["Subject"] == "家电之选 注册验证码"
+    assert mail["Subject"] == "【家电之选】注册验证码"
     code = code_in(mail.get_content())
 
     registered = await client.post(

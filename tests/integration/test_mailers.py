@@ -19,7 +19,7 @@ pytestmark = [
 ]
 
 SMTP_PASSWORD = "smtp-Pa55-word"
-SUBJECT = "家电之选 注册验证码"
+SUBJECT = "【家电之选】注册验证码"
 BODY = "您好！\n\n您在家电之选的注册验证码是：Ab3dE9\n"
 
 

@@ -31,7 +31,7 @@ def test_integers_and_decimals_are_money() -> None:
 
 def test_the_cap_is_999_999_999_99() -> None:
     assert Money.of("999999999.99").amount == MAX_AMOUNT
-    with pytest.raises(InvalidAmount, match="cap"):
+    with pytest.raises(InvalidAmount, match="上限"):
         Money.of("1000000000.00")
 
 
@@ -44,13 +44,13 @@ def test_huge_amounts_are_refused_as_invalid_amounts(raw: str) -> None:
 
 @pytest.mark.parametrize("raw", ["1.001", "0.005", "8888.999", "1e-9"])
 def test_more_than_two_places_are_refused(raw: str) -> None:
-    with pytest.raises(InvalidAmount, match="two decimal places"):
+    with pytest.raises(InvalidAmount, match="两位小数"):
         Money.of(raw)
 
 
 @pytest.mark.parametrize("raw", ["-0.01", "-1", "-1e30"])
 def test_negative_amounts_are_refused(raw: str) -> None:
-    with pytest.raises(InvalidAmount, match="negative"):
+    with pytest.raises(InvalidAmount, match="负数"):
         Money.of(raw)
 
 
@@ -63,7 +63,7 @@ def test_negative_zero_is_plain_zero() -> None:
 
 @pytest.mark.parametrize("raw", [1.5, 0.1, 8888.0])
 def test_floats_are_not_money(raw: float) -> None:
-    with pytest.raises(InvalidAmount, match="float"):
+    with pytest.raises(InvalidAmount, match="浮点数"):
         Money.of(raw)  # type: ignore[arg-type]
     with pytest.raises(InvalidAmount):
         Money(raw)  # type: ignore[arg-type]
@@ -82,20 +82,20 @@ def test_addition_and_subtraction() -> None:
 
 
 def test_arithmetic_keeps_the_rules() -> None:
-    with pytest.raises(InvalidAmount, match="negative"):
+    with pytest.raises(InvalidAmount, match="负数"):
         Money.of("1.00") - Money.of("1.01")
-    with pytest.raises(InvalidAmount, match="cap"):
+    with pytest.raises(InvalidAmount, match="上限"):
         Money.of("999999999.99") + Money.of("0.01")
 
 
 def test_times() -> None:
     assert Money.of("19.99").times(3) == Money.of("59.97")
     assert Money.of("8888.00").times(0) == Money.zero()
-    with pytest.raises(InvalidAmount, match="cap"):
+    with pytest.raises(InvalidAmount, match="上限"):
         Money.of("999999999.99").times(2)
     with pytest.raises(InvalidAmount):
         Money.of("999999999.99").times(10**30)
-    with pytest.raises(InvalidAmount, match="negative"):
+    with pytest.raises(InvalidAmount, match="负数"):
         Money.of("1.00").times(-1)
 
 

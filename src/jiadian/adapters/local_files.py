@@ -40,7 +40,7 @@ class LocalBlobStore:
         try:
             await asyncio.to_thread(write)
         except OSError as exc:
-            raise StorageUnavailable(f"无法保存文件: {exc.strerror}") from exc
+            raise StorageUnavailable(f"无法保存文件：{exc.strerror}") from exc
         return file_id
 
     async def open(self, file_id: str) -> bytes:
@@ -50,7 +50,7 @@ class LocalBlobStore:
         except FileNotFoundError as exc:
             raise NotFound("文件", file_id) from exc
         except OSError as exc:
-            raise StorageUnavailable(f"无法读取文件: {exc.strerror}") from exc
+            raise StorageUnavailable(f"无法读取文件：{exc.strerror}") from exc
 
     async def delete(self, file_id: str) -> None:
         path = self._path(file_id)
@@ -59,7 +59,7 @@ class LocalBlobStore:
         except FileNotFoundError as exc:
             raise NotFound("文件", file_id) from exc
         except OSError as exc:
-            raise StorageUnavailable(f"无法删除文件: {exc.strerror}") from exc
+            raise StorageUnavailable(f"无法删除文件：{exc.strerror}") from exc
 
     def url(self, file_id: str) -> str:
         return f"{self._base_url}/{file_id}"

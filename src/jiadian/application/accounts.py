@@ -142,7 +142,7 @@ class Registration:
                 raise UsernameTaken(username=username)
 
 
-VERIFICATION_SUBJECT = "家电之选 注册验证码"
+VERIFICATION_SUBJECT = "【家电之选】注册验证码"
 
 
 @dataclass(frozen=True)

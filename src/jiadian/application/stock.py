@@ -91,4 +91,4 @@ def stock_keeper(name: str) -> StockKeeper:
     try:
         return STRATEGIES[name]
     except KeyError:
-        raise ValidationFailed(f"未知的库存策略: {name}", choices=sorted(STRATEGIES)) from None
+        raise ValidationFailed(f"未知的库存策略：{name}", choices=sorted(STRATEGIES)) from None

@@ -28,7 +28,8 @@ class InvalidAmount(ValidationFailed):
     message = "金额不合法"
 
     def __init__(self, value: str, reason: str) -> None:
-        super().__init__(f"金额不合法: {reason}", value=value, reason=reason)
+        """`reason` is said to people, in Chinese: 不能为负数, 最多两位小数 …"""
+        super().__init__(f"金额不合法：{reason}", value=value, reason=reason)
 
 
 class InvalidQuantity(ValidationFailed):
@@ -44,7 +45,7 @@ class NotFound(DomainError):
     message = "资源不存在"
 
     def __init__(self, what: str, key: object) -> None:
-        super().__init__(f"{what} 不存在", resource=what, key=str(key))
+        super().__init__(f"{what}不存在", resource=what, key=str(key))
 
 
 class Conflict(DomainError):

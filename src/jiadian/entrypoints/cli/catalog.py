@@ -63,7 +63,7 @@ def _spec(row: Any) -> ProductSpec:
             on_shelf=row.get("on_shelf", True),
         )
     except (KeyError, TypeError, AttributeError) as exc:
-        raise ValidationFailed(f"缺少或错误的字段: {exc}") from exc
+        raise ValidationFailed(f"缺少或错误的字段：{exc}") from exc
 
 
 def read_import_file(path: Path) -> list[ProductSpec]:
@@ -83,12 +83,12 @@ def read_import_rows(path: Path) -> list[tuple[str, ProductSpec]]:
         try:
             rows = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise ValidationFailed(f"第 {exc.lineno} 行: JSON 格式错误: {exc.msg}") from exc
+            raise ValidationFailed(f"第 {exc.lineno} 行：JSON 格式错误：{exc.msg}") from exc
         for index, row in enumerate(rows, start=1):
             try:
                 specs.append((f"第 {index} 条商品", _spec(row)))
             except ValidationFailed as exc:
-                raise ValidationFailed(f"第 {index} 条商品: {exc.detail}") from exc
+                raise ValidationFailed(f"第 {index} 条商品：{exc.detail}") from exc
         return specs
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -96,9 +96,9 @@ def read_import_rows(path: Path) -> list[tuple[str, ProductSpec]]:
         try:
             specs.append((f"第 {number} 行", _spec(json.loads(line))))
         except json.JSONDecodeError as exc:
-            raise ValidationFailed(f"第 {number} 行: JSON 格式错误: {exc.msg}") from exc
+            raise ValidationFailed(f"第 {number} 行：JSON 格式错误：{exc.msg}") from exc
         except ValidationFailed as exc:
-            raise ValidationFailed(f"第 {number} 行: {exc.detail}") from exc
+            raise ValidationFailed(f"第 {number} 行：{exc.detail}") from exc
     return specs
 
 
