@@ -233,7 +233,7 @@ async def test_reviews_and_their_summary(backend: Backend, shop: Shop) -> None:
     assert (summary.count, summary.average_score, summary.satisfaction) == (
         4,
         Decimal("3.50"),
-        Decimal("75.00"),
+        Decimal("50.00"),
     )
     assert (await backend.catalog.detail(2)).reviews.count == 0
 

@@ -97,13 +97,14 @@ def test_average_has_two_places_rounded_half_up() -> None:
     assert ReviewSummary.from_scores([5, 3, 3, 3, 3, 3, 3, 3]).average_score == Decimal("3.25")
 
 
-def test_satisfaction_is_the_percent_scoring_three_or_more() -> None:
+def test_satisfaction_is_the_percent_of_good_reviews() -> None:
     summary = ReviewSummary.from_scores([5, 3, 1])
     assert summary.count == 3
-    assert summary.satisfaction == Decimal("66.67")
-    assert str(summary.satisfaction) == "66.67"
+    assert summary.satisfaction == Decimal("33.33")
+    assert str(summary.satisfaction) == "33.33"
     assert ReviewSummary.from_scores([1, 1]).satisfaction == Decimal("0.00")
-    assert ReviewSummary.from_scores([3]).satisfaction == Decimal("100.00")
+    assert ReviewSummary.from_scores([3]).satisfaction == Decimal("0.00")  # a 中评 is not satisfied
+    assert ReviewSummary.from_scores([5, 5]).satisfaction == Decimal("100.00")
     assert ReviewSummary.from_scores([5, 1, 1, 1, 1, 1, 1, 1]).satisfaction == Decimal("12.50")
 
 

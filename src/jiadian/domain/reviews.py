@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from jiadian.domain.errors import ValidationFailed
 
 ALLOWED_SCORES = frozenset({1, 3, 5})
-SATISFIED_FROM = 3
+GOOD_SCORE = 5  # 好评; satisfaction counts only these (a 3-point 中评 is not a satisfied buyer)
 DEFAULT_REVIEW_TEXT = "该用户未给出评论"
 MAX_REVIEW_LENGTH = 500
 _TWO_PLACES = Decimal("0.01")
@@ -28,11 +28,11 @@ def validate_review(score: int, content: str) -> str:
 class ReviewSummary:
     count: int
     average_score: Decimal
-    satisfaction: Decimal  # percent of reviews scoring >= 3, two places
+    satisfaction: Decimal  # percent of reviews that are 好评 (score 5), two places
 
     @classmethod
     def of(cls, count: int, score_sum: int, satisfied: int) -> ReviewSummary:
-        """From aggregate figures: number of reviews, sum of scores, number scoring >= 3."""
+        """From aggregate figures: number of reviews, sum of scores, number of 好评 (score 5)."""
         if count == 0:
             return cls(0, Decimal("0.00"), Decimal("0.00"))
         average = (Decimal(score_sum) / count).quantize(_TWO_PLACES, rounding=ROUND_HALF_UP)
@@ -41,4 +41,4 @@ class ReviewSummary:
 
     @classmethod
     def from_scores(cls, scores: list[int]) -> ReviewSummary:
-        return cls.of(len(scores), sum(scores), sum(1 for s in scores if s >= SATISFIED_FROM))
+        return cls.of(len(scores), sum(scores), sum(1 for s in scores if s == GOOD_SCORE))

@@ -25,7 +25,7 @@ from jiadian.application.catalog_ports import (
 from jiadian.application.ports import Clock
 from jiadian.domain.catalog import Banner, Category, Product, Sku, SkuImage, SortKey, Spu
 from jiadian.domain.money import Money
-from jiadian.domain.reviews import SATISFIED_FROM, ReviewSummary
+from jiadian.domain.reviews import GOOD_SCORE, ReviewSummary
 
 # --- mapping rows <-> domain ------------------------------------------------------------------
 
@@ -86,14 +86,14 @@ def _card(row: Row[Any]) -> CardRow:
 
 
 def _review_summary(of_product: Any) -> tuple[Any, Any, Any]:
-    """A product's review figures as three scalar subqueries: count, sum of scores, scores >= 3."""
+    """A product's review figures as three scalar subqueries: count, sum of scores, number of 好评."""
     return (
         select(func.count(reviews.c.id)).where(of_product).scalar_subquery().label("review_count"),
         select(func.coalesce(func.sum(reviews.c.score), 0))
         .where(of_product)
         .scalar_subquery()
         .label("score_sum"),
-        select(func.coalesce(func.sum(case((reviews.c.score >= SATISFIED_FROM, 1), else_=0)), 0))
+        select(func.coalesce(func.sum(case((reviews.c.score == GOOD_SCORE, 1), else_=0)), 0))
         .where(of_product)
         .scalar_subquery()
         .label("satisfied"),

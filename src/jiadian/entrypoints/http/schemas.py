@@ -112,7 +112,11 @@ class ReviewSummary(BaseModel):
     count: int
     average_score: Annotated[str, Field(examples=["4.50"])]
     satisfaction: Annotated[
-        str, Field(examples=["90.00"], description="percent of reviews scoring 3 or more")
+        str,
+        Field(
+            examples=["90.00"],
+            description="percent of reviews that are 好评 (score 5); 中评 (3) and 差评 (1) are not satisfied",
+        ),
     ]
 
 
