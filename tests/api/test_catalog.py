@@ -281,7 +281,7 @@ async def test_reviews(client: ShopClient, sqlite: Container, clock: FixedClock,
     assert (page["total"], page["pages"]) == (3, 2)
     assert page["items"][0] == {
         "id": 3,
-        "username": "reviewer",
+        "username": "r**",  # masked: the first character, then **
         "score": 3,
         "content": "评论2",
         "created_at": moments[2].isoformat(),

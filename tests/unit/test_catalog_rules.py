@@ -10,7 +10,7 @@ from jiadian.application.pagination import Page, clamp_page
 from jiadian.domain.catalog import Product, Sku, SortKey
 from jiadian.domain.errors import InsufficientStock, InvalidQuantity, ValidationFailed
 from jiadian.domain.money import Money
-from jiadian.domain.reviews import DEFAULT_REVIEW_TEXT, ReviewSummary, validate_review
+from jiadian.domain.reviews import DEFAULT_REVIEW_TEXT, ReviewSummary, masked_name, validate_review
 from jiadian.entrypoints.http.catalog import parse_page
 
 
@@ -183,3 +183,9 @@ def test_there_are_exactly_six_sort_keys() -> None:
     assert {k.value for k in SortKey} == {"price", "-price", "sales", "-sales", "date", "-date"}
     with pytest.raises(ValueError):
         SortKey("name")
+
+
+def test_a_reviewer_shows_as_the_first_character_and_two_stars() -> None:
+    assert masked_name("张三丰") == "张**"
+    assert masked_name("张") == "张**"  # the length does not show either
+    assert masked_name("shopper_mobile") == "s**"

@@ -27,7 +27,7 @@ from jiadian.domain.catalog import (
 )
 from jiadian.domain.errors import NotFound, ValidationFailed
 from jiadian.domain.money import Money
-from jiadian.domain.reviews import ReviewSummary
+from jiadian.domain.reviews import ReviewSummary, masked_name
 
 T = TypeVar("T")
 
@@ -354,9 +354,10 @@ class Catalog:
 
 
 def _review(row: ReviewRow) -> ReviewView:
+    """A review as every shopper sees it: the reviewer's name masked."""
     return ReviewView(
         row.id,
-        row.username,
+        masked_name(row.username),
         row.score,
         row.content,
         row.created_at.isoformat(),

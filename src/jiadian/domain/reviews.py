@@ -14,6 +14,12 @@ MAX_REVIEW_LENGTH = 500
 _TWO_PLACES = Decimal("0.01")
 
 
+def masked_name(username: str) -> str:
+    """A reviewer as other shoppers see them: the first character, then ** (张三丰 → 张**), so neither
+    the name nor its length shows."""
+    return f"{username[:1]}**"
+
+
 def validate_review(score: int, content: str) -> str:
     """Check a score (1, 3 or 5) and return the text to store (the default when empty)."""
     if score not in ALLOWED_SCORES:

@@ -169,7 +169,14 @@ class ReviewSku(BaseModel):
 
 class Review(BaseModel):
     id: int
-    username: str
+    username: Annotated[
+        str,
+        Field(
+            examples=["张**"],
+            description="the reviewer: masked (the first character, then **) in a product's reviews; "
+            "in full only in the reviewer's own answer when reviewing",
+        ),
+    ]
     score: int
     content: str
     created_at: str
