@@ -1,8 +1,8 @@
 """A fresh benchmark database: created, migrated by `jiadian db upgrade`, then filled with bulk Core inserts.
 
 The catalogue is generated (4 categories, P products, K skus per product, one image per sku) with the
-products' denormalised card columns (first_sku_id, image, price = lowest sku price, sales = summed sku
-sales) computed here, as `SqlCatalogRepository._refresh_card` would. Users are written directly with one
+products' denormalised card columns (first_sku_id = the cheapest sku, ties the lowest id; its image; price
+= its price, max_price = the dearest sku's; sales = summed sku sales) computed here, as `SqlCatalogRepository._refresh_card` would. Users are written directly with one
 precomputed argon2 hash, a funded wallet (with its ledger entry) and a default address.
 """
 
@@ -216,6 +216,7 @@ def seed(db_url: str, *, products_n: int, skus_per_product: int, users_n: int, r
                         "created_at": created,
                     }
                 )
+            cheapest = first + prices.index(min(prices))  # the first of the cheapest
             product_rows.append(
                 {
                     "id": i,
@@ -223,9 +224,10 @@ def seed(db_url: str, *, products_n: int, skus_per_product: int, users_n: int, r
                     "spu_id": spu,
                     "category_id": cat,
                     "on_shelf": True,
-                    "first_sku_id": first,
-                    "image": f"bench/sku-{first}.png",
+                    "first_sku_id": cheapest,
+                    "image": f"bench/sku-{cheapest}.png",
                     "price": min(prices),
+                    "max_price": max(prices),
                     "sales": sum(sales),
                     "created_at": created,
                     "updated_at": updated,
@@ -276,6 +278,7 @@ def seed(db_url: str, *, products_n: int, skus_per_product: int, users_n: int, r
                 "first_sku_id": flash_first,
                 "image": f"bench/sku-{flash_first}.png",
                 "price": _money(1999),
+                "max_price": _money(1999),
                 "sales": 0,
                 "created_at": now - timedelta(days=400),
                 "updated_at": now - timedelta(days=400),

@@ -229,7 +229,7 @@ async def test_history_is_recent_first_without_duplicates_and_capped(
         assert (await client.get(f"/api/catalog/products/{product_id}")).status_code == 200
     history = (await client.get("/api/me/history")).json()
     assert [card["id"] for card in history] == [a, c, b]
-    assert set(history[0]) == {"id", "name", "sku_id", "price", "sales", "image_url", "category"}
+    assert set(history[0]) == {"id", "name", "sku_id", "price", "max_price", "sales", "image_url", "category"}
 
     more = [(await given_product(admin)).id for _ in range(HISTORY_SIZE)]
     for product_id in more:

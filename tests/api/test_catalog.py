@@ -82,7 +82,16 @@ async def test_home_of_the_demo_shop(demo: ShopClient) -> None:
         assert 1 <= len(category["nav"]) <= 4
         assert len(set(category["nav"])) == len(category["nav"])
         for card in category["products"]:
-            assert set(card) == {"id", "name", "sku_id", "price", "sales", "image_url", "category"}
+            assert set(card) == {
+                "id",
+                "name",
+                "sku_id",
+                "price",
+                "max_price",
+                "sales",
+                "image_url",
+                "category",
+            }
             assert re.fullmatch(AMOUNT, card["price"]), card
             assert card["category"] == category["slug"]
             assert card["image_url"].startswith("/media/")

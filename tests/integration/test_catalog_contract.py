@@ -290,6 +290,17 @@ async def test_card_follows_set_price(backend: Backend, shop: Shop) -> None:
     assert await card(backend, 1) == (1, "8888.00", 150, "/media/p1/a.png")
 
 
+async def test_card_prices_from_the_cheapest_to_the_dearest_sku(backend: Backend, shop: Shop) -> None:
+    """Product 1's skus cost 8888, 9999 and 8888: its card says ¥8888.00 起 and links to sku 1."""
+    (found,) = await backend.catalog.cards([1])
+    assert (found.sku_id, str(found.price), str(found.max_price)) == (1, "8888.00", "9999.00")
+    await backend.admin.set_price(2, "7999.00")
+    (found,) = await backend.catalog.cards([1])
+    assert (found.sku_id, str(found.price), str(found.max_price)) == (2, "7999.00", "8888.00")
+    (single,) = await backend.catalog.cards([8])  # one sku: one price
+    assert single.price == single.max_price
+
+
 async def test_card_follows_set_stock(backend: Backend, shop: Shop) -> None:
     await backend.admin.set_stock(1, 0)
     assert await card(backend, 1) == (1, "8888.00", 150, "/media/p1/a.png")

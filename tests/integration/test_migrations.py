@@ -92,7 +92,7 @@ async def empty_mariadb() -> AsyncIterator[AsyncEngine]:
 
 
 def test_there_is_one_head() -> None:
-    assert head() == "0003"
+    assert head() == "0009"
 
 
 async def test_upgrade_an_empty_sqlite_database_to_head(empty_sqlite: AsyncEngine) -> None:
@@ -142,3 +142,52 @@ async def test_the_comparison_sees_a_changed_default(empty_mariadb: AsyncEngine)
     found = await schema_differences(empty_mariadb)
     changed = sorted((d[0][0], d[0][2], d[0][3]) for d in found)
     assert changed == [("modify_default", "products", "price"), ("modify_default", "skus", "color")]
+
+
+CATALOGUE_AT_0003 = [
+    "INSERT INTO categories (id, name, slug, image, created_at, updated_at) "
+    "VALUES (1, '手机', 'phones', '', :now, :now)",
+    "INSERT INTO spus (id, name, detail, category_id, created_at, updated_at) "
+    "VALUES (1, 'Redmi', '', 1, :now, :now)",
+    # The card as an older shop may have left it: the first sku (the dearer), its price and image.
+    "INSERT INTO products (id, name, spu_id, category_id, on_shelf, first_sku_id, image, price, sales, "
+    "created_at, updated_at) VALUES (1, 'Redmi Note Turbo 12', 1, 1, 1, 1, 'dear.png', 2099.00, 0, :now, :now)",
+    "INSERT INTO skus (id, product_id, price, stock, sales, color, size, version, created_at, updated_at) "
+    "VALUES (1, 1, 2099.00, 5, 0, '黑色', '12G+256G', 0, :now, :now)",
+    "INSERT INTO skus (id, product_id, price, stock, sales, color, size, version, created_at, updated_at) "
+    "VALUES (2, 1, 1999.00, 5, 0, '黑色', '8G+256G', 0, :now, :now)",
+    "INSERT INTO skus (id, product_id, price, stock, sales, color, size, version, created_at, updated_at) "
+    "VALUES (3, 1, 1999.00, 5, 0, '白色', '8G+256G', 0, :now, :now)",
+    "INSERT INTO sku_images (id, sku_id, image, created_at) VALUES (1, 1, 'dear.png', :now)",
+    "INSERT INTO sku_images (id, sku_id, image, created_at) VALUES (2, 2, 'cheap.png', :now)",
+]
+
+
+async def check_0009_prices_every_card(engine: AsyncEngine) -> None:
+    await upgrade(engine, "0003")
+    async with engine.begin() as conn:
+        for statement in CATALOGUE_AT_0003:
+            await conn.execute(text(statement), {"now": "2026-11-01 10:00:00"})
+    await upgrade(engine)
+    async with engine.connect() as conn:
+        card = (
+            await conn.execute(
+                text("SELECT first_sku_id, price, max_price, image FROM products WHERE id = 1")
+            )
+        ).one()
+    # The cheapest sku, the lower id of the two at 1999.00, with its image; and the dearest price.
+    assert (card.first_sku_id, Decimal(card.price), Decimal(card.max_price), card.image) == (
+        2,
+        Decimal("1999.00"),
+        Decimal("2099.00"),
+        "cheap.png",
+    )
+
+
+async def test_0009_prices_every_card_from_its_cheapest_sku_on_sqlite(empty_sqlite: AsyncEngine) -> None:
+    await check_0009_prices_every_card(empty_sqlite)
+
+
+@pytest.mark.mysql
+async def test_0009_prices_every_card_from_its_cheapest_sku_on_mariadb(empty_mariadb: AsyncEngine) -> None:
+    await check_0009_prices_every_card(empty_mariadb)

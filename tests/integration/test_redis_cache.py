@@ -28,7 +28,9 @@ def cache(redis: Redis) -> RedisCache:
 
 
 def a_card(n: int, price: str) -> ProductCard:
-    return ProductCard(n, f"商品{n}", n * 10, Money.of(price), n * 100, f"/media/{n}.png", "intelligence")
+    return ProductCard(
+        n, f"商品{n}", n * 10, Money.of(price), Money.of(price), n * 100, f"/media/{n}.png", "intelligence"
+    )
 
 
 def a_home() -> Home:

@@ -40,6 +40,7 @@ class ProductCard:
     name: str
     sku_id: int
     price: Money
+    max_price: Money
     sales: int
     image_url: str
     category: str
@@ -153,7 +154,14 @@ class Catalog:
 
     def card(self, row: CardRow) -> ProductCard:
         return ProductCard(
-            row.id, row.name, row.sku_id, row.price, row.sales, self._url(row.image), row.category
+            row.id,
+            row.name,
+            row.sku_id,
+            row.price,
+            row.max_price,
+            row.sales,
+            self._url(row.image),
+            row.category,
         )
 
     def _url(self, file_id: str) -> str:

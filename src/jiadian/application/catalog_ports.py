@@ -15,12 +15,14 @@ from jiadian.domain.reviews import ReviewSummary
 
 @dataclass(frozen=True, slots=True)
 class CardRow:
-    """A product as a card: its first Sku's id and image, its lowest price and summed sales."""
+    """A product as a card: its cheapest Sku's id (ties: the lowest id), price and image, the dearest
+    Sku's price, and the summed sales. A product page opened from the card shows that Sku first."""
 
     id: int
     name: str
     sku_id: int
-    price: Money
+    price: Money  # the lowest of its skus'
+    max_price: Money  # the highest: above `price` when the skus differ (the card says 起)
     sales: int
     image: str
     category: str  # slug

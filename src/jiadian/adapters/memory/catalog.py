@@ -191,6 +191,7 @@ class MemoryCatalogQueries:
             product.name,
             cheapest.id,
             cheapest.price,
+            max(s.price for s in skus),
             sum(s.sales for s in skus),
             images[0] if images else "",
             category.slug,

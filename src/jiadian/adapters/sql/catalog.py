@@ -64,6 +64,7 @@ CARD_COLUMNS = (
     products.c.name,
     products.c.first_sku_id,
     products.c.price,
+    products.c.max_price,
     products.c.sales,
     products.c.image,
     categories.c.slug,
@@ -82,7 +83,16 @@ def _card_select() -> Select[Any]:
 
 
 def _card(row: Row[Any]) -> CardRow:
-    return CardRow(row.id, row.name, row.first_sku_id, Money.of(row.price), row.sales, row.image, row.slug)
+    return CardRow(
+        row.id,
+        row.name,
+        row.first_sku_id,
+        Money.of(row.price),
+        Money.of(row.max_price),
+        row.sales,
+        row.image,
+        row.slug,
+    )
 
 
 def _review_summary(of_product: Any) -> tuple[Any, Any, Any]:
@@ -274,7 +284,8 @@ class SqlCatalogRepository:
 
     async def _refresh_card(self, product_id: int) -> None:
         """Recompute the denormalised card. It shows the cheapest sku (ties: the oldest) — its id, price
-        and first image (or the product's first image when that sku has none) — and the summed sales."""
+        and first image (or the product's first image when that sku has none) —, the dearest sku's price
+        (the card says 起 when the two differ) and the summed sales."""
         of_product = skus.c.product_id == product_id
         card_sku = (
             select(skus.c.id).where(of_product).order_by(skus.c.price, skus.c.id).limit(1).scalar_subquery()
@@ -297,6 +308,9 @@ class SqlCatalogRepository:
                 first_sku_id=card_sku,
                 image=func.coalesce(first_image(skus.c.id == card_sku), first_image(of_product), ""),
                 price=func.coalesce(select(func.min(skus.c.price)).where(of_product).scalar_subquery(), 0),
+                max_price=func.coalesce(
+                    select(func.max(skus.c.price)).where(of_product).scalar_subquery(), 0
+                ),
                 sales=func.coalesce(select(func.sum(skus.c.sales)).where(of_product).scalar_subquery(), 0),
             )
         )

@@ -67,7 +67,8 @@ spus = Table(
 
 # A product carries a denormalised card so that lists sort and page on indexes, whatever the size of
 # the catalogue: `first_sku_id` is the sku the card shows — the cheapest (ties: the oldest) — with its
-# price and first image; `sales` is summed over the skus.
+# price and first image; `max_price` is the dearest sku's (a card says 起 when it is above `price`);
+# `sales` is summed over the skus.
 products = Table(
     "products",
     metadata,
@@ -79,6 +80,7 @@ products = Table(
     Column("first_sku_id", Id, nullable=True),
     Column("image", String(255), nullable=False, server_default=""),
     Column("price", MoneyColumn, nullable=False, server_default="0"),
+    Column("max_price", MoneyColumn, nullable=False, server_default="0"),
     Column("sales", BigInteger, nullable=False, server_default="0"),
     _ts("created_at"),
     _ts("updated_at"),

@@ -29,8 +29,13 @@ class Page(BaseModel, Generic[T]):
 class ProductCard(BaseModel):
     id: int
     name: str
-    sku_id: int
-    price: Amount
+    sku_id: Annotated[
+        int, Field(description="the cheapest sku (ties: the lowest id): the one the card prices and links to")
+    ]
+    price: Annotated[Amount, Field(description="the cheapest sku's price")]
+    max_price: Annotated[
+        Amount, Field(description="the dearest sku's price; above `price` when the skus differ (say 起)")
+    ]
     sales: int
     image_url: str
     category: str
@@ -42,6 +47,7 @@ class ProductCard(BaseModel):
             name=card.name,
             sku_id=card.sku_id,
             price=str(card.price),
+            max_price=str(card.max_price),
             sales=card.sales,
             image_url=card.image_url,
             category=card.category,
