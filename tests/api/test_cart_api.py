@@ -40,6 +40,7 @@ async def shopper(client: ShopClient, sqlite: Container) -> tuple[ShopClient, Co
         ("POST", "/api/cart/items", {"sku_id": 1, "count": 1}),
         ("PUT", "/api/cart/items/1", {"count": 1}),
         ("DELETE", "/api/cart/items/1", None),
+        ("POST", "/api/cart/merge", {"lines": [{"sku_id": 1, "count": 1}]}),
         ("GET", "/api/me/history", None),
     ],
 )
@@ -202,6 +203,57 @@ async def test_a_deleted_sku_is_reported_not_dropped(shopper: tuple[ShopClient, 
         }
     ]
     assert (cart["total_count"], cart["amount"]) == (0, "0.00")
+
+
+async def test_a_guest_cart_is_priced_without_signing_in_and_merged_at_sign_in(
+    client: ShopClient, sqlite: Container
+) -> None:
+    admin = sqlite.catalog_admin()
+    plenty, scarce = (await given_product(admin, ("199.90", 9), ("59.00", 2))).skus
+    guest = [
+        {"sku_id": plenty.id, "count": 2},
+        {"sku_id": scarce.id, "count": 3},
+        {"sku_id": 999_999, "count": 1},
+    ]
+
+    quoted = await client.post("/api/cart/guest", json={"lines": guest})
+    assert quoted.status_code == 200, quoted.text
+    assert quoted.headers["cache-control"] == "no-store"
+    lines = {line["sku_id"]: line for line in quoted.json()["lines"]}
+    assert (lines[plenty.id]["line_total"], lines[plenty.id]["available"]) == ("399.80", True)
+    assert (lines[scarce.id]["problem"], lines[999_999]["problem"]) == ("over_stock", "deleted")
+    assert (quoted.json()["total_count"], quoted.json()["amount"]) == (2, "399.80")
+
+    await sign_in(client, sqlite)
+    await client.post("/api/cart/items", json={"sku_id": plenty.id, "count": 8})
+    merged = await client.post("/api/cart/merge", json={"lines": guest})
+    assert merged.status_code == 200, merged.text
+    assert merged.headers["cache-control"] == "no-store"
+    assert merged.json()["lines"] == [
+        {"sku_id": plenty.id, "requested": 2, "added": 1, "problem": "over_stock"},  # 8 + 1 = the stock
+        {"sku_id": scarce.id, "requested": 3, "added": 2, "problem": "over_stock"},
+        {"sku_id": 999_999, "requested": 1, "added": 0, "problem": "deleted"},
+    ]
+    cart = (await client.get("/api/cart")).json()
+    assert merged.json()["cart"] == cart
+    assert {line["sku_id"]: line["count"] for line in cart["lines"]} == {plenty.id: 9, scarce.id: 2}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"lines": [{"sku_id": 1, "count": 0}]},
+        {"lines": [{"sku_id": 1, "count": "two"}]},
+        {"lines": [{"sku_id": n, "count": 1} for n in range(1, 102)]},
+        {"lines": "all"},
+    ],
+)
+async def test_a_bad_guest_cart_is_400(client: ShopClient, sqlite: Container, body: object) -> None:
+    for path in ("/api/cart/guest", "/api/cart/merge"):
+        if path.endswith("merge"):
+            await sign_in(client, sqlite)
+        response = await client.post(path, json=body)
+        assert response.status_code == 400, response.text
 
 
 async def test_each_user_sees_only_their_own_cart(shopper: tuple[ShopClient, Container]) -> None:

@@ -228,6 +228,10 @@ async def cart_add(world: World) -> Call:
     return Call(json={"sku_id": world.sku_id, "count": 1})
 
 
+async def cart_lines(world: World) -> Call:
+    return Call(json={"lines": [{"sku_id": world.sku_id, "count": 1}]})
+
+
 async def place(world: World) -> Call:
     def body(role: str) -> dict[str, Any]:
         address = world.people[role].address_id if role in world.people else 1
@@ -341,6 +345,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/catalog/search"): Rule(Access.PUBLIC, 200, fixed(Call(query={"q": "a"}))),
     ("GET", "/api/catalog/products/{product_id:int}"): Rule(Access.PUBLIC, 200, product_path),
     ("GET", "/api/catalog/products/{product_id:int}/reviews"): Rule(Access.PUBLIC, 200, product_path),
+    ("POST", "/api/cart/guest"): Rule(Access.PUBLIC, 200, cart_lines),
     ("GET", "/schema"): Rule(Access.PUBLIC, 200),
     ("GET", "/schema/openapi.json"): Rule(Access.PUBLIC, 200),
     ("GET", "/schema/openapi.yaml"): Rule(Access.PUBLIC, 200),
@@ -385,6 +390,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/cart/items"): Rule(Access.SELF, 200, cart_add),
     ("PUT", "/api/cart/items/{sku_id:int}"): Rule(Access.SELF, 200, cart_line),
     ("DELETE", "/api/cart/items/{sku_id:int}"): Rule(Access.SELF, 204, cart_line),
+    ("POST", "/api/cart/merge"): Rule(Access.SELF, 200, cart_lines),
     ("POST", "/api/checkout/preview"): Rule(Access.SELF, 200, preview),
     ("GET", "/api/orders"): Rule(Access.SELF, 200),
     ("POST", "/api/orders"): Rule(Access.SELF, 201, place),

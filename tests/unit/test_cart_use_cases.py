@@ -9,8 +9,8 @@ from jiadian.adapters.memory.state import MemoryState
 from jiadian.application.cart import ShoppingCart, ViewingHistory
 from jiadian.application.catalog_admin import CatalogAdmin
 from jiadian.container import Container
-from jiadian.domain.cart import HISTORY_SIZE, LineProblem
-from jiadian.domain.errors import InsufficientStock, InvalidQuantity, NotFound
+from jiadian.domain.cart import HISTORY_SIZE, MAX_LINES, LineProblem, MergeProblem
+from jiadian.domain.errors import InsufficientStock, InvalidQuantity, NotFound, ValidationFailed
 from jiadian.domain.money import Money
 
 USER, OTHER = 1, 2
@@ -188,6 +188,77 @@ async def test_an_empty_cart(shop: tuple[ShoppingCart, CatalogAdmin, Container])
 
 
 # --- browsing history -------------------------------------------------------------------------
+
+
+# --- a guest's cart: priced without storing, merged at sign-in --------------------------------------
+
+
+async def test_a_guest_cart_is_priced_and_checked_like_a_stored_one(
+    shop: tuple[ShoppingCart, CatalogAdmin, Container],
+) -> None:
+    cart, admin, _ = shop
+    fine, scarce = await given_sku(admin, price="12.50", stock=4), await given_sku(admin, stock=2)
+    off_shelf = await given_sku(admin, on_shelf=False)
+    view = await cart.quote([(fine, 1), (scarce, 3), (off_shelf, 1), (999_999, 1), (2**70, 1), (fine, 1)])
+    by_sku = {line.sku_id: line for line in view.lines}
+    assert (by_sku[fine].count, str(by_sku[fine].line_total), by_sku[fine].problem) == (2, "25.00", None)
+    assert by_sku[scarce].problem is LineProblem.OVER_STOCK
+    assert by_sku[off_shelf].problem is LineProblem.OFF_SHELF
+    assert by_sku[999_999].problem is by_sku[2**70].problem is LineProblem.DELETED
+    assert (view.total_count, str(view.amount)) == (2, "25.00")  # only what can be bought as it stands
+    assert (await cart.view(USER)).lines == []  # nothing stored
+
+
+async def test_merge_adds_to_the_accounts_lines_up_to_the_stock_and_says_what_came_in(
+    shop: tuple[ShoppingCart, CatalogAdmin, Container],
+) -> None:
+    cart, admin, _ = shop
+    kept, scarce, fresh = (
+        await given_sku(admin, stock=10),
+        await given_sku(admin, stock=3),
+        await given_sku(admin),
+    )
+    sold_out, off_shelf = await given_sku(admin, stock=0), await given_sku(admin, on_shelf=False)
+    await cart.add(USER, kept, 4)
+    await cart.add(USER, scarce, 2)
+    merge = await cart.merge(
+        USER, [(kept, 2), (scarce, 5), (fresh, 1), (sold_out, 1), (off_shelf, 1), (999_999, 2), (fresh, 1)]
+    )
+    assert [(m.sku_id, m.requested, m.added, m.problem) for m in merge.lines] == [
+        (kept, 2, 2, None),
+        (scarce, 5, 1, MergeProblem.OVER_STOCK),  # 2 in the cart, 3 in stock: one more
+        (fresh, 2, 2, None),  # named twice: summed
+        (sold_out, 1, 0, MergeProblem.OUT_OF_STOCK),
+        (off_shelf, 1, 0, MergeProblem.OFF_SHELF),
+        (999_999, 2, 0, MergeProblem.DELETED),
+    ]
+    assert {line.sku_id: line.count for line in merge.cart.lines} == {kept: 6, scarce: 3, fresh: 2}
+    assert merge.cart == await cart.view(USER)
+
+
+async def test_merge_into_a_full_cart_brings_only_what_adds_to_its_lines(
+    shop: tuple[ShoppingCart, CatalogAdmin, Container],
+) -> None:
+    cart, admin, container = shop
+    first, extra = await given_sku(admin, stock=5), await given_sku(admin)
+    carts = container.cart_store()
+    await carts.add(USER, first, 1, limit=5)
+    for filler in range(1, MAX_LINES):  # lines of skus long gone: they still take room
+        await carts.add(USER, 900_000 + filler, 1, limit=1)
+    merge = await cart.merge(USER, [(first, 1), (extra, 1)])
+    assert [(m.added, m.problem) for m in merge.lines] == [(1, None), (0, MergeProblem.CART_FULL)]
+
+
+async def test_merge_refuses_counts_below_one_and_too_many_lines(
+    shop: tuple[ShoppingCart, CatalogAdmin, Container],
+) -> None:
+    cart, admin, _ = shop
+    sku = await given_sku(admin)
+    with pytest.raises(InvalidQuantity):
+        await cart.merge(USER, [(sku, 0)])
+    with pytest.raises(ValidationFailed):
+        await cart.merge(USER, [(sku + n, 1) for n in range(MAX_LINES + 1)])
+    assert (await cart.view(USER)).lines == []
 
 
 @pytest.fixture

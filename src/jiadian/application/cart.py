@@ -10,20 +10,24 @@ import logging
 from dataclasses import dataclass
 
 from jiadian.application.cart_ports import BrowsingHistory, CartStore
-from jiadian.application.catalog import Catalog, ProductCard
+from jiadian.application.catalog import Catalog, ProductCard, is_possible_id
 from jiadian.application.catalog_ports import CatalogQueries, SkuViewRow
 from jiadian.application.ports import BlobStore
 from jiadian.domain.cart import (
     HISTORY_SIZE,
+    MAX_LINES,
+    CartFull,
     LineProblem,
     LineState,
+    MergeProblem,
     PricedLine,
     check_count,
     check_within_stock,
     line_limit,
     price_cart,
+    room_for,
 )
-from jiadian.domain.errors import NotFound, ServiceUnavailable
+from jiadian.domain.errors import InsufficientStock, NotFound, ServiceUnavailable, ValidationFailed
 from jiadian.domain.money import Money
 
 log = logging.getLogger("jiadian.cart")
@@ -57,6 +61,32 @@ class CartView:
     lines: list[CartLineView]
     total_count: int
     amount: Money
+
+
+@dataclass(frozen=True, slots=True)
+class MergedLine:
+    """One line brought into the cart: how many were asked for, how many came in, and why not all."""
+
+    sku_id: int
+    requested: int
+    added: int
+    problem: MergeProblem | None
+
+
+@dataclass(frozen=True, slots=True)
+class Merge:
+    lines: list[MergedLine]
+    cart: CartView
+
+
+def _combined(lines: list[tuple[int, int]]) -> dict[int, int]:
+    """Lines {sku_id: count} from (sku_id, count) pairs, a sku named twice summed; at most MAX_LINES."""
+    if len(lines) > MAX_LINES:
+        raise ValidationFailed(f"一次最多带入 {MAX_LINES} 种商品", lines=len(lines))
+    wanted: dict[int, int] = {}
+    for sku_id, count in lines:
+        wanted[sku_id] = wanted.get(sku_id, 0) + check_count(count)
+    return wanted
 
 
 @dataclass(frozen=True)
@@ -94,8 +124,53 @@ class ShoppingCart:
 
     async def view(self, user_id: int) -> CartView:
         """Every line, by sku id; those that cannot be bought as they stand say why."""
-        lines = await self.carts.lines(user_id)
-        rows = await self.queries.sku_views(list(lines)) if lines else {}
+        return await self._priced(await self.carts.lines(user_id))
+
+    async def quote(self, lines: list[tuple[int, int]]) -> CartView:
+        """A guest's cart, kept in the browser, as `view` shows a stored one: priced, checked, flagged.
+        Nothing is stored; a sku no row can have shows as deleted."""
+        return await self._priced(_combined(lines))
+
+    async def merge(self, user_id: int, lines: list[tuple[int, int]]) -> Merge:
+        """Bring lines into the user's cart (a guest's cart at sign-in, an order bought again): each adds
+        to the cart's own count of its sku, up to what the stock allows; a line that cannot come in,
+        or not in full, says why. Answers the lines and the cart as it then stands."""
+        wanted = _combined(lines)
+        rows = await self._sku_views(list(wanted))
+        in_cart = await self.carts.lines(user_id)
+        merged = [
+            await self._merge_line(user_id, i, n, rows.get(i), in_cart.get(i, 0)) for i, n in wanted.items()
+        ]
+        return Merge(merged, await self.view(user_id))
+
+    async def _merge_line(
+        self, user_id: int, sku_id: int, requested: int, row: SkuViewRow | None, in_cart: int
+    ) -> MergedLine:
+        if row is None:
+            return MergedLine(sku_id, requested, 0, MergeProblem.DELETED)
+        if not row.on_shelf:
+            return MergedLine(sku_id, requested, 0, MergeProblem.OFF_SHELF)
+        if row.sku.stock <= 0:
+            return MergedLine(sku_id, requested, 0, MergeProblem.OUT_OF_STOCK)
+        limit = line_limit(row.sku.price, row.sku.stock)
+        added = room_for(requested, in_cart, limit)
+        short = MergeProblem.OVER_STOCK if added < requested else None
+        if added == 0:
+            return MergedLine(sku_id, requested, 0, short)
+        try:
+            await self.carts.add(user_id, sku_id, added, limit=limit)
+        except CartFull:
+            return MergedLine(sku_id, requested, 0, MergeProblem.CART_FULL)
+        except InsufficientStock:  # the line grew meanwhile (another tab): it keeps what it has
+            return MergedLine(sku_id, requested, 0, MergeProblem.OVER_STOCK)
+        return MergedLine(sku_id, requested, added, short)
+
+    async def _sku_views(self, sku_ids: list[int]) -> dict[int, SkuViewRow]:
+        possible = [i for i in sku_ids if is_possible_id(i)]
+        return await self.queries.sku_views(possible) if possible else {}
+
+    async def _priced(self, lines: dict[int, int]) -> CartView:
+        rows = await self._sku_views(list(lines))
         sku_ids = sorted(lines)
         priced = price_cart([_state(lines[i], rows.get(i)) for i in sku_ids])
         return CartView(

@@ -146,6 +146,21 @@ def price_cart(lines: list[LineState]) -> PricedCart:
     return PricedCart(priced, total_count, Money(amount.quantize(CENT)))
 
 
+class MergeProblem(StrEnum):
+    """Why a line brought into a cart (a guest's, at sign-in; an order's, bought again) came in short."""
+
+    DELETED = "deleted"  # the sku no longer exists: nothing added
+    OFF_SHELF = "off_shelf"  # its product was taken off the shelf: nothing added
+    OUT_OF_STOCK = "out_of_stock"  # no stock left: nothing added
+    OVER_STOCK = "over_stock"  # less stock (left beside the cart's own count) than asked: what it allows
+    CART_FULL = "cart_full"  # the cart already holds MAX_LINES other lines: nothing added
+
+
+def room_for(requested: int, in_cart: int, limit: int) -> int:
+    """How many of `requested` a line already holding `in_cart` may take without passing `limit`."""
+    return max(0, min(requested, limit - in_cart))
+
+
 def remember(history: list[int], product_id: int, *, keep: int = HISTORY_SIZE) -> list[int]:
     """The history after viewing `product_id`: it comes first, appears once, and at most `keep` remain."""
     return [product_id, *(p for p in history if p != product_id)][:keep]

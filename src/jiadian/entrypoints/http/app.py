@@ -24,7 +24,7 @@ from jiadian.entrypoints.http.accounts import AdminAccountsController, AuthContr
 from jiadian.entrypoints.http.admin_catalog import AdminCatalogController
 from jiadian.entrypoints.http.admin_stock import AdminStockGateController
 from jiadian.entrypoints.http.auth import Sessions
-from jiadian.entrypoints.http.cart import CartController, HistoryController
+from jiadian.entrypoints.http.cart import CartController, GuestCartController, HistoryController
 from jiadian.entrypoints.http.catalog import CatalogController
 from jiadian.entrypoints.http.errors import EXCEPTION_HANDLERS
 from jiadian.entrypoints.http.health import HealthController, Probe
@@ -123,7 +123,7 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
         "probes": Provide(probes, use_cache=True),
     }
     route_handlers: list[Any] = [HealthController, CatalogController, AuthController, MeController]
-    route_handlers += [CartController, HistoryController]
+    route_handlers += [CartController, GuestCartController, HistoryController]
     route_handlers += [CheckoutController, OrdersController, AdminOrdersController]
     route_handlers.append(AdminCatalogController)
     route_handlers.append(AdminAccountsController)

@@ -1,4 +1,5 @@
-"""The signed-in shopper's cart and browsing history."""
+"""The signed-in shopper's cart and browsing history; a guest's cart, kept in the browser, priced here and
+merged into the account's cart at sign-in."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from jiadian.application import cart as c
 from jiadian.application.cart import ShoppingCart, ViewingHistory
+from jiadian.domain.cart import MAX_LINES
 from jiadian.entrypoints.http.auth import AuthUser, current_user
 from jiadian.entrypoints.http.schemas import Amount, ProductCard
 
@@ -24,6 +26,34 @@ class AddItem(BaseModel):
 
 class SetCount(BaseModel):
     count: Count
+
+
+class GuestLine(BaseModel):
+    sku_id: int
+    count: Count
+
+
+class LinesIn(BaseModel):
+    """Lines by sku id, as a guest's cart keeps them (a sku named twice counts as one line, summed)."""
+
+    lines: Annotated[list[GuestLine], Field(max_length=MAX_LINES)]
+
+    def pairs(self) -> list[tuple[int, int]]:
+        return [(line.sku_id, line.count) for line in self.lines]
+
+
+class MergedLineOut(BaseModel):
+    sku_id: int
+    requested: int
+    added: Annotated[int, Field(description="how many came into the cart: 0 up to `requested`")]
+    problem: Annotated[
+        str | None,
+        Field(
+            description="why fewer than requested came in: deleted, off_shelf, out_of_stock, "
+            "over_stock (the line holds what the stock allows), cart_full",
+            examples=[None, "over_stock"],
+        ),
+    ]
 
 
 class CartLines(BaseModel):
@@ -85,6 +115,26 @@ class Cart(BaseModel):
         )
 
 
+class MergeOut(BaseModel):
+    lines: list[MergedLineOut]
+    cart: Cart
+
+    @classmethod
+    def of(cls, merge: c.Merge) -> MergeOut:
+        return cls(
+            lines=[
+                MergedLineOut(
+                    sku_id=line.sku_id,
+                    requested=line.requested,
+                    added=line.added,
+                    problem=None if line.problem is None else line.problem.value,
+                )
+                for line in merge.lines
+            ],
+            cart=Cart.of(merge.cart),
+        )
+
+
 class CartController(Controller):
     path = "/api/cart"
     tags = ["cart"]
@@ -104,6 +154,20 @@ class CartController(Controller):
         shopping_cart: NamedDependency[ShoppingCart],
     ) -> CartLines:
         return CartLines(lines=await shopping_cart.add(user.id, data.sku_id, data.count))
+
+    @post(
+        "/merge",
+        status_code=200,
+        summary="Bring lines into the cart (a guest's cart at sign-in, an order bought again): each adds to "
+        "the line's count up to the stock; the lines say what came in and why not all",
+    )
+    async def merge(
+        self,
+        data: JSONBody[LinesIn],
+        user: NamedDependency[AuthUser],
+        shopping_cart: NamedDependency[ShoppingCart],
+    ) -> MergeOut:
+        return MergeOut.of(await shopping_cart.merge(user.id, data.pairs()))
 
     @put("/items/{sku_id:int}", summary="Set the count of a line (1..stock); a line not in the cart is 404")
     async def set_count(
@@ -126,6 +190,20 @@ class CartController(Controller):
     ) -> Response[None]:
         await shopping_cart.remove(user.id, sku_id)
         return Response(None, status_code=204)
+
+
+class GuestCartController(Controller):
+    path = "/api/cart/guest"
+    tags = ["cart"]
+
+    @post(
+        "",
+        status_code=200,
+        summary="A guest's cart (kept in the browser): its lines priced and checked as GET /api/cart shows "
+        "a stored cart; nothing is stored, no sign-in needed",
+    )
+    async def quote(self, data: JSONBody[LinesIn], shopping_cart: NamedDependency[ShoppingCart]) -> Cart:
+        return Cart.of(await shopping_cart.quote(data.pairs()))
 
 
 class HistoryController(Controller):
