@@ -273,6 +273,7 @@ class Container(containers.DeclarativeContainer):
         tasks=task_queue,
         gateway=payment_gateway,
         simulator=payment_simulator,
+        order_ttl_seconds=settings.provided.order_ttl_seconds,
         ship_after_seconds=settings.provided.ship_after_seconds,
         max_page_size=settings.provided.max_page_size,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -31,6 +32,7 @@ ORDER_KEYS = {
     "address",
     "mark",
     "created_at",
+    "pay_by",
     "paid_at",
 }
 LINE_KEYS = {
@@ -236,6 +238,10 @@ async def test_placing_an_order_answers_the_order_and_ignores_client_prices(api:
     assert (await api.shop.sku(sku.id)).stock == 3
     assert await api.shop.carts.lines(user) == {}
     assert api.tasks.sent == [(ExpireOrder(order["order_id"]), 24 * 3600)]
+    # The deadline the buyer is shown is when the expiry comes.
+    assert datetime.fromisoformat(order["pay_by"]) == datetime.fromisoformat(order["created_at"]) + timedelta(
+        hours=24
+    )
 
 
 async def test_an_address_that_is_not_yours_is_404(api: Api) -> None:
@@ -336,6 +342,7 @@ async def test_wallet_payment(api: Api) -> None:
     body = paid.json()
     assert (body["status"], body["status_label"], body["pay_method"]) == (2, "待发货", "wallet")
     assert body["paid_at"] is not None
+    assert body["pay_by"] is None  # paid: no deadline any more
     assert ShipOrder(order["order_id"]) in [task for task, _ in api.tasks.sent]
     error(await api.pay(order["order_id"]), 409, "already_paid")
     wallet = (await api.client.get("/api/me")).json()["wallet"]

@@ -375,7 +375,7 @@ RULES: dict[tuple[str, str], Rule] = {
         Access.PUBLIC, 200, fixed(Call(data={"out_trade_no": "JD0"}))
     ),
     ("GET", "/api/payments/alipay/return"): Rule(Access.PUBLIC, 400, alipay_return),
-    ("GET", "/api/payments/simulator/{trade_no:str}"): Rule(Access.PUBLIC, 200, simulator_page),
+    ("GET", "/api/payments/simulator/{trade_no:str}"): Rule(Access.PUBLIC, 303, simulator_page),
     # --- the signed-in user's own data ---
     ("GET", "/api/me"): Rule(Access.SELF, 200),
     ("PATCH", "/api/me"): Rule(Access.SELF, 200, fixed(Call(json={"introduce": "你好"}))),

@@ -54,7 +54,7 @@ class Fulfilment(OrderUseCases):
             order = await uow.orders.get(order_id)
         if order is None or order.status is not OrderStatus.AWAITING_PAYMENT:
             return False
-        if order.created_at + timedelta(seconds=self.order_ttl_seconds) > now:
+        if order.created_at + self.payment_window > now:
             return False  # not due (an early delivery): the sweep or a later message will do it
         if self.before_expiry is not None and not await self.before_expiry(order):
             return False  # paid at the gateway after all, or the gateway did not answer: a later sweep
@@ -81,7 +81,7 @@ class Fulfilment(OrderUseCases):
 
     async def expire_unpaid(self, limit: int = SWEEP_BATCH) -> int:
         """The sweep: expire every order unpaid past its time (catches lost messages). Returns how many."""
-        due = self.clock.now() - timedelta(seconds=self.order_ttl_seconds)
+        due = self.clock.now() - self.payment_window
         async with self.uow() as uow:
             ids = await uow.orders.placed_before(OrderStatus.AWAITING_PAYMENT, due, limit)
         return sum([await self.expire(order_id) for order_id in ids])

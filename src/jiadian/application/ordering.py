@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from jiadian.application.ordering_ports import TransactionRetry
 from jiadian.application.pagination import Page, clamp_page
@@ -64,6 +65,11 @@ class OrderUseCases:
     # Asked before a buyer or an operator cancels an unpaid order: closes a trade started at the payment
     # gateway, so no money can come for a cancelled order (see `Payments.close_for_cancel`).
     before_cancel: Callable[[Order], Awaitable[None]] | None = None
+
+    @property
+    def payment_window(self) -> timedelta:
+        """How long an order may wait for payment before it expires."""
+        return timedelta(seconds=self.order_ttl_seconds)
 
     async def _load(
         self, uow: UnitOfWork, order_id: str, user_id: int | None, *, lock: bool = False

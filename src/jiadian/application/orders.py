@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
 
 from jiadian.application.catalog import ReviewView
 from jiadian.application.ordering import Scheduling
@@ -91,7 +90,7 @@ class Orders(Scheduling):
                 )
             )
             await uow.commit()
-        expires_at = order.created_at + timedelta(seconds=self.order_ttl_seconds)
+        expires_at = order.pay_by(self.payment_window)
         url = await self.gateway.payment_url(
             order.trade_no, order.total.amount, PAYMENT_SUBJECT, expires_at=expires_at
         )

@@ -315,6 +315,17 @@ class Payments(Scheduling):
 
     # --- the simulator --------------------------------------------------------------------------
 
+    async def simulated_trade_order(self, trade_no: str) -> str:
+        """The id of the order a SIMULATOR trade is for: the simulator's cashier sends the buyer back to
+        the shop's own page of that order, which says the shop is in test mode. NotFound otherwise."""
+        if self.simulator is None:
+            raise NotFound("模拟交易", trade_no)
+        async with self.uow() as uow:
+            order_id = await uow.payments.order_id_for_trade(trade_no)
+        if order_id is None:
+            raise NotFound("模拟交易", trade_no)
+        return order_id
+
     async def simulate_pay(self, order_ref: str, amount: str | None = None) -> PaymentOutcome:
         """Operator/test action, with the payment SIMULATOR only: the buyer "paid" the order (by id or
         trade number) — `amount`, or its total. The simulator's signed notification then goes through

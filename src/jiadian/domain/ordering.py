@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
@@ -326,6 +326,10 @@ class Order:
     @property
     def total(self) -> Money:
         return self.amount + self.freight
+
+    def pay_by(self, within: timedelta) -> datetime | None:
+        """When this order expires unpaid, given the shop's payment window; None unless awaiting payment."""
+        return self.created_at + within if self.status is OrderStatus.AWAITING_PAYMENT else None
 
     def line(self, line_id: int) -> OrderLine:
         for line in self.lines:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
@@ -117,6 +117,10 @@ class OrderOut(BaseModel):
     address: OrderAddress
     mark: str
     created_at: str
+    pay_by: Annotated[
+        str | None,
+        Field(description="when the order expires unless paid; null once it no longer awaits payment"),
+    ]
     paid_at: str | None
     shipped_at: str | None
     received_at: str | None
@@ -125,7 +129,8 @@ class OrderOut(BaseModel):
     cancel_reason: Annotated[str, Field(description='"buyer", "expired", "operator", or ""')]
 
     @classmethod
-    def of(cls, order: Order, blobs: BlobStore) -> OrderOut:
+    def of(cls, order: Order, blobs: BlobStore, pay_within: timedelta) -> OrderOut:
+        """The order as its buyer sees it; `pay_within` is the shop's payment window."""
         a = order.address
         status: Literal[1, 2, 3, 4, 5, "cancelled"] = (
             "cancelled" if order.status is OrderStatus.CANCELLED else int(order.status.value)  # type: ignore[assignment]
@@ -156,6 +161,7 @@ class OrderOut(BaseModel):
             ),
             mark=order.mark,
             created_at=order.created_at.isoformat(),
+            pay_by=_iso(order.pay_by(pay_within)),
             paid_at=_iso(order.paid_at),
             shipped_at=_iso(order.shipped_at),
             received_at=_iso(order.received_at),

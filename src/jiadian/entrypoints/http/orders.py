@@ -64,7 +64,7 @@ class OrdersController(Controller):
             mark=data.mark,
             idempotency_key=idempotency_key,
         )
-        return o.OrderOut.of(order, blobs)
+        return o.OrderOut.of(order, blobs, checkout.payment_window)
 
     @get("", summary="The shopper's orders, newest first; filter by status (1-5 or cancelled)")
     async def list_orders(
@@ -77,7 +77,9 @@ class OrdersController(Controller):
         status: Annotated[str | None, Parameter(max_length=16, description="1..5 or cancelled")] = None,
     ) -> s.Page[o.OrderOut]:
         result = await orders.list(user.id, status, parse_page(page), page_size)
-        return s.Page.of(result, [o.OrderOut.of(order, blobs) for order in result.items])
+        return s.Page.of(
+            result, [o.OrderOut.of(order, blobs, orders.payment_window) for order in result.items]
+        )
 
     @get("/{order_id:str}", summary="One of the shopper's orders (anybody else's answers 404)")
     async def detail(
@@ -87,7 +89,7 @@ class OrdersController(Controller):
         orders: NamedDependency[Orders],
         blobs: NamedDependency[BlobStore],
     ) -> o.OrderOut:
-        return o.OrderOut.of(await orders.detail(user.id, order_id), blobs)
+        return o.OrderOut.of(await orders.detail(user.id, order_id), blobs, orders.payment_window)
 
     @post(
         "/{order_id:str}/payments",
@@ -105,7 +107,7 @@ class OrdersController(Controller):
         outcome = await orders.pay(user.id, order_id, data.method)
         if isinstance(outcome, PaymentRedirect):
             return o.PaymentUrlOut(payment_url=outcome.url)
-        return o.OrderOut.of(outcome, blobs)
+        return o.OrderOut.of(outcome, blobs, orders.payment_window)
 
     @post("/{order_id:str}/cancel", status_code=200, summary="Cancel an unpaid order; its stock comes back")
     async def cancel(
@@ -115,7 +117,7 @@ class OrdersController(Controller):
         orders: NamedDependency[Orders],
         blobs: NamedDependency[BlobStore],
     ) -> o.OrderOut:
-        return o.OrderOut.of(await orders.cancel(user.id, order_id), blobs)
+        return o.OrderOut.of(await orders.cancel(user.id, order_id), blobs, orders.payment_window)
 
     @post("/{order_id:str}/confirm-receipt", status_code=200, summary="Confirm a shipped order arrived")
     async def confirm_receipt(
@@ -125,7 +127,7 @@ class OrdersController(Controller):
         orders: NamedDependency[Orders],
         blobs: NamedDependency[BlobStore],
     ) -> o.OrderOut:
-        return o.OrderOut.of(await orders.confirm_receipt(user.id, order_id), blobs)
+        return o.OrderOut.of(await orders.confirm_receipt(user.id, order_id), blobs, orders.payment_window)
 
     @post(
         "/{order_id:str}/lines/{line_id:int}/review",
@@ -156,4 +158,4 @@ class AdminOrdersController(Controller):
         fulfilment: NamedDependency[Fulfilment],
         blobs: NamedDependency[BlobStore],
     ) -> o.OrderOut:
-        return o.OrderOut.of(await fulfilment.ship(order_id), blobs)
+        return o.OrderOut.of(await fulfilment.ship(order_id), blobs, fulfilment.payment_window)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
@@ -103,9 +104,9 @@ class SimulatedPaymentOut(BaseModel):
     order: OrderOut
 
     @classmethod
-    def of(cls, outcome: PaymentOutcome, blobs: BlobStore) -> SimulatedPaymentOut:
+    def of(cls, outcome: PaymentOutcome, blobs: BlobStore, pay_within: timedelta) -> SimulatedPaymentOut:
         return cls(
             verdict=outcome.verdict.value,
             acknowledged=outcome.verdict.acknowledged,
-            order=OrderOut.of(outcome.order, blobs),
+            order=OrderOut.of(outcome.order, blobs, pay_within),
         )

@@ -6,8 +6,8 @@ answered in plain text, `success` or `fail`, as Alipay expects.
 
 from __future__ import annotations
 
-import html
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
@@ -17,7 +17,6 @@ from litestar.response import Redirect
 
 from jiadian.application.payments import Payments
 from jiadian.application.ports import BlobStore
-from jiadian.domain.errors import NotFound
 from jiadian.entrypoints.http import payment_schemas as p
 from jiadian.entrypoints.http import schemas as s
 from jiadian.entrypoints.http.auth import AuthUser, current_admin
@@ -73,29 +72,18 @@ class PaymentsController(Controller):
 
     @get(
         "/simulator/{trade_no:str}",
-        media_type=MediaType.HTML,
-        summary="The payment SIMULATOR's cashier page: it only explains how an operator marks the trade paid",
+        status_code=303,
+        summary="The payment SIMULATOR's cashier: sends the buyer to the storefront's page of the order "
+        "(/#/pay/{order_id}/test-mode), which says the shop is in test mode; nothing is paid there",
+        responses={303: ResponseSpec(None, description="To the storefront's /#/pay/{order_id}/test-mode")},
     )
     async def simulator_page(
         self,
         trade_no: FromPath[Annotated[str, Parameter(max_length=64)]],
         payments: NamedDependency[Payments],
-    ) -> str:
-        if payments.simulator is None:
-            raise NotFound("模拟交易", trade_no)
-        trade = html.escape(trade_no)
-        return (
-            '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
-            "<title>支付模拟器 SIMULATOR - 家电之选</title></head><body>"
-            "<h1>支付模拟器（SIMULATOR）</h1>"
-            "<p><strong>这里不会发生真实支付。</strong>本商城正以支付模拟器运行"
-            "（<code>JIADIAN_PAYMENT_GATEWAY=simulator</code>）。</p>"
-            f"<p>交易号：<code>{trade}</code></p>"
-            "<p>订单只能由运营人员标记为已支付：</p>"
-            f"<pre>jiadian payments simulate-pay {trade}</pre>"
-            f"<p>或由管理员调用 <code>POST /api/admin/payments/simulator/{trade}/pay</code>。</p>"
-            '<p><a href="/#/orders">返回我的订单</a></p></body></html>'
-        )
+    ) -> Redirect:
+        order_id = await payments.simulated_trade_order(trade_no)
+        return Redirect(f"/#/pay/{quote(order_id, safe='')}/test-mode", status_code=303)
 
 
 class AdminPaymentsController(Controller):
@@ -157,4 +145,4 @@ class AdminPaymentsController(Controller):
         data: JSONBody[p.SimulatedPaymentIn | None] = None,
     ) -> p.SimulatedPaymentOut:
         outcome = await payments.simulate_pay(order_ref, data.amount if data is not None else None)
-        return p.SimulatedPaymentOut.of(outcome, blobs)
+        return p.SimulatedPaymentOut.of(outcome, blobs, payments.payment_window)
