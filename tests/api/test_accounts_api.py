@@ -12,6 +12,7 @@ from tests.api.account_support import Api, open_api
 from tests.files_support import png
 
 from jiadian.adapters.clock import FixedClock
+from jiadian.entrypoints.http.web import web_assets
 
 ADDRESS = {
     "recipient": "张三",
@@ -162,7 +163,9 @@ async def test_a_file_that_is_not_an_image_is_400(api: Api) -> None:
     response = await api.client.put("/api/me/avatar", files={"image": ("photo.png", fake, "image/png")})
     assert_error(response, 400, "validation_error")
     assert api.media_files() == []
-    assert (await api.client.get("/api/me")).json()["avatar_url"] == "/default-avatar.svg"
+    assert (await api.client.get("/api/me")).json()["avatar_url"] == web_assets().url(
+        "storefront/default-avatar.svg"
+    )
 
 
 async def test_an_image_over_3_mib_is_413(api: Api) -> None:

@@ -17,6 +17,7 @@ from tests.files_support import png
 
 from jiadian.adapters.sql.migrate import upgrade
 from jiadian.container import Container, build_container
+from jiadian.entrypoints.http.web import web_assets
 from jiadian.entrypoints.worker import TaskWorker
 from jiadian.settings import Settings
 
@@ -102,7 +103,11 @@ async def journey(shop: Shop) -> None:
     signed_in = await client.login("xiaoming", PASSWORD)
     assert signed_in.json() == {"id": user_id, "username": "xiaoming", "is_admin": False}
     me = (await client.get("/api/me")).json()
-    assert (me["email"], me["phone"], me["avatar_url"]) == (EMAIL, "", "/default-avatar.svg")
+    assert (me["email"], me["phone"], me["avatar_url"]) == (
+        EMAIL,
+        "",
+        web_assets().url("storefront/default-avatar.svg"),
+    )
     assert me["wallet"] == {"balance": "0.00", "total_recharged": "0.00", "total_consumed": "0.00"}
     assert (await client.get(me["avatar_url"])).status_code == 200
 

@@ -29,6 +29,7 @@ from litestar.routes import HTTPRoute
 
 from jiadian.adapters.demo import placeholder_png
 from jiadian.application.fulfilment import Fulfilment
+from jiadian.entrypoints.http.web import web_assets
 from tests.conftest import ShopClient
 from tests.security.conftest import Shop, ShopFactory
 from tests.security.support import PASSWORD, Person, load_demo
@@ -315,6 +316,10 @@ async def media_file(world: World) -> Call:
     return Call({"file_path": url.removeprefix("/media/")})
 
 
+async def asset(_world: World) -> Call:
+    return Call({"version": web_assets().version, "name": "shared/api.js"})
+
+
 async def register(_world: World) -> Call:
     return Call(
         json={"username": "newcomer", "email": "new@example.com", "password": "secret-123", "code": "AAAAAA"}
@@ -358,11 +363,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/schema/{path:str}"): Rule(Access.PUBLIC, 404, fixed(Call({"path": "nothing-here"}))),
     ("GET", "/media/{file_path:path}"): Rule(Access.PUBLIC, 200, media_file),
     ("HEAD", "/media/{file_path:path}"): Rule(Access.PUBLIC, 200, media_file),
-    ("GET", "/shared/{file_path:path}"): Rule(Access.PUBLIC, 200, fixed(Call({"file_path": "api.js"}))),
-    ("HEAD", "/shared/{file_path:path}"): Rule(Access.PUBLIC, 200, fixed(Call({"file_path": "html.js"}))),
     ("GET", "/"): Rule(Access.PUBLIC, 200),
-    ("GET", "/{file_path:path}"): Rule(Access.PUBLIC, 200, fixed(Call({"file_path": "app.js"}))),
-    ("HEAD", "/{file_path:path}"): Rule(Access.PUBLIC, 200, fixed(Call({"file_path": "style.css"}))),
+    ("GET", "/assets/{version:str}/{name:path}"): Rule(Access.PUBLIC, 200, asset),
     # --- public: signing in and up (a signed-in person may sign in again, or out) ---
     ("POST", "/api/auth/login"): Rule(Access.PUBLIC, 200, login, own_session=True),
     ("POST", "/api/auth/logout"): Rule(Access.PUBLIC, 204, own_session=True),

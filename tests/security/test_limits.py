@@ -11,9 +11,9 @@ import httpx
 import pytest
 from dependency_injector import providers
 
-import jiadian.entrypoints.http.app as app_module
 from jiadian.adapters.demo import placeholder_png
 from jiadian.application.tasks import SendVerificationCode
+from jiadian.entrypoints.http.web import WEB, web_assets
 from tests.conftest import ShopClient
 from tests.security.conftest import Shop, ShopFactory
 from tests.security.support import PASSWORD, Person, load_demo, make_user
@@ -368,9 +368,9 @@ async def test_every_answer_carries_the_security_headers(shop: Shop, owner: Pers
     seen: list[httpx.Response] = []
     for client, method, path, kwargs in [
         (anonymous, "GET", "/", {}),
-        (anonymous, "GET", "/app.js", {}),
-        (anonymous, "GET", "/shared/api.js", {}),
-        (anonymous, "HEAD", "/style.css", {}),
+        (anonymous, "GET", web_assets().url("storefront/app.js"), {}),
+        (anonymous, "GET", web_assets().url("shared/api.js"), {}),
+        (anonymous, "GET", "/assets/an-older-version/storefront/style.css", {}),
         (anonymous, "GET", image, {}),
         (anonymous, "GET", "/media/nothing.png", {}),
         (anonymous, "GET", "/health", {}),
@@ -414,15 +414,15 @@ async def test_a_server_error_carries_the_security_headers_and_no_stack_trace(sh
 
 def test_the_storefront_needs_nothing_the_policy_forbids() -> None:
     """Same-origin scripts, styles and images only: no inline script, style or handler, no eval."""
-    html = (app_module.STOREFRONT / "index.html").read_text(encoding="utf-8")
+    html = (WEB / "storefront" / "index.html").read_text(encoding="utf-8")
     assert not re.search(r"<script(?![^>]*\ssrc=)[^>]*>", html), "an inline <script>"
     assert not re.search(r"<style|\sstyle=|\son[a-z]+=", html), "an inline style or event handler"
     assert not re.search(r"https?://", html), "a resource from another origin"
-    scripts = sorted(app_module.WEB.rglob("*.js"))
+    scripts = sorted(WEB.rglob("*.js"))
     assert len(scripts) > 2, scripts  # the fronts' modules and the shared ones
     for path in scripts:
         script = path.read_text(encoding="utf-8")
-        where = str(path.relative_to(app_module.WEB))
+        where = str(path.relative_to(WEB))
         assert not re.search(r"\beval\(|new Function\(|style=\\?[\"']|\son[a-z]+=\\?[\"']", script), where
         # same-origin modules only
         assert not re.search(r"\bimport\s*\(?\s*['\"](?:https?:)?//", script), where

@@ -27,8 +27,9 @@ from jiadian.entrypoints.http.auth import (
     with_cookie,
 )
 from jiadian.entrypoints.http.errors import error_responses
+from jiadian.entrypoints.http.web import web_assets
 
-DEFAULT_AVATAR = "/default-avatar.svg"  # served by the storefront's static files
+DEFAULT_AVATAR = "storefront/default-avatar.svg"  # a file of the fronts' tree (`web.py`)
 
 
 def client_address(request: Request[Any, Any, Any]) -> str:
@@ -43,7 +44,7 @@ def profile(user: User, wallet: Wallet, blobs: BlobStore) -> s.Profile:
         email=user.email,
         phone=user.phone,
         introduce=user.introduce,
-        avatar_url=blobs.url(user.avatar) if user.avatar else DEFAULT_AVATAR,
+        avatar_url=blobs.url(user.avatar) if user.avatar else web_assets().url(DEFAULT_AVATAR),
         is_admin=user.is_admin,
         wallet=s.WalletOut.of(wallet),
     )

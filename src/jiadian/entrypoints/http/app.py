@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, get
+from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -34,14 +34,13 @@ from jiadian.entrypoints.http.payments import AdminPaymentsController, PaymentsC
 from jiadian.entrypoints.http.response_cache import ResponseCache
 from jiadian.entrypoints.http.security_headers import content_security_policy, origin_of, security_headers
 from jiadian.entrypoints.http.startup import prepare
+from jiadian.entrypoints.http.web import FOREVER, NO_COOKIE, WebController
 from jiadian.entrypoints.worker import web_background
 
 log = logging.getLogger("jiadian")
 
-WEB = Path(__file__).with_name("web")
-STOREFRONT = WEB / "storefront"  # the shopper's front, at /
-SHARED = WEB / "shared"  # ES modules every front imports, at /shared/
 CSRF_EXEMPT = ["/api/payments/alipay/notify"]
+NO_COMPRESSION = "no_compression"  # a route's opt key: answers already compressed (images)
 
 
 @get("/bench/hello", include_in_schema=False)
@@ -134,18 +133,14 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
         settings.media_dir.mkdir(parents=True, exist_ok=True)
         route_handlers.append(
             create_static_files_router(
-                path="/media", directories=[settings.media_dir], include_in_schema=False
+                path="/media",
+                directories=[settings.media_dir],
+                include_in_schema=False,
+                cache_control=FOREVER,  # a file id is never rewritten: a new image gets a new id
+                opt={**NO_COOKIE, NO_COMPRESSION: True},  # images are compressed already
             )
         )
-    if STOREFRONT.is_dir():
-        route_handlers.append(
-            create_static_files_router(path="/shared", directories=[SHARED], include_in_schema=False)
-        )
-        route_handlers.append(
-            create_static_files_router(
-                path="/", directories=[STOREFRONT], html_mode=True, include_in_schema=False
-            )
-        )
+    route_handlers.append(WebController)
 
     fastdfs_origin = origin_of(settings.fastdfs_base_url) if settings.blob_store == "fastdfs" else None
     image_origins = [fastdfs_origin] if fastdfs_origin else []
@@ -179,6 +174,10 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
             ),
         ),
         request_max_body_size=4 * 1024 * 1024,
+        # The fronts' files, their pages and the API's JSON, for the clients that accept gzip.
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=500, gzip_compress_level=6, exclude_opt_key=NO_COMPRESSION
+        ),
         before_send=[security_headers(content_security_policy(image_origins))],
         state=State({"container": container}),
     )
