@@ -1,7 +1,7 @@
 /*
  * The one way to call the server, shared by the fronts: same-origin cookies,
- * the CSRF header on unsafe methods, JSON in and out, and every failure as an
- * ApiError carrying the server's stable `code` and zh-CN `detail`.
+ * the CSRF header on unsafe methods, JSON in and out, a time limit, and every
+ * failure as an ApiError carrying the server's stable `code` and zh-CN `detail`.
  */
 
 export class ApiError extends Error {
@@ -40,11 +40,11 @@ function readCookie(name) {
   return found ? found.slice(prefix.length) : '';
 }
 
-/** The CSRF token cookie; any GET makes the server set it. */
-export async function csrfToken() {
+/** The CSRF token cookie; any GET of the API makes the server set it. */
+export async function csrfToken(signal) {
   let token = readCookie('csrftoken');
   if (!token) {
-    try { await fetch('/api/catalog/categories', { credentials: 'same-origin' }); } catch { /* reported by the real request */ }
+    try { await fetch('/api/catalog/categories', { credentials: 'same-origin', signal }); } catch { /* reported by the real request */ }
     token = readCookie('csrftoken');
   }
   return token;
@@ -61,12 +61,19 @@ async function readBody(response) {
   return text;
 }
 
+/** How long a request may take before the shopper is told and offered a retry. */
+export const TIMEOUT_MS = 10_000;
+
+/** A failure worth trying again as it is: no answer, a timeout, the server busy or down. */
+export const isTransient = (err) => err instanceof ApiError && (err.status === 0 || err.status === 429 || err.status >= 500);
+
 /**
  * The one way to call the server: same-origin cookies, the CSRF header on
- * unsafe methods, JSON in and out. A non-2xx answer becomes an ApiError
- * carrying the server's `code` and zh-CN `detail`.
+ * unsafe methods, JSON in and out, a time limit. A non-2xx answer becomes an
+ * ApiError carrying the server's `code` and zh-CN `detail`; no answer within
+ * `timeout` ms becomes ApiError(0, 'timeout'), no connection ApiError(0, 'network_error').
  */
-export async function api(path, { method = 'GET', body, headers = {} } = {}) {
+export async function api(path, { method = 'GET', body, headers = {}, timeout = TIMEOUT_MS } = {}) {
   const verb = method.toUpperCase();
   const init = { method: verb, credentials: 'same-origin', headers: { Accept: 'application/json', ...headers } };
   if (body instanceof FormData) {
@@ -75,22 +82,35 @@ export async function api(path, { method = 'GET', body, headers = {} } = {}) {
     init.body = JSON.stringify(body);
     init.headers['Content-Type'] = 'application/json';
   }
-  if (UNSAFE_METHODS.has(verb)) init.headers['x-csrftoken'] = await csrfToken();
-
-  let response;
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), timeout);
+  init.signal = abort.signal;
   try {
-    response = await fetch(path, init);
-  } catch {
-    throw new ApiError(0, 'network_error', '网络连接失败，请检查网络后重试');
+    if (UNSAFE_METHODS.has(verb)) init.headers['x-csrftoken'] = await csrfToken(abort.signal);
+    let response;
+    try {
+      response = await fetch(path, init);
+    } catch {
+      throw abort.signal.aborted
+        ? new ApiError(0, 'timeout', '服务器没有及时响应，请稍后重试')
+        : new ApiError(0, 'network_error', '网络连接失败，请检查网络后重试');
+    }
+    let data;
+    try {
+      data = await readBody(response);
+    } catch {
+      throw new ApiError(0, 'timeout', '服务器没有及时响应，请稍后重试');
+    }
+    if (!response.ok) {
+      const payload = data && typeof data === 'object' ? data : {};
+      const code = typeof payload.code === 'string' ? payload.code : `http_${response.status}`;
+      const detail = typeof payload.detail === 'string' && payload.detail ? payload.detail : fallbackDetail(response.status);
+      throw new ApiError(response.status, code, detail, data);
+    }
+    return data;
+  } finally {
+    clearTimeout(timer);
   }
-  const data = await readBody(response);
-  if (!response.ok) {
-    const payload = data && typeof data === 'object' ? data : {};
-    const code = typeof payload.code === 'string' ? payload.code : `http_${response.status}`;
-    const detail = typeof payload.detail === 'string' && payload.detail ? payload.detail : fallbackDetail(response.status);
-    throw new ApiError(response.status, code, detail, data);
-  }
-  return data;
 }
 
 export const post = (path, body, headers) => api(path, { method: 'POST', body, headers });

@@ -3,7 +3,7 @@
  * and the one way to report a failure. A front's index.html holds the markup:
  *
  *   #error-box  > #error-text  + #error-close
- *   #notice-box > #notice-text + #notice-close
+ *   #notice-box > #notice-text + #notice-action (hidden) + #notice-close
  *
  * A front decides what a 401 means for it (the storefront sends to its sign-in
  * page) through configureMessages({ onUnauthorized }).
@@ -19,24 +19,66 @@ export function configureMessages({ onUnauthorized = null } = {}) {
   hooks.onUnauthorized = onUnauthorized;
 }
 
+/** How long a notice stays before it closes itself (errors stay until closed or the next action). */
+export const NOTICE_MS = 5000;
+const NOTICE_WITH_ACTION_MS = 8000;
+
+let noticeTimer = null;
+let noticeAction = null;
+
 function showMessage(kind, text) {
   $(`#${kind}-text`).textContent = text;
   $(`#${kind}-box`).hidden = false;
 }
 
 export const showError = (text) => showMessage('error', text);
-export const showNotice = (text) => showMessage('notice', text);
+
+/**
+ * A notice (role=status) that closes itself; `action` = {label, run} adds a
+ * button (e.g. 撤销) that runs once and closes the notice. Hovering or focusing
+ * the notice keeps it open.
+ */
+export function showNotice(text, { action = null } = {}) {
+  showMessage('notice', text);
+  const button = $('#notice-action');
+  noticeAction = action;
+  button.hidden = !action;
+  button.textContent = action ? action.label : '';
+  scheduleNoticeClose(action ? NOTICE_WITH_ACTION_MS : NOTICE_MS);
+}
+
+function scheduleNoticeClose(ms) {
+  clearTimeout(noticeTimer);
+  noticeTimer = setTimeout(() => {
+    const box = $('#notice-box');
+    if (box.matches(':hover, :focus-within')) scheduleNoticeClose(ms);
+    else closeNotice();
+  }, ms);
+}
+
+function closeNotice() {
+  clearTimeout(noticeTimer);
+  noticeAction = null;
+  $('#notice-box').hidden = true;
+}
 
 export function clearMessages() {
   for (const kind of ['error', 'notice']) {
     $(`#${kind}-box`).hidden = true;
     $(`#${kind}-text`).textContent = '';
   }
+  clearTimeout(noticeTimer);
+  noticeAction = null;
 }
 
 export function bindMessageButtons() {
   $('#error-close').addEventListener('click', () => { $('#error-box').hidden = true; });
-  $('#notice-close').addEventListener('click', () => { $('#notice-box').hidden = true; });
+  $('#notice-close').addEventListener('click', closeNotice);
+  $('#notice-action').addEventListener('click', () => {
+    const action = noticeAction;
+    closeNotice();
+    if (action) action.run();
+  });
 }
 
 /** Show any error to the shopper; a 401 goes to the front's onUnauthorized first. */
