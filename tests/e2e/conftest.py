@@ -51,7 +51,9 @@ def shop(tmp_path: Path, browser: Any) -> Iterator[Shop]:
         )
         try:
             wait_until_up(process, base_url, log)
-            yield Shop(base_url=base_url, var_dir=var_dir, env=env, inbox=smtp.inbox, log=log)
+            yield Shop(
+                base_url=base_url, var_dir=var_dir, env=env, inbox=smtp.inbox, log=log, pid=process.pid
+            )
         finally:
             process.terminate()
             try:

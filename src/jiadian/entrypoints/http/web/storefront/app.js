@@ -5,9 +5,10 @@
  * external resources. It talks only to the shop's JSON API and keeps no
  * business logic: prices, totals, stock checks and order statuses all come
  * from the server; the pages only display them and send what the shopper
- * chose. Served at `/`; pages are hash routes, one module per page under
- * pages/ exporting `render(ctx)`. This module wires them: the routes, the
- * header, and what a 401 means here.
+ * chose. Served at `/` (index.html; every file under /assets/{version}/, see
+ * entrypoints/http/web.py); pages are hash routes, one module per page under
+ * pages/ exporting `render(ctx)`, loaded when first shown. This module wires
+ * them: the routes, the header, and what a 401 means here.
  *
  * Modules shared with the operator console live in ../shared/ (api, html,
  * dom, messages, router, components, format); the storefront's own in this
@@ -31,6 +32,7 @@
  *   #/checkout?sku=5&count=2   checkout of a "buy now"
  *   #/pay/{order_id}           payment page (wallet or Alipay)
  *   #/pay/{order_id}/success   payment success
+ *   #/pay/{order_id}/test-mode where 支付宝 leads while the shop takes no real payments (the simulator)
  *
  * data-testid values (for end-to-end tests)
  *   layout:   site-logo, search-form, search-input, search-button, user-nav, category-nav,
@@ -86,43 +88,28 @@ import { route, startRouter } from '../shared/router.js';
 import {
   bindSearchForm, loadCategories, loadSession, markActiveCategory, onUnauthorized, renderUserNav, syncSearchBox,
 } from './session.js';
-import * as home from './pages/home.js';
-import * as category from './pages/category.js';
-import * as search from './pages/search.js';
-import * as product from './pages/product.js';
-import * as register from './pages/register.js';
-import * as login from './pages/login.js';
-import * as logout from './pages/logout.js';
-import * as user from './pages/user.js';
-import * as balance from './pages/balance.js';
-import * as addresses from './pages/addresses.js';
-import * as orders from './pages/orders.js';
-import * as order from './pages/order.js';
-import * as review from './pages/review.js';
-import * as cart from './pages/cart.js';
-import * as checkout from './pages/checkout.js';
-import * as pay from './pages/pay.js';
-import * as paySuccess from './pages/pay-success.js';
 
+/** Each page's module loads when the page is first shown (the home page's alone on a cold visit). */
 const routes = [
-  [/^\/$/, home],
-  [/^\/category\/([^/]+)$/, category],
-  [/^\/search$/, search],
-  [/^\/product\/([^/]+)$/, product],
-  [/^\/register$/, register],
-  [/^\/login$/, login],
-  [/^\/logout$/, logout],
-  [/^\/user$/, user],
-  [/^\/user\/balance$/, balance],
-  [/^\/user\/addresses$/, addresses],
-  [/^\/user\/orders$/, orders],
-  [/^\/orders$/, orders], // an alias: server pages (the payment simulator's) link here
-  [/^\/order\/([^/]+)$/, order],
-  [/^\/order\/([^/]+)\/review$/, review],
-  [/^\/cart$/, cart],
-  [/^\/checkout$/, checkout],
-  [/^\/pay\/([^/]+)$/, pay],
-  [/^\/pay\/([^/]+)\/success$/, paySuccess],
+  [/^\/$/, () => import('./pages/home.js')],
+  [/^\/category\/([^/]+)$/, () => import('./pages/category.js')],
+  [/^\/search$/, () => import('./pages/search.js')],
+  [/^\/product\/([^/]+)$/, () => import('./pages/product.js')],
+  [/^\/register$/, () => import('./pages/register.js')],
+  [/^\/login$/, () => import('./pages/login.js')],
+  [/^\/logout$/, () => import('./pages/logout.js')],
+  [/^\/user$/, () => import('./pages/user.js')],
+  [/^\/user\/balance$/, () => import('./pages/balance.js')],
+  [/^\/user\/addresses$/, () => import('./pages/addresses.js')],
+  [/^\/user\/orders$/, () => import('./pages/orders.js')],
+  [/^\/orders$/, () => import('./pages/orders.js')], // an alias: server pages (the payment simulator's) link here
+  [/^\/order\/([^/]+)$/, () => import('./pages/order.js')],
+  [/^\/order\/([^/]+)\/review$/, () => import('./pages/review.js')],
+  [/^\/cart$/, () => import('./pages/cart.js')],
+  [/^\/checkout$/, () => import('./pages/checkout.js')],
+  [/^\/pay\/([^/]+)$/, () => import('./pages/pay.js')],
+  [/^\/pay\/([^/]+)\/success$/, () => import('./pages/pay-success.js')],
+  [/^\/pay\/([^/]+)\/test-mode$/, () => import('./pages/pay-test-mode.js')],
 ];
 
 /** Publish the sticky header's height (it wraps on phones) for the sticky messages under it. */
@@ -134,8 +121,32 @@ function trackHeaderHeight() {
   else window.addEventListener('resize', publish);
 }
 
+/** On phones the messages float above the bottom bar: the page keeps as much room below while they show. */
+function trackMessagesHeight() {
+  const messages = $('#messages');
+  const publish = () => {
+    const shown = [...messages.children].some((box) => !box.hidden);
+    const height = shown && getComputedStyle(messages).position === 'fixed' ? messages.offsetHeight + 8 : 0;
+    document.documentElement.style.setProperty('--messages-height', `${height}px`);
+  };
+  new MutationObserver(publish).observe(messages, { subtree: true, attributes: true, attributeFilter: ['hidden'] });
+  window.addEventListener('resize', publish);
+}
+
+/** The skip link moves the focus to the page's content (its href would be a route in a hash router). */
+function bindSkipLink() {
+  $('.skip-link').addEventListener('click', (event) => {
+    event.preventDefault();
+    const target = $('#view h1') || $('#view');
+    if (!target.hasAttribute('tabindex')) target.setAttribute('tabindex', '-1');
+    target.focus();
+  });
+}
+
 async function boot() {
   trackHeaderHeight();
+  trackMessagesHeight();
+  bindSkipLink();
   bindMessageButtons();
   configureMessages({ onUnauthorized });
   bindSearchForm();
@@ -149,7 +160,10 @@ async function boot() {
       syncSearchBox(path, query);
     },
   });
-  await Promise.all([loadSession(), loadCategories()]);
+  // Who is shopping, the categories and the page's own data are asked for at once: pages that need the
+  // first two wait on state.sessionLoaded / state.categoriesLoaded.
+  loadSession();
+  loadCategories();
   await route();
 }
 

@@ -8,11 +8,14 @@ import { attrIf, html } from '../shared/html.js';
 import { $, $$, enc, on } from '../shared/dom.js';
 import { handleError, withBusy } from '../shared/messages.js';
 import { currentRoute, go } from '../shared/router.js';
+import { guestLineCount, mergeGuestCart } from './guest-cart.js';
 
 export const state = {
   user: null,          // {id, username, ...} from /api/me, or null when anonymous
   categories: [],      // [{id, name, slug, image_url}]
-  cartLines: null,     // number of distinct cart lines, for the header badge
+  cartLines: null,     // number of distinct cart lines (the account's, or the guest's), for the header badge
+  sessionLoaded: null, // a promise, settled once /api/me has answered: pages that need the shopper await it
+  categoriesLoaded: null, // likewise for the categories
 };
 
 /** Accept only in-app hash targets for "next" redirects. */
@@ -22,7 +25,7 @@ export function renderUserNav() {
   const user = state.user;
   const count = state.cartLines;
   $('#user-nav').innerHTML = String(html`
-    <a class="cart-link" href="#/cart" data-testid="cart-link">购物车<span class="badge" data-testid="cart-count"${attrIf(!count, 'hidden')}>${count || ''}</span></a>
+    <a class="cart-link" href="#/cart" data-testid="cart-link">购物车<span class="badge" data-testid="cart-count"${attrIf(!count, 'hidden')}>${count || ''}</span>${count ? html`<span class="visually-hidden">种商品</span>` : ''}</a>
     ${user
       ? html`<a href="#/user" data-testid="user-link" class="user-link">${user.username}</a>
              <a href="#/user/orders" data-testid="orders-link">我的订单</a>
@@ -38,7 +41,10 @@ export function setCartLines(count) {
 }
 
 export async function refreshCartBadge() {
-  if (!state.user) return;
+  if (!state.user) {
+    setCartLines(guestLineCount() || null);
+    return;
+  }
   try {
     const cart = await api('/api/cart');
     setCartLines(cart.lines.length);
@@ -60,44 +66,92 @@ export function markActiveCategory(path) {
   });
 }
 
+const SEARCH_PLACEHOLDER = '搜索手机、电脑、耳机…';
+
 export function syncSearchBox(path, query) {
-  $('#search-input').value = path === '/search' ? query.get('q') || '' : '';
+  const input = $('#search-input');
+  input.value = path === '/search' ? query.get('q') || '' : '';
+  input.placeholder = SEARCH_PLACEHOLDER;
+  input.removeAttribute('aria-invalid');
 }
 
-export async function loadSession() {
+export function loadSession() {
+  state.sessionLoaded = (async () => {
+    try {
+      state.user = await api('/api/me');
+    } catch (err) {
+      state.user = null;
+      if (err.status !== 401) handleError(err);
+    }
+    renderUserNav();
+  })();
+  return state.sessionLoaded.then(refreshCartBadge);
+}
+
+/**
+ * After signing in or up: the guest's cart brought into the account's, then
+ * on to `next` with `welcome` and what became of that cart (a failed merge
+ * leaves the guest's cart for later). The header shows the shopper only once
+ * the page is on its way, so nothing clicked meanwhile is overtaken by it.
+ */
+export async function signedIn(next, welcome) {
+  let merged = '';
   try {
-    state.user = await api('/api/me');
+    merged = await mergeGuestCart();
   } catch (err) {
-    state.user = null;
-    if (err.status !== 401) handleError(err);
+    merged = `登录前选购的商品暂未放入购物车：${err.detail || '请稍后再试'}`;
   }
+  const [user, cart] = await Promise.all([api('/api/me'), api('/api/cart').catch(() => null)]);
+  state.user = user;
+  state.cartLines = cart && cart.lines.length ? cart.lines.length : null;
+  state.sessionLoaded = Promise.resolve();
+  go(next, { notice: merged ? `${welcome}。${merged}` : welcome });
   renderUserNav();
-  await refreshCartBadge();
 }
 
-export async function loadCategories() {
-  try {
-    state.categories = await api('/api/catalog/categories');
-  } catch (err) {
-    handleError(err);
-  }
-  renderCategoryLinks();
+export function loadCategories() {
+  state.categoriesLoaded = (async () => {
+    try {
+      state.categories = await api('/api/catalog/categories');
+    } catch (err) {
+      handleError(err);
+    }
+    renderCategoryLinks();
+  })();
+  return state.categoriesLoaded;
 }
 
 export async function logout() {
   await post('/api/auth/logout');
   state.user = null;
   state.cartLines = null;
-  renderUserNav();
+  await refreshCartBadge();
   go('#/', { notice: '您已退出登录' });
 }
 
 export function bindSearchForm() {
   $('#search-form').addEventListener('submit', (event) => {
     event.preventDefault();
-    const q = $('#search-input').value.trim();
+    const input = $('#search-input');
+    const q = input.value.trim();
+    if (!q) {
+      input.value = '';
+      input.focus();
+      input.setAttribute('aria-invalid', 'true');
+      input.placeholder = '请输入要搜索的商品，如“耳机”';
+      return;
+    }
+    input.removeAttribute('aria-invalid');
     go(`#/search?${new URLSearchParams({ q })}`);
   });
+}
+
+/** The category of a product, whether the API gives a slug, a name, an id or an object. */
+export function findCategory(value) {
+  if (value && typeof value === 'object') {
+    return value.slug ? value : state.categories.find((c) => c.id === value.id) || null;
+  }
+  return state.categories.find((c) => c.slug === value || c.name === value || String(c.id) === String(value)) || null;
 }
 
 /** A 401 signs the shopper out here and sends them to sign in, then back (the messages' hook). */
@@ -105,7 +159,7 @@ export function onUnauthorized(err) {
   if (currentRoute().path === '/login') return false;
   state.user = null;
   state.cartLines = null;
-  renderUserNav();
+  refreshCartBadge();
   go(`#/login?next=${enc(location.hash || '#/')}`, { error: err.detail || '请先登录' });
   return true;
 }

@@ -3,7 +3,7 @@
 import { api, del, post, put } from '../../shared/api.js';
 import { attrIf, html, raw } from '../../shared/html.js';
 import { $, enc, on } from '../../shared/dom.js';
-import { emptyState } from '../../shared/components.js';
+import { confirmAction, emptyState } from '../../shared/components.js';
 import { withBusy } from '../../shared/messages.js';
 import { go, withQuery } from '../../shared/router.js';
 import { userLayout } from '../components.js';
@@ -40,10 +40,20 @@ export async function render(ctx) {
   const byId = (id) => addresses.find((a) => String(a.id) === String(id));
   on(ctx.view, '[data-testid="address-add"]', 'click', () => openAddressForm(ctx, form, null, next));
   on(ctx.view, '[data-testid="address-edit"]', 'click', (event, button) => openAddressForm(ctx, form, byId(button.dataset.id), next));
-  on(ctx.view, '[data-testid="address-delete"]', 'click', (event, button) => withBusy(button, async () => {
-    await del(`/api/me/addresses/${enc(button.dataset.id)}`);
-    go(withQuery({}), { notice: '地址已删除' });
-  }));
+  on(ctx.view, '[data-testid="address-delete"]', 'click', async (event, button) => {
+    const address = byId(button.dataset.id);
+    const sure = await confirmAction({
+      title: '删除这个收货地址？',
+      text: `${address.recipient} ${address.province}${address.city}${address.county}${address.detail}。删除后不能恢复，已下的订单不受影响。`,
+      confirm: '删除',
+      cancel: '保留',
+    });
+    if (!sure) return;
+    await withBusy(button, async () => {
+      await del(`/api/me/addresses/${enc(button.dataset.id)}`);
+      go(withQuery({}), { notice: '地址已删除' });
+    });
+  });
   on(ctx.view, '[data-testid="address-set-default"]', 'click', (event, button) => withBusy(button, async () => {
     await put(`/api/me/addresses/${enc(button.dataset.id)}`, { ...addressBody(byId(button.dataset.id)), is_default: true });
     go(withQuery({}), { notice: '已设为默认地址' });

@@ -4,12 +4,12 @@ import { post } from '../../shared/api.js';
 import { html } from '../../shared/html.js';
 import { $ } from '../../shared/dom.js';
 import { withBusy } from '../../shared/messages.js';
-import { go } from '../../shared/router.js';
-import { loadSession, safeNext, state } from '../session.js';
+import { safeNext, signedIn, state } from '../session.js';
 
 export async function render(ctx) {
   document.title = '登录 - 家电之选';
   const next = safeNext(ctx.query.get('next')) || '#/';
+  await state.sessionLoaded;
   ctx.render(html`
     <section class="auth-box">
       <h1>登录家电之选</h1>
@@ -18,7 +18,7 @@ export async function render(ctx) {
         <label>用户名<input name="username" autocomplete="username" required data-testid="login-username"></label>
         <label>密码<input name="password" type="password" autocomplete="current-password" required data-testid="login-password"></label>
         <button type="submit" class="button" data-testid="login-submit">登录</button>
-        <p class="muted">还没有账号？<a href="#/register">免费注册</a></p>
+        <p class="muted">还没有账号？<a href="#/register?next=${encodeURIComponent(next)}">免费注册</a></p>
       </form>
     </section>`);
   const form = $('form', ctx.view);
@@ -29,9 +29,8 @@ export async function render(ctx) {
         username: form.elements.username.value.trim(),
         password: form.elements.password.value,
       });
-      await loadSession();
-      go(next, { notice: '登录成功' });
+      await signedIn(next, '登录成功');
     });
   });
-  form.elements.username.focus();
+  ctx.focus(form.elements.username);
 }

@@ -1,16 +1,84 @@
-/* #/order/{order_id} — an order: its facts and lines; pay, cancel, confirm receipt, review. */
+/*
+ * #/order/{order_id} — an order: where it stands (a timeline from placing to
+ * review, or to its cancelling), its facts and lines; pay, cancel (asked
+ * first), confirm receipt (asked first), review, buy again.
+ */
 
-import { api, post } from '../../shared/api.js';
-import { html } from '../../shared/html.js';
+import { post } from '../../shared/api.js';
+import { attrIf, html } from '../../shared/html.js';
 import { enc, on } from '../../shared/dom.js';
-import { formatTime, money, PAY_METHODS } from '../../shared/format.js';
+import { confirmAction } from '../../shared/components.js';
+import { formatShortTime, formatTime, money, PAY_METHODS } from '../../shared/format.js';
 import { showNotice, withBusy } from '../../shared/messages.js';
-import { addressText, orderLine, userLayout } from '../components.js';
+import { go } from '../../shared/router.js';
+import { addressText, loadOrder, orderLine, userLayout } from '../components.js';
+import { mergeMessage } from '../guest-cart.js';
+import { refreshCartBadge } from '../session.js';
+
+const CANCELLED_BY = {
+  buyer: '您取消了订单',
+  expired: '超时未支付，订单已自动取消',
+  operator: '商城取消了订单',
+};
+
+/**
+ * The order's steps, each {label, at, state: done | current | todo | cancelled, note}. The main flow
+ * is placed → paid → shipped → received → reviewed; a cancelled order ends after placing.
+ */
+export function timeline(order) {
+  const status = String(order.status);
+  if (status === 'cancelled') {
+    return [
+      { label: '提交订单', at: order.created_at, state: 'done' },
+      { label: '已取消', at: order.cancelled_at, state: 'cancelled', note: CANCELLED_BY[order.cancel_reason] || '' },
+    ];
+  }
+  const steps = [
+    { label: '提交订单', at: order.created_at },
+    { label: '付款', at: order.paid_at, waiting: '等待付款' },
+    { label: '发货', at: order.shipped_at, waiting: '等待发货' },
+    { label: '确认收货', at: order.received_at, waiting: '等待收货' },
+    { label: '评价', at: order.completed_at, waiting: '等待评价' },
+  ];
+  const reached = steps.filter((step) => step.at).length;
+  return [
+    ...steps.map((step, i) => ({
+      label: i < reached ? step.label : step.waiting || step.label,
+      at: step.at,
+      state: i < reached ? 'done' : (i === reached ? 'current' : 'todo'),
+      note: i === reached && i === 1 && order.pay_by ? `请在 ${formatTime(order.pay_by)} 前付款` : '',
+    })),
+    ...afterSteps(order),
+  ];
+}
+
+/**
+ * Steps after the main flow. A refund's go here (requested, approved or refused, refunded) once orders
+ * carry them; until then there are none.
+ */
+function afterSteps(_order) {
+  return [];
+}
+
+const STEP_STATE = { done: '已完成', current: '进行中', todo: '未开始', cancelled: '已取消' };
+
+function timelineView(order) {
+  return html`
+    <ol class="timeline" aria-label="订单进度" data-testid="order-timeline">
+      ${timeline(order).map((step) => html`
+        <li class="step step-${step.state}" data-testid="timeline-step" data-state="${step.state}"${attrIf(step.state === 'current', 'aria-current="step"')}>
+          <span class="step-dot" aria-hidden="true"></span>
+          <span class="step-label">${step.label}<span class="visually-hidden">（${STEP_STATE[step.state]}）</span></span>
+          ${step.at ? html`<time class="step-time" datetime="${step.at}">${formatShortTime(step.at)}</time>` : ''}
+          ${step.note ? html`<span class="step-note">${step.note}</span>` : ''}
+        </li>`)}
+    </ol>`;
+}
 
 export async function render(ctx) {
   document.title = '订单详情 - 家电之选';
-  const order = await api(`/api/orders/${enc(ctx.params[0])}`);
-  renderOrder(ctx, order);
+  const order = await loadOrder(ctx);
+  if (order) renderOrder(ctx, order);
 }
 
 function renderOrder(ctx, order) {
@@ -22,6 +90,7 @@ function renderOrder(ctx, order) {
         <h1>订单详情</h1>
         <span class="status big status-${status}" data-testid="order-status">${order.status_label}</span>
       </div>
+      ${timelineView(order)}
       <dl class="facts">
         <dt>订单号</dt><dd data-testid="order-no">${order.trade_no}</dd>
         <dt>下单时间</dt><dd>${formatTime(order.created_at)}</dd>
@@ -45,15 +114,40 @@ function renderOrder(ctx, order) {
           <button type="button" class="button secondary" data-testid="cancel-order-button">取消订单</button>` : ''}
         ${status === '3' ? html`<button type="button" class="button" data-testid="confirm-receipt-button">确认收货</button>` : ''}
         ${status === '4' ? html`<a class="button" href="#/order/${id}/review" data-testid="review-link">评价商品</a>` : ''}
+        ${status !== '1' ? html`<button type="button" class="button secondary" data-testid="buy-again-button">再次购买</button>` : ''}
         <a class="button secondary" href="#/user/orders">返回订单列表</a>
       </div>
     </section>`))) return;
-  on(ctx.view, '[data-testid="cancel-order-button"]', 'click', (event, button) => withBusy(button, async () => {
-    renderOrder(ctx, await post(`/api/orders/${id}/cancel`));
-    showNotice('订单已取消');
-  }));
-  on(ctx.view, '[data-testid="confirm-receipt-button"]', 'click', (event, button) => withBusy(button, async () => {
-    renderOrder(ctx, await post(`/api/orders/${id}/confirm-receipt`));
-    showNotice('已确认收货，欢迎评价商品');
+  on(ctx.view, '[data-testid="cancel-order-button"]', 'click', async (event, button) => {
+    const sure = await confirmAction({
+      title: '取消这个订单？',
+      text: '取消后订单不能恢复，商品会退回库存；想要的话需要重新下单。',
+      confirm: '取消订单',
+      cancel: '暂不取消',
+    });
+    if (!sure) return;
+    await withBusy(button, async () => {
+      renderOrder(ctx, await post(`/api/orders/${id}/cancel`));
+      showNotice('订单已取消');
+    });
+  });
+  on(ctx.view, '[data-testid="confirm-receipt-button"]', 'click', async (event, button) => {
+    const sure = await confirmAction({
+      title: '确认已经收到商品？',
+      text: '请在收到并检查商品后再确认。确认后订单完成收货，不能撤回。',
+      confirm: '确认收货',
+      cancel: '还没收到',
+    });
+    if (!sure) return;
+    await withBusy(button, async () => {
+      renderOrder(ctx, await post(`/api/orders/${id}/confirm-receipt`));
+      showNotice('已确认收货，欢迎评价商品');
+    });
+  });
+  on(ctx.view, '[data-testid="buy-again-button"]', 'click', (event, button) => withBusy(button, async () => {
+    const lines = (order.lines || []).map((line) => ({ sku_id: line.sku_id, count: line.count }));
+    const result = await post('/api/cart/merge', { lines });
+    await refreshCartBadge();
+    go('#/cart', { notice: mergeMessage(result, '这个订单的') });
   }));
 }

@@ -1,14 +1,15 @@
 /* #/pay/{order_id}/success — the payment's result. */
 
-import { api } from '../../shared/api.js';
 import { html } from '../../shared/html.js';
 import { enc, on } from '../../shared/dom.js';
 import { money, PAY_METHODS } from '../../shared/format.js';
 import { route } from '../../shared/router.js';
+import { loadOrder } from '../components.js';
 
 export async function render(ctx) {
   document.title = '支付成功 - 家电之选';
-  const order = await api(`/api/orders/${enc(ctx.params[0])}`);
+  const order = await loadOrder(ctx);
+  if (!order) return;
   const pending = String(order.status) === '1';
   if (!ctx.render(html`
     <section class="panel pay-result">

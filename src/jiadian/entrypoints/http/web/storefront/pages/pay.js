@@ -1,20 +1,21 @@
-/* #/pay/{order_id} — pay an order: wallet or Alipay. */
+/*
+ * #/pay/{order_id} — pay an order: wallet or Alipay. Before anything is
+ * pressed the page says what is due, what the wallet holds, how much is
+ * missing if it is short, and by when the order must be paid.
+ */
 
 import { api, ApiError, post } from '../../shared/api.js';
 import { html, safeUrl } from '../../shared/html.js';
 import { enc, on } from '../../shared/dom.js';
-import { money } from '../../shared/format.js';
+import { cents, formatTime, fromCents, money, timeLeft } from '../../shared/format.js';
 import { clearMessages, handleError, withBusy } from '../../shared/messages.js';
 import { go } from '../../shared/router.js';
+import { loadOrder } from '../components.js';
 
 export async function render(ctx) {
   document.title = '支付订单 - 家电之选';
-  const orderId = ctx.params[0];
-  let walletError = null;
-  const [order, wallet] = await Promise.all([
-    api(`/api/orders/${enc(orderId)}`),
-    api('/api/me/wallet').catch((err) => { walletError = err; return null; }),
-  ]);
+  const [order, wallet] = await Promise.all([loadOrder(ctx), api('/api/me/wallet').catch((err) => err)]);
+  if (!order) return;
   if (String(order.status) !== '1') {
     ctx.render(html`
       <section class="panel pay">
@@ -24,16 +25,25 @@ export async function render(ctx) {
       </section>`);
     return;
   }
+  const due = cents(order.total);
+  const balance = wallet instanceof Error ? NaN : cents(wallet.balance);
+  const short = Number.isFinite(balance) && balance < due ? due - balance : 0;
+  const left = order.pay_by ? timeLeft(order.pay_by) : '';
   if (!ctx.render(html`
     <section class="panel pay">
       <h1>订单支付</h1>
       <p>订单号：<span data-testid="pay-order-no">${order.trade_no}</span></p>
       <p>应付金额：<strong class="price big" data-testid="pay-total">${money(order.total)}</strong></p>
+      ${order.pay_by ? html`
+        <p class="deadline" data-testid="pay-deadline">请在 <strong>${formatTime(order.pay_by)}</strong> 前完成支付${left ? html`（还剩 ${left}）` : ''}，逾期订单将自动取消。</p>` : ''}
       <div class="pay-methods">
-        <div class="pay-method">
+        <div class="pay-method${short ? ' short' : ''}">
           <h2>钱包余额支付</h2>
-          <p class="muted">可用余额：<span data-testid="wallet-balance">${wallet ? money(wallet.balance) : '—'}</span></p>
-          <button type="button" class="button" data-testid="pay-wallet-button">使用余额支付</button>
+          <p>可用余额：<strong data-testid="wallet-balance">${wallet instanceof Error ? '—' : money(wallet.balance)}</strong></p>
+          ${short ? html`
+            <p class="shortfall" data-testid="wallet-shortfall" id="wallet-shortfall">余额不足，还差 <strong>${money(fromCents(short))}</strong>。可以改用支付宝支付；充值请联系商城管理员。</p>` : ''}
+          ${wallet instanceof Error ? html`<p class="muted" data-testid="wallet-unknown">余额暂时无法查询（${wallet.detail}），仍可尝试支付。</p>` : ''}
+          <button type="button" class="button" data-testid="pay-wallet-button"${short ? html` disabled aria-describedby="wallet-shortfall"` : ''}>使用余额支付</button>
         </div>
         <div class="pay-method">
           <h2>支付宝支付</h2>
@@ -46,10 +56,10 @@ export async function render(ctx) {
 
   on(ctx.view, '[data-testid="pay-wallet-button"]', 'click', (event, button) => withBusy(button, async () => {
     await post(`/api/orders/${enc(order.order_id)}/payments`, { method: 'wallet' });
-    go(`#/pay/${enc(order.order_id)}/success`);
+    go(`#/pay/${enc(order.order_id)}/success`, null, { replace: true });
   }));
   on(ctx.view, '[data-testid="pay-alipay-button"]', 'click', (event, button) => payWithAlipay(order, button));
-  if (walletError) handleError(walletError);
+  if (wallet instanceof ApiError && wallet.status === 401) handleError(wallet);
 }
 
 async function payWithAlipay(order, button) {

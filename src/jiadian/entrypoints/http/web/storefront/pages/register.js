@@ -5,10 +5,11 @@ import { html } from '../../shared/html.js';
 import { $, on } from '../../shared/dom.js';
 import { showError, showNotice, withBusy } from '../../shared/messages.js';
 import { go } from '../../shared/router.js';
-import { loadSession } from '../session.js';
+import { safeNext, signedIn } from '../session.js';
 
 export async function render(ctx) {
   document.title = '注册 - 家电之选';
+  const next = safeNext(ctx.query.get('next')) || '#/';
   ctx.render(html`
     <section class="auth-box">
       <h1>注册家电之选账号</h1>
@@ -24,7 +25,7 @@ export async function render(ctx) {
           </span>
         </label>
         <button type="submit" class="button" data-testid="register-submit">注册</button>
-        <p class="muted">已有账号？<a href="#/login">立即登录</a></p>
+        <p class="muted">已有账号？<a href="#/login?next=${encodeURIComponent(next)}">立即登录</a></p>
       </form>
     </section>`);
   const form = $('form', ctx.view);
@@ -66,11 +67,10 @@ export async function render(ctx) {
       try {
         await post('/api/auth/login', { username, password });
       } catch {
-        go('#/login', { notice: '注册成功，请登录' });
+        go(`#/login?next=${encodeURIComponent(next)}`, { notice: '注册成功，请登录' });
         return;
       }
-      await loadSession();
-      go('#/', { notice: `注册成功，欢迎您，${username}` });
+      await signedIn(next, `注册成功，欢迎您，${username}`);
     });
   });
 }

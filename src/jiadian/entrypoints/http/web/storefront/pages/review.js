@@ -5,11 +5,12 @@ import { attrIf, html } from '../../shared/html.js';
 import { $, $$, enc, on } from '../../shared/dom.js';
 import { SCORE_LABELS } from '../../shared/format.js';
 import { showError, showNotice, withBusy } from '../../shared/messages.js';
-import { orderLine, userLayout } from '../components.js';
+import { loadOrder, orderLine, userLayout } from '../components.js';
 
 export async function render(ctx) {
   document.title = '评价订单 - 家电之选';
-  const order = await api(`/api/orders/${enc(ctx.params[0])}`);
+  const order = await loadOrder(ctx);
+  if (!order) return;
   const reviewable = String(order.status) === '4';
   if (!ctx.render(userLayout('/user/orders', html`
     <section class="panel">
