@@ -22,8 +22,14 @@ run: $(VENV)/.installed-run
 	$(BIN)/jiadian serve
 
 ## Lint, type-check, check the layers, and run every test
-test: $(VENV)/.installed-test lint
+test: $(VENV)/.installed-test node_modules/.installed lint
 	$(BIN)/python -m pytest
+
+# The browser tests' own tools (axe-core for the accessibility audit), exactly as package-lock.json pins
+# them; nothing runs at install. Without npm the audit skips (and fails under CI=true).
+node_modules/.installed: package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --ignore-scripts --no-audit --no-fund && touch $@; \
+	else echo "npm not found: the accessibility audit will skip (apt-get install nodejs npm)"; fi
 
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[bench]'
@@ -56,4 +62,4 @@ lint: $(VENV)/.installed-test
 	$(BIN)/lint-imports
 
 clean:
-	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache node_modules
