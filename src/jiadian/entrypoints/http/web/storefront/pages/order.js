@@ -118,32 +118,26 @@ function renderOrder(ctx, order) {
         <a class="button secondary" href="#/user/orders">返回订单列表</a>
       </div>
     </section>`))) return;
-  on(ctx.view, '[data-testid="cancel-order-button"]', 'click', async (event, button) => {
-    const sure = await confirmAction({
-      title: '取消这个订单？',
-      text: '取消后订单不能恢复，商品会退回库存；想要的话需要重新下单。',
-      confirm: '取消订单',
-      cancel: '暂不取消',
-    });
-    if (!sure) return;
+  /** An action that cannot be undone: asked first, then sent; the order drawn again as it now stands. */
+  const afterAsking = (question, action, done) => async (event, button) => {
+    if (!(await confirmAction(question))) return;
     await withBusy(button, async () => {
-      renderOrder(ctx, await post(`/api/orders/${id}/cancel`));
-      showNotice('订单已取消');
+      renderOrder(ctx, await post(`/api/orders/${id}/${action}`));
+      showNotice(done);
     });
-  });
-  on(ctx.view, '[data-testid="confirm-receipt-button"]', 'click', async (event, button) => {
-    const sure = await confirmAction({
-      title: '确认已经收到商品？',
-      text: '请在收到并检查商品后再确认。确认后订单完成收货，不能撤回。',
-      confirm: '确认收货',
-      cancel: '还没收到',
-    });
-    if (!sure) return;
-    await withBusy(button, async () => {
-      renderOrder(ctx, await post(`/api/orders/${id}/confirm-receipt`));
-      showNotice('已确认收货，欢迎评价商品');
-    });
-  });
+  };
+  on(ctx.view, '[data-testid="cancel-order-button"]', 'click', afterAsking({
+    title: '取消这个订单？',
+    text: '取消后订单不能恢复，商品会退回库存；想要的话需要重新下单。',
+    confirm: '取消订单',
+    cancel: '暂不取消',
+  }, 'cancel', '订单已取消'));
+  on(ctx.view, '[data-testid="confirm-receipt-button"]', 'click', afterAsking({
+    title: '确认已经收到商品？',
+    text: '请在收到并检查商品后再确认。确认后订单完成收货，不能撤回。',
+    confirm: '确认收货',
+    cancel: '还没收到',
+  }, 'confirm-receipt', '已确认收货，欢迎评价商品'));
   on(ctx.view, '[data-testid="buy-again-button"]', 'click', (event, button) => withBusy(button, async () => {
     const lines = (order.lines || []).map((line) => ({ sku_id: line.sku_id, count: line.count }));
     const result = await post('/api/cart/merge', { lines });
