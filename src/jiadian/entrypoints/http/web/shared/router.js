@@ -213,8 +213,10 @@ function renderPageError(ctx, err) {
       { href: '#/', label: '返回首页' },
     ],
   }));
-  on(ctx.view, '[data-testid="retry-button"]', 'click', () => route());
-  if (!(err && err.status !== undefined)) console.error(err);
+  // A page's code that failed to load stays failed in this document: a retry then loads the page anew.
+  const unexpected = !(err && err.status !== undefined);
+  on(ctx.view, '[data-testid="retry-button"]', 'click', () => (unexpected ? location.reload() : route()));
+  if (unexpected) console.error(err);
 }
 
 /** Configure the front's router and follow hash changes; `route()` draws the first page. */
