@@ -23,7 +23,7 @@ from jiadian.application.accounts_ports import CodeStore, Mailer
 from jiadian.application.fulfilment import Fulfilment
 from jiadian.application.stock_gate import NO_GATE, StockGate, StockGates
 from jiadian.application.tasks import TaskQueue
-from jiadian.settings import Settings
+from jiadian.settings import Settings, SettingsConflict
 
 
 def code_store(redis: Redis | None) -> CodeStore:
@@ -71,7 +71,7 @@ def task_queue(settings: Settings, handlers: Callable[[], TaskHandlers]) -> Task
 
     if settings.broker == "redis":
         if not settings.redis_url:
-            raise ValueError("JIADIAN_BROKER=redis needs JIADIAN_REDIS_URL")
+            raise SettingsConflict("JIADIAN_BROKER=redis needs JIADIAN_REDIS_URL")
         broker = redis_broker(
             settings.redis_url,
             heartbeat_timeout_ms=int(settings.broker_heartbeat_timeout_seconds * 1000),

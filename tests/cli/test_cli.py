@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.conftest import settings_for
 from typer.testing import CliRunner, Result
 
 from jiadian.container import build_container, shutdown
 from jiadian.domain.catalog import SortKey
 from jiadian.entrypoints.cli.main import app, server_options
+from tests.conftest import settings_for
 
 
 class Cli:
@@ -245,8 +245,12 @@ def test_set_stock(demo: Cli) -> None:
     assert f"sku {sku_id}: stock 0" in demo("catalog", "set-stock", str(sku_id), "0")
     assert f"sku {sku_id}: stock 77" in demo("catalog", "set-stock", str(sku_id), "77")
     assert "not_found" in demo("catalog", "set-stock", "9999", "1", code=1)
-    assert "not_found" in demo("catalog", "set-stock", "99999999999999999999", "1", code=1)
+    assert "usage_error" in demo("catalog", "set-stock", "99999999999999999999", "1", code=2)
     demo("catalog", "set-stock", str(sku_id), "--", "-1", code=2)
+    demo("catalog", "set-stock", str(sku_id), "-1", code=2)  # a negative number, not an option
+    # the HTTP API's bound, on every database (MySQL's column would overflow past it, SQLite would not)
+    assert "usage_error" in demo("catalog", "set-stock", str(sku_id), "2000000001", code=2)
+    assert f"sku {sku_id}: stock 2000000000" in demo("catalog", "set-stock", str(sku_id), "2000000000")
 
 
 def test_set_price(demo: Cli) -> None:

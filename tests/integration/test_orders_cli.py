@@ -73,7 +73,7 @@ def test_the_operator_lists_ships_cancels_and_sweeps(tmp_path: Path, monkeypatch
     paid = jiadian("list", "--status", "2", "--user", "alice")
     assert {ids["paid"], ids["to_ship"]} == {i for i in ids.values() if i in paid}
     assert "2 orders" in paid
-    assert "0 orders" in jiadian("list", "--user", "999")
+    assert "not_found" in jiadian("list", "--user", "999", code=1)  # no such user (by name or id)
 
     shown = jiadian("show", ids["stale"])
     assert "待支付" in shown

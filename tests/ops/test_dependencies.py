@@ -71,9 +71,11 @@ def with_extras(requirements: Iterable[str]) -> set[str]:
         for extra in req.extras:
             for dep in metadata.requires(req.name) or []:
                 sub = Requirement(dep)
-                if sub.marker and sub.marker.evaluate({"extra": extra}) and not Marker(
-                    str(sub.marker)
-                ).evaluate({"extra": ""}):
+                if (
+                    sub.marker
+                    and sub.marker.evaluate({"extra": extra})
+                    and not Marker(str(sub.marker)).evaluate({"extra": ""})
+                ):
                     names.add(canonical(sub.name))
     return names
 
@@ -123,8 +125,10 @@ def test_the_test_extra_matches_what_the_tests_import() -> None:
 def test_every_dependency_is_pinned_exactly() -> None:
     loose = [
         text
-        for text in runtime() + [r for group in PYPROJECT["project"]["optional-dependencies"].values() for r in group]
-        if not all(spec.operator == "==" for spec in Requirement(text).specifier) or not Requirement(text).specifier
+        for text in runtime()
+        + [r for group in PYPROJECT["project"]["optional-dependencies"].values() for r in group]
+        if not all(spec.operator == "==" for spec in Requirement(text).specifier)
+        or not Requirement(text).specifier
     ]
     assert not loose, f"pin these with ==: {loose}"
 
@@ -143,7 +147,7 @@ def test_the_lock_files_hold_every_declared_dependency_at_its_pinned_version() -
         "bench.txt": runtime() + extra("bench"),
         "audit.txt": runtime() + extra("audit"),
     }
-    build = [r for r in PYPROJECT["build-system"]["requires"]]
+    build = list(PYPROJECT["build-system"]["requires"])
     for lock, requirements in groups.items():
         pins = locked(lock)
         for text in requirements + build:

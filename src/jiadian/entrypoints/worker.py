@@ -24,11 +24,12 @@ from jiadian.adapters.tasks.broker import DramatiqTaskQueue
 from jiadian.adapters.tasks.dispatch import TaskDispatcher
 from jiadian.adapters.tasks.periodic import run_periodic
 from jiadian.container import Container, build_container, shutdown
+from jiadian.settings import SettingsConflict
 
 log = logging.getLogger("jiadian.worker")
 
 
-class NoBroker(RuntimeError):
+class NoBroker(SettingsConflict):
     """The settings name no broker (`broker=inline`): there is nothing for a worker to consume."""
 
 
@@ -38,7 +39,7 @@ class TaskWorker:
     def __init__(self, container: Container, *, threads: int = 4, worker_timeout_ms: int = 1000) -> None:
         try:
             queue = container.task_queue()
-        except ValueError as exc:  # e.g. broker=redis without a redis_url
+        except SettingsConflict as exc:  # e.g. broker=redis without a redis_url
             raise NoBroker(str(exc)) from exc
         if not isinstance(queue, DramatiqTaskQueue):
             raise NoBroker(

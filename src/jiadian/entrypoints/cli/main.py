@@ -9,12 +9,15 @@ import typer
 from jiadian.entrypoints.cli import blobs, catalog, db, orders, payments, stock, users, worker
 from jiadian.entrypoints.cli import cart as cart_commands
 from jiadian.entrypoints.cli.common import run
+from jiadian.entrypoints.cli.errors import ShopGroup
 from jiadian.settings import Settings
 
 app = typer.Typer(
+    name="jiadian",
+    cls=ShopGroup,  # every command's errors: one line, a code and an exit status (cli/errors.py)
     help="jiadian (家电之选): an online shop for home appliances.",
     no_args_is_help=True,
-    pretty_exceptions_show_locals=False,
+    pretty_exceptions_enable=False,
 )
 app.add_typer(db.app, name="db")
 app.add_typer(catalog.demo, name="demo")
@@ -32,8 +35,8 @@ app.add_typer(stock.app, name="stock")
 @app.command()
 def serve(
     host: str | None = typer.Option(None, help="Interface to bind (default: settings, 127.0.0.1)"),
-    port: int | None = typer.Option(None, help="Port (default: settings, 8000)"),
-    workers: int | None = typer.Option(None, min=1, help="Worker processes (default: settings, 1)"),
+    port: int | None = typer.Option(None, min=1, max=65535, help="Port (default: settings, 8000)"),
+    workers: int | None = typer.Option(None, min=1, max=64, help="Worker processes (default: settings, 1)"),
 ) -> None:
     """Serve the HTTP API and the storefront (uvicorn with uvloop and httptools).
 

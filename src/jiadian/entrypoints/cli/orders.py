@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import typer
-from rich.table import Table
 
 from jiadian.container import Container
 from jiadian.domain.ordering import Order
-from jiadian.entrypoints.cli.common import console, run
+from jiadian.entrypoints.cli.common import MAX_ID, USER_HELP, console, find_user, run, table
 
 app = typer.Typer(
     help="Orders: list, show, ship, cancel, and the expiry/shipping sweeps.", no_args_is_help=True
@@ -17,11 +16,7 @@ app = typer.Typer(
 
 
 async def _user_id(c: Container, user: str | None) -> int | None:
-    if user is None:
-        return None
-    if user.isdigit():
-        return int(user)
-    return (await c.accounts().by_username(user)).id
+    return None if user is None else (await find_user(c, user)).id
 
 
 def _when(order: Order) -> str:
@@ -31,8 +26,8 @@ def _when(order: Order) -> str:
 @app.command("list")
 def list_orders(
     status: str | None = typer.Option(None, help="1..5 or cancelled"),
-    user: str | None = typer.Option(None, help="A user id or username"),
-    page: int = typer.Option(1, min=1),
+    user: str | None = typer.Option(None, help=USER_HELP),
+    page: int = typer.Option(1, min=1, max=MAX_ID),
     page_size: int = typer.Option(20, min=1, max=50),
 ) -> None:
     """List orders, newest first."""
@@ -41,18 +36,12 @@ def list_orders(
         return await c.fulfilment().list(status, await _user_id(c, user), page, page_size)
 
     result = run(action)
-    table = Table(
-        "order",
-        "user",
-        "status",
-        "items",
-        "total",
-        "paid by",
-        "placed (UTC)",
-        title=f"page {result.page}/{result.pages}",
-    )
+    rows = table(
+        "order", "user", "status", "items", "total", "paid by", "placed (UTC)",
+        ids=("order", "user", "total", "placed (UTC)"), title=f"page {result.page}/{result.pages}",
+    )  # fmt: skip
     for order in result.items:
-        table.add_row(
+        rows.add_row(
             order.id,
             str(order.user_id),
             f"{order.status.value} {order.status.label}",
@@ -61,7 +50,7 @@ def list_orders(
             order.pay_method or "-",
             _when(order),
         )
-    console.print(table)
+    console.print(rows)
     console.print(f"{result.total} orders")
 
 
@@ -91,9 +80,12 @@ def show(order_id: str) -> None:
     console.print(f"ship to: {a.recipient} {a.phone}, {a.province}{a.city}{a.county}{a.detail}")
     if order.mark:
         console.print(f"note: {order.mark}")
-    table = Table("line", "sku", "name", "spec", "count", "unit price", "total", "reviewed")
+    lines = table(
+        "line", "sku", "name", "spec", "count", "unit price", "total", "reviewed",
+        ids=("line", "sku", "unit price", "total"),
+    )  # fmt: skip
     for line in order.lines:
-        table.add_row(
+        lines.add_row(
             str(line.id),
             str(line.sku_id),
             line.name,
@@ -103,7 +95,7 @@ def show(order_id: str) -> None:
             str(line.line_total),
             "yes" if line.reviewed else "",
         )
-    console.print(table)
+    console.print(lines)
     console.print(f"amount {order.amount} + freight {order.freight} = total {order.total}")
 
 
@@ -130,7 +122,9 @@ def cancel(order_id: str) -> None:
 
 
 @app.command("expire-unpaid")
-def expire_unpaid(limit: int = typer.Option(500, min=1, help="At most this many orders per run")) -> None:
+def expire_unpaid(
+    limit: int = typer.Option(500, min=1, max=100_000, help="At most this many orders per run"),
+) -> None:
     """Cancel the orders still unpaid past `order_ttl_seconds` (24 h), restoring their stock. Idempotent."""
 
     async def action(c: Container) -> int:
@@ -140,7 +134,9 @@ def expire_unpaid(limit: int = typer.Option(500, min=1, help="At most this many 
 
 
 @app.command("ship-due")
-def ship_due(limit: int = typer.Option(500, min=1, help="At most this many orders per run")) -> None:
+def ship_due(
+    limit: int = typer.Option(500, min=1, max=100_000, help="At most this many orders per run"),
+) -> None:
     """Ship the orders paid longer ago than `ship_after_seconds` (5 minutes). Idempotent."""
 
     async def action(c: Container) -> int:
