@@ -48,7 +48,7 @@ from jiadian.application.catalog_admin import CatalogAdmin
 from jiadian.application.checkout import Checkout
 from jiadian.application.fulfilment import Fulfilment
 from jiadian.application.orders import Orders
-from jiadian.application.payments import Payments
+from jiadian.application.payments import CallbackLimits, Payments
 from jiadian.application.ports import BlobStore, Cache
 from jiadian.application.sign_in import LoginLimits, SignIn
 from jiadian.application.stock import stock_keeper
@@ -199,8 +199,6 @@ class Container(containers.DeclarativeContainer):
         }
     )
     task_queue = providers.Singleton(wiring.task_queue, settings, task_handlers.provider)
-    # Async callables run every `sweep_interval_seconds`: the sweeps (and the gate's reconcile when on).
-    periodic_jobs = providers.Callable(wiring.periodic_jobs, settings, fulfilment, stock_gates)
 
     registration = providers.Singleton(
         Registration, uow=uow.provider, hasher=hasher, codes=codes, tasks=task_queue, clock=clock
@@ -275,6 +273,18 @@ class Container(containers.DeclarativeContainer):
         simulator=payment_simulator,
         ship_after_seconds=settings.provided.ship_after_seconds,
         max_page_size=settings.provided.max_page_size,
+        attempts=codes,
+        callback_limits=providers.Factory(
+            CallbackLimits,
+            max_forged_per_client=settings.provided.notification_max_forged_per_client,
+            window_seconds=settings.provided.notification_forged_window_seconds,
+            retention_days=settings.provided.notification_retention_days,
+        ),
+    )
+    # Async callables run every `sweep_interval_seconds`: the sweeps, the pruning of forged callbacks (and
+    # the gate's reconcile when on).
+    periodic_jobs = providers.Callable(
+        wiring.periodic_jobs, settings, fulfilment, stock_gates, payments.provided.prune_notifications
     )
     fulfilment.add_kwargs(
         before_expiry=payments.provided.before_expiry, before_cancel=payments.provided.close_for_cancel

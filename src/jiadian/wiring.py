@@ -40,9 +40,12 @@ def stock_gate(settings: Settings, store: StockGate) -> StockGate:
     return store if settings.stock_gate else NO_GATE
 
 
-def periodic_jobs(settings: Settings, fulfilment: Fulfilment, gates: StockGates) -> list[PeriodicJob]:
-    """The sweeps; with the stock gate on, also its reconcile (lost tokens come back by themselves)."""
-    jobs: list[PeriodicJob] = [fulfilment.expire_unpaid, fulfilment.ship_due]
+def periodic_jobs(
+    settings: Settings, fulfilment: Fulfilment, gates: StockGates, prune_notifications: PeriodicJob
+) -> list[PeriodicJob]:
+    """The sweeps and the pruning of forged callbacks; with the stock gate on, also its reconcile (lost
+    tokens come back by themselves)."""
+    jobs: list[PeriodicJob] = [fulfilment.expire_unpaid, fulfilment.ship_due, prune_notifications]
     if settings.stock_gate:
         jobs.append(gates.reconcile)
     return jobs

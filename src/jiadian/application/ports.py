@@ -56,6 +56,10 @@ class BlobStore(Protocol):
         """Public URL of a stored file (base URL + file id)."""
         ...
 
+    async def ping(self) -> None:
+        """Raise `StorageUnavailable` when the store could not take a file now (readiness, status)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class GatewayTrade:

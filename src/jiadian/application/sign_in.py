@@ -26,13 +26,19 @@ class LoginLimits:
     window_seconds: int = 15 * 60
 
 
-def check_login_allowed(now: datetime, failures: tuple[datetime, ...], limit: int, window: timedelta) -> None:
+def check_login_allowed(
+    now: datetime,
+    failures: tuple[datetime, ...],
+    limit: int,
+    window: timedelta,
+    message: str = "登录失败次数过多，请稍后再试",
+) -> None:
     """At most `limit` failures within `window`; `RateLimited` until enough of them have aged out."""
     recent = sorted(t for t in failures if now - t < window)
     if len(recent) >= limit:
         frees_at = recent[len(recent) - limit] + window  # the failure whose expiry brings it under the limit
         wait = max(1, int((frees_at - now).total_seconds() + 0.999))
-        raise RateLimited(wait, "登录失败次数过多，请稍后再试")
+        raise RateLimited(wait, message)
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from jiadian.entrypoints.http.health import HealthController, Probe
 from jiadian.entrypoints.http.openapi import document_errors
 from jiadian.entrypoints.http.orders import AdminOrdersController, CheckoutController, OrdersController
 from jiadian.entrypoints.http.payments import AdminPaymentsController, PaymentsController
+from jiadian.entrypoints.http.requests import ShopRequest
 from jiadian.entrypoints.http.response_cache import ResponseCache
 from jiadian.entrypoints.http.security_headers import content_security_policy, origin_of, security_headers
 from jiadian.entrypoints.http.startup import prepare
@@ -87,7 +88,12 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
             async with container.engine().connect() as conn:
                 await conn.execute(text("SELECT 1"))
 
-        return {"database": database, "cache": container.cache().ping, "broker": container.task_queue().ping}
+        return {
+            "database": database,
+            "cache": container.cache().ping,
+            "broker": container.task_queue().ping,
+            "blobs": container.blobs().ping,
+        }
 
     @asynccontextmanager
     async def lifespan(_app: Litestar) -> AsyncIterator[None]:
@@ -174,8 +180,13 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
             ),
         ),
         request_max_body_size=4 * 1024 * 1024,
+        request_class=ShopRequest,  # JSON depth limit; a client gone mid-body is not a 500
+        # Logging is the entrypoints' (entrypoints/logs.py), not the app's: Litestar's own configuration
+        # replaced the root logger's handlers with one bound to the stderr of the moment (under pytest,
+        # a capture that is closed later: "--- Logging error --- I/O operation on closed file").
+        logging_config=None,
         before_send=[security_headers(content_security_policy(image_origins))],
-        state=State({"container": container}),
+        state=State({"container": container, "max_json_depth": settings.max_json_depth}),
     )
     document_errors(app, csrf_exempt=CSRF_EXEMPT)
     return app

@@ -23,7 +23,7 @@ class HealthController(Controller):
 
     @get(
         "/ready",
-        summary="200 when the database, cache and broker answer; 503 naming what failed",
+        summary="200 when the database, cache, broker and blob store answer; 503 naming what failed",
         responses={503: ResponseSpec(data_container=s.Readiness, description="a dependency failed")},
     )
     async def ready(self, probes: NamedDependency[dict[str, Probe]]) -> Response[s.Readiness]:
