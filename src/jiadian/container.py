@@ -29,6 +29,7 @@ from jiadian.adapters.memory.state import MemoryState
 from jiadian.adapters.memory.stock_gate import MemoryStockGate
 from jiadian.adapters.memory.uow import MemoryUnitOfWork
 from jiadian.adapters.passwords import Argon2Hasher
+from jiadian.adapters.prometheus import PrometheusMetrics
 from jiadian.adapters.redis.cache import RedisCache
 from jiadian.adapters.redis.cart import RedisBrowsingHistory, RedisCartStore
 from jiadian.adapters.sql.catalog import SqlCatalogQueries
@@ -47,6 +48,7 @@ from jiadian.application.catalog import Catalog
 from jiadian.application.catalog_admin import CatalogAdmin
 from jiadian.application.checkout import Checkout
 from jiadian.application.fulfilment import Fulfilment
+from jiadian.application.operations import Operations
 from jiadian.application.orders import Orders
 from jiadian.application.payments import CallbackLimits, Payments
 from jiadian.application.ports import BlobStore, Cache
@@ -131,6 +133,7 @@ def _session_store(redis: Redis | None) -> Store:
 class Container(containers.DeclarativeContainer):
     settings = providers.Singleton(Settings)
     clock = providers.Singleton(SystemClock)
+    metrics = providers.Singleton(PrometheusMetrics)  # business counters: orders, payments
 
     engine = providers.Singleton(_engine, settings)
     redis = providers.Singleton(_redis, settings)
@@ -247,6 +250,7 @@ class Container(containers.DeclarativeContainer):
         freight=providers.Callable(Money.of, settings.provided.freight),
         order_ttl_seconds=settings.provided.order_ttl_seconds,
         gate=stock_gate,
+        metrics=metrics,
     )
     orders = providers.Singleton(
         Orders,
@@ -259,6 +263,7 @@ class Container(containers.DeclarativeContainer):
         gateway=payment_gateway,
         order_ttl_seconds=settings.provided.order_ttl_seconds,
         gate=stock_gate,
+        metrics=metrics,
     )
 
     # Payments through the gateway (notifications, returns, reconciliation, the simulator). Expiry
@@ -274,6 +279,7 @@ class Container(containers.DeclarativeContainer):
         ship_after_seconds=settings.provided.ship_after_seconds,
         max_page_size=settings.provided.max_page_size,
         attempts=codes,
+        metrics=metrics,
         callback_limits=providers.Factory(
             CallbackLimits,
             max_forged_per_client=settings.provided.notification_max_forged_per_client,
@@ -286,6 +292,12 @@ class Container(containers.DeclarativeContainer):
     periodic_jobs = providers.Callable(
         wiring.periodic_jobs, settings, fulfilment, stock_gates, payments.provided.prune_notifications
     )
+    # The shop's health: /ready, `jiadian status`, the metrics' gauges.
+    probes = providers.Factory(wiring.probes, engine, cache, task_queue, blobs)
+    operations = providers.Singleton(
+        Operations, probes=probes, tasks=task_queue, gates=stock_gates, payments=payments
+    )
+    pool_use = providers.Callable(wiring.pool_use, engine, redis)
     fulfilment.add_kwargs(
         before_expiry=payments.provided.before_expiry, before_cancel=payments.provided.close_for_cancel
     )

@@ -10,6 +10,9 @@ from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
 from redis.asyncio import Redis
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import QueuePool
 
 from jiadian.adapters.mail import ConsoleMailer, SmtpMailer
 from jiadian.adapters.memory.codes import MemoryCodeStore
@@ -21,6 +24,8 @@ from jiadian.adapters.tasks.inline import InlineTaskQueue
 from jiadian.adapters.tasks.periodic import PeriodicJob
 from jiadian.application.accounts_ports import CodeStore, Mailer
 from jiadian.application.fulfilment import Fulfilment
+from jiadian.application.operations import Probe
+from jiadian.application.ports import BlobStore, Cache
 from jiadian.application.stock_gate import NO_GATE, StockGate, StockGates
 from jiadian.application.tasks import TaskQueue
 from jiadian.settings import Settings, SettingsConflict
@@ -82,6 +87,34 @@ def task_queue(settings: Settings, handlers: Callable[[], TaskHandlers]) -> Task
         )
         return DramatiqTaskQueue(broker, settings.task_queue_name, redis_url=settings.redis_url)
     return DramatiqTaskQueue(rabbitmq_broker(settings.rabbitmq_url), settings.task_queue_name)
+
+
+def probes(engine: AsyncEngine, cache: Cache, tasks: TaskQueue, blobs: BlobStore) -> dict[str, Probe]:
+    """What `/ready` and `jiadian status` ask: does each dependency answer now?"""
+
+    async def database() -> None:  # answers, and has a schema (an unmigrated database serves nothing)
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT version_num FROM alembic_version"))
+
+    return {  # each method looked up at every call (a test may swap one)
+        "database": database,
+        "cache": lambda: cache.ping(),
+        "broker": lambda: tasks.ping(),
+        "blobs": lambda: blobs.ping(),
+    }
+
+
+def pool_use(engine: AsyncEngine, redis: Redis | None) -> dict[str, tuple[int, int]]:
+    """This process's connections in use, and the most its pools keep (for the metrics)."""
+    use: dict[str, tuple[int, int]] = {}
+    pool = engine.pool
+    if isinstance(pool, QueuePool):
+        use["database"] = (pool.checkedout(), pool.size())
+    if redis is not None:
+        connections = redis.connection_pool
+        in_use = len(getattr(connections, "_in_use_connections", ()))
+        use["redis"] = (in_use, int(getattr(connections, "max_connections", 0) or 0))
+    return use
 
 
 @runtime_checkable

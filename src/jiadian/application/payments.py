@@ -109,6 +109,8 @@ class Payments(Scheduling):
             verdict = Verdict.ERROR
         if slot is not None and verdict not in UNVERIFIED:
             await self._release(slot)  # only forged callbacks count against the client
+        if verdict in UNVERIFIED or verdict is Verdict.ERROR:
+            self.metrics.payment_refused(self.gateway.name, verdict)
         await self._keep(data, verdict)
         log.info("%s notification for %r: %s", self.gateway.name, data.get("out_trade_no"), verdict)
         return verdict
@@ -192,6 +194,7 @@ class Payments(Scheduling):
     async def _settle(self, trade: GatewayTrade) -> Verdict:
         """Apply a verified trade once: pay the order, or keep the money for a refund."""
         if trade.app_id != self.gateway.app_id:
+            self.metrics.payment_refused(self.gateway.name, Verdict.WRONG_APP_ID)
             return Verdict.WRONG_APP_ID
         if trade.status not in PAID_TRADE_STATUSES:
             return Verdict.NOT_PAID
@@ -241,7 +244,10 @@ class Payments(Scheduling):
 
         verdict, order = await self.retry.run(attempt)
         if verdict is Verdict.APPLIED and order is not None:
+            self.metrics.payment_applied(self.gateway.name)
             await self._publish(order.pull_events())  # schedules the shipping, like the wallet path
+        elif verdict in (Verdict.UNKNOWN_TRADE, Verdict.AMOUNT_MISMATCH, Verdict.NEEDS_REFUND):
+            self.metrics.payment_refused(self.gateway.name, verdict)
         return verdict
 
     async def _keep(self, fields: dict[str, str], verdict: str) -> None:

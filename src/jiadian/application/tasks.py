@@ -33,6 +33,16 @@ Task = SendVerificationCode | ExpireOrder | ShipOrder
 TASK_TYPES: dict[str, type[Task]] = {t.__name__: t for t in (SendVerificationCode, ExpireOrder, ShipOrder)}
 
 
+@dataclass(frozen=True, slots=True)
+class QueueDepth:
+    """Messages waiting in the task queue: to run now, delayed (expiry, shipping), and dead (failed past
+    their retries, kept by the broker for inspection)."""
+
+    ready: int
+    delayed: int
+    failed: int
+
+
 class TaskQueue(Protocol):
     async def send(self, task: Task, delay_seconds: float = 0) -> None:
         """Hand the task to the worker, to run after `delay_seconds`."""
@@ -40,4 +50,8 @@ class TaskQueue(Protocol):
 
     async def ping(self) -> None:
         """Raise when the broker does not answer."""
+        ...
+
+    async def depth(self) -> QueueDepth:
+        """How many messages wait (raise when the broker does not answer)."""
         ...

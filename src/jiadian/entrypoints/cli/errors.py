@@ -17,6 +17,7 @@ on stderr is `error [code] detail`, never a traceback (the traceback goes to the
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -36,11 +37,13 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from typer.core import TyperGroup
 
 from jiadian.domain.errors import DomainError, ServiceUnavailable
+from jiadian.logs import configure_logging
 from jiadian.settings import SettingsConflict, describe_settings_error
 
 log = logging.getLogger("jiadian.cli")
 
 USAGE, REFUSED, UNAVAILABLE, DEFECT, CONFIG, INTERRUPTED = 2, 1, 69, 70, 78, 130
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,15 @@ def report(failure: Failure, console: Console) -> None:
     console.print(f"[red]error[/red] {escape(f'[{failure.code}]')} {escape(detail)}", soft_wrap=True)
 
 
+def _configure_logging() -> None:
+    """A command logs only when asked (JIADIAN_LOG_LEVEL / JIADIAN_LOG_FORMAT set): its output is its
+    answer; without them Python shows warnings and errors, as ever."""
+    level = os.environ.get("JIADIAN_LOG_LEVEL", "").upper()
+    fmt = os.environ.get("JIADIAN_LOG_FORMAT", "").lower()
+    if level in LEVELS or fmt in ("text", "json"):
+        configure_logging(level if level in LEVELS else "WARNING", fmt if fmt == "json" else "text")
+
+
 class ShopGroup(TyperGroup):
     """The root `jiadian` group: every command's errors end here, whoever wrote the command."""
 
@@ -135,6 +147,7 @@ class ShopGroup(TyperGroup):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:
+        _configure_logging()
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except typer.Exit as exc:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import typer
 
-from jiadian.entrypoints.cli import blobs, catalog, db, orders, payments, stock, users, worker
+from jiadian.entrypoints.cli import blobs, catalog, db, ops, orders, payments, stock, users, worker
 from jiadian.entrypoints.cli import cart as cart_commands
 from jiadian.entrypoints.cli.common import run
 from jiadian.entrypoints.cli.errors import ShopGroup
+from jiadian.logs import configure_logging
 from jiadian.settings import Settings
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 app = typer.Typer(
     name="jiadian",
@@ -30,6 +34,8 @@ app.add_typer(blobs.app, name="blobs")
 app.add_typer(orders.app, name="orders")
 app.add_typer(payments.app, name="payments")
 app.add_typer(stock.app, name="stock")
+app.command("status")(ops.status)
+app.add_typer(ops.settings_app, name="settings")
 
 
 @app.command()
@@ -41,22 +47,44 @@ def serve(
     """Serve the HTTP API and the storefront (uvicorn with uvloop and httptools).
 
     With JIADIAN_AUTO_MIGRATE on (the embedded default), the database is migrated — and the demo
-    catalogue loaded into an empty shop — once, here, before the worker processes start.
+    catalogue loaded into an empty shop — once, here, before the worker processes start. With several
+    workers, their metrics meet in PROMETHEUS_MULTIPROC_DIR (default: <var_dir>/prometheus, emptied
+    here); with JIADIAN_METRICS_PORT, this process serves them on that port.
     """
-    import os
-
     import uvicorn
 
     from jiadian.entrypoints.http.startup import prepare
 
     settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    options = server_options(settings, host=host, port=port, workers=workers)
+    several = share_metrics(settings, options["workers"])
     if settings.auto_migrate:
         run(prepare)
         os.environ["JIADIAN_AUTO_MIGRATE"] = "false"  # the workers need not do it again
-    uvicorn.run(
-        "jiadian.entrypoints.http.asgi:app",
-        **server_options(settings, host=host, port=port, workers=workers),
-    )
+    if settings.metrics_port is not None:
+        from jiadian.adapters.prometheus import serve_on_port
+
+        serve_on_port(settings.metrics_port, settings.metrics_host, several_processes=several)
+    uvicorn.run("jiadian.entrypoints.http.asgi:app", **options)
+
+
+def share_metrics(settings: Settings, workers: int) -> bool:
+    """Whether the workers' metrics go through files (PROMETHEUS_MULTIPROC_DIR, set before they start).
+
+    The operator's directory is used as it is; the default one, `<var_dir>/prometheus`, is emptied
+    (values of an earlier run would add up). One worker keeps its metrics in memory.
+    """
+    from jiadian.adapters.prometheus import prepare_directory
+
+    if os.environ.get(MULTIPROC_ENV):
+        return True
+    if workers <= 1:
+        return False
+    directory = settings.var_dir / "prometheus"
+    prepare_directory(directory)
+    os.environ[MULTIPROC_ENV] = str(directory)
+    return True
 
 
 def server_options(
@@ -72,6 +100,7 @@ def server_options(
         "loop": "uvloop",
         "http": "httptools",
         "access_log": False,
+        "log_config": None,  # the shop's logging (JIADIAN_LOG_FORMAT), configured by each process
         "proxy_headers": settings.forwarded_allow_ips is not None,
         "forwarded_allow_ips": settings.forwarded_allow_ips,
     }

@@ -15,7 +15,6 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, Schema
 from litestar.static_files import create_static_files_router
-from sqlalchemy import text
 
 from jiadian import __version__
 from jiadian.adapters.memory.cache import MemoryCache
@@ -27,7 +26,8 @@ from jiadian.entrypoints.http.auth import Sessions
 from jiadian.entrypoints.http.cart import CartController, HistoryController
 from jiadian.entrypoints.http.catalog import CatalogController
 from jiadian.entrypoints.http.errors import EXCEPTION_HANDLERS
-from jiadian.entrypoints.http.health import HealthController, Probe
+from jiadian.entrypoints.http.health import HealthController
+from jiadian.entrypoints.http.observability import metrics_route, observe
 from jiadian.entrypoints.http.openapi import document_errors
 from jiadian.entrypoints.http.orders import AdminOrdersController, CheckoutController, OrdersController
 from jiadian.entrypoints.http.payments import AdminPaymentsController, PaymentsController
@@ -35,7 +35,7 @@ from jiadian.entrypoints.http.requests import ShopRequest
 from jiadian.entrypoints.http.response_cache import ResponseCache
 from jiadian.entrypoints.http.security_headers import content_security_policy, origin_of, security_headers
 from jiadian.entrypoints.http.startup import prepare
-from jiadian.entrypoints.worker import web_background
+from jiadian.entrypoints.worker import sampling, web_background
 
 log = logging.getLogger("jiadian")
 
@@ -83,24 +83,12 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
     async def responses() -> ResponseCache:
         return response_cache
 
-    async def probes() -> dict[str, Probe]:
-        async def database() -> None:
-            async with container.engine().connect() as conn:
-                await conn.execute(text("SELECT 1"))
-
-        return {
-            "database": database,
-            "cache": container.cache().ping,
-            "broker": container.task_queue().ping,
-            "blobs": container.blobs().ping,
-        }
-
     @asynccontextmanager
     async def lifespan(_app: Litestar) -> AsyncIterator[None]:
         if prepare_database if prepare_database is not None else settings.auto_migrate:
             await prepare(container)
         try:
-            async with web_background(container):
+            async with web_background(container), sampling(container):
                 yield
         finally:
             await shutdown(container)
@@ -124,7 +112,7 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
         "blobs": _provide(container.blobs),
         "sessions": Provide(sessions, use_cache=True),
         "responses": Provide(responses, use_cache=True),
-        "probes": Provide(probes, use_cache=True),
+        "operations": _provide(container.operations),
     }
     route_handlers: list[Any] = [HealthController, CatalogController, AuthController, MeController]
     route_handlers += [CartController, HistoryController]
@@ -134,6 +122,8 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
     route_handlers += [PaymentsController, AdminPaymentsController, AdminStockGateController]
     if settings.bench_routes:
         route_handlers.append(bench_hello)
+    if settings.metrics_port is None:  # else `jiadian serve` serves them on that port
+        route_handlers.append(metrics_route(settings))
     if settings.blob_store == "local":
         settings.media_dir.mkdir(parents=True, exist_ok=True)
         route_handlers.append(
@@ -154,6 +144,7 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
         route_handlers=route_handlers,
         dependencies=dependencies,
         exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[observe],  # request ids, and each route's rate and latency
         lifespan=[lifespan],
         csrf_config=CSRFConfig(
             secret=settings.csrf_secret.get_secret_value(),
