@@ -75,5 +75,9 @@ lock:
 	$(UV_COMPILE) -c requirements/test.txt --extra bench -o requirements/bench.txt
 	$(UV_COMPILE) -c requirements/test.txt --extra audit -o requirements/audit.txt
 
+## Regenerate what is generated from the code: the README's configuration table (from the settings)
+docs: $(VENV)/.installed-run
+	$(BIN)/jiadian settings table --write README.md
+
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -76,7 +76,13 @@ async def test_requests_are_counted_by_route_template_not_raw_path(sqlite: Conta
         ({"metrics_token": "s3cret"}, "10.1.2.3", {}, 401),
         ({"metrics_token": "s3cret"}, "10.1.2.3", {"authorization": "Bearer wrong"}, 401),
         ({"metrics_token": "s3cret"}, "10.1.2.3", {"authorization": "Bearer s3cret"}, 200),
-        ({"metrics_port": 9464}, "127.0.0.1", {}, 404),  # served by `jiadian serve` on its own port
+        ({"metrics_port": 9464}, "127.0.0.1", {}, 404),
+        (
+            {"metrics_token": ""},
+            "10.1.2.3",
+            {},
+            403,
+        ),  # an empty token is no token  # served by `jiadian serve` on its own port
     ],
 )
 async def test_metrics_are_protected_as_configured(

@@ -28,7 +28,7 @@ from jiadian.entrypoints.http.catalog import CatalogController
 from jiadian.entrypoints.http.errors import EXCEPTION_HANDLERS
 from jiadian.entrypoints.http.health import HealthController
 from jiadian.entrypoints.http.observability import metrics_route, observe
-from jiadian.entrypoints.http.openapi import document_errors
+from jiadian.entrypoints.http.openapi import SECURITY_SCHEMES, document_errors
 from jiadian.entrypoints.http.orders import AdminOrdersController, CheckoutController, OrdersController
 from jiadian.entrypoints.http.payments import AdminPaymentsController, PaymentsController
 from jiadian.entrypoints.http.requests import ShopRequest
@@ -158,16 +158,20 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
             title="jiadian (家电之选) API",
             version=__version__,
             description="The HTTP API of the jiadian shop. Amounts are decimal strings with two places. "
-            'Errors answer `{"code", "detail"}` with a stable code.',
+            'Errors answer `{"code", "detail"}` with a stable code. Signing in sets the session cookie; '
+            "every POST, PUT, PATCH and DELETE echoes the `csrftoken` cookie (set by any answer) in the "
+            "`X-CSRFToken` header (403 `csrf_failed` otherwise) — see the `session` and `csrf` security "
+            "schemes. Every answer carries `X-Request-ID` (the caller's, when sent), also found in the logs.",
             path="/schema",
             components=Components(
+                security_schemes=SECURITY_SCHEMES,  # type: ignore[arg-type]
                 schemas={
                     "ErrorBody": Schema(
                         type="object",  # type: ignore[arg-type]
                         required=["code", "detail"],
                         properties={"code": Schema(type="string"), "detail": Schema(type="string")},  # type: ignore[arg-type]
                     )
-                }
+                },
             ),
         ),
         request_max_body_size=4 * 1024 * 1024,

@@ -77,7 +77,8 @@ def _loopback(host: str | None) -> bool:
 
 
 def metrics_route(settings: Settings) -> Any:
-    token = settings.metrics_token.get_secret_value().encode() if settings.metrics_token else None
+    secret = settings.metrics_token.get_secret_value() if settings.metrics_token else ""
+    token = secret.encode() if secret else None  # an empty token is no token (else "" would match "")
 
     @get("/metrics", include_in_schema=False, sync_to_thread=True)  # reads the processes' files
     def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:

@@ -14,10 +14,11 @@ from collections.abc import Iterable
 from litestar import Litestar
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import SecurityScheme
 from litestar.routes import HTTPRoute
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
-from jiadian.entrypoints.http.auth import current_admin, current_user
+from jiadian.entrypoints.http.auth import SESSION_COOKIE, current_admin, current_user
 from jiadian.entrypoints.http.errors import error_responses
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -46,8 +47,43 @@ def error_statuses(handler: HTTPRouteHandler, path: str, *, csrf_exempt: Iterabl
     return sorted(statuses)
 
 
+# The two security schemes of the API (components.securitySchemes): the session cookie set by sign-in,
+# and the CSRF rule — an unsafe request echoes the `csrftoken` cookie in the `X-CSRFToken` header.
+SECURITY_SCHEMES = {
+    "session": SecurityScheme(
+        type="apiKey",
+        name=SESSION_COOKIE,
+        security_scheme_in="cookie",
+        description="Set by POST /api/auth/login (HttpOnly, SameSite=Lax); ended by POST /api/auth/logout.",
+    ),
+    "csrf": SecurityScheme(
+        type="apiKey",
+        name="X-CSRFToken",
+        security_scheme_in="header",
+        description="Every POST, PUT, PATCH and DELETE (signed in or not; the Alipay notification excepted) "
+        "echoes the value of the `csrftoken` cookie, which any answer sets (e.g. GET /health), in this "
+        "header. Missing or different: 403 `csrf_failed`.",
+    ),
+}
+
+
+def security_of(
+    handler: HTTPRouteHandler, path: str, *, csrf_exempt: Iterable[str]
+) -> list[dict[str, list[str]]]:
+    """The security requirement of one route: its session when it needs a user, the CSRF header when it
+    is unsafe (both together when both)."""
+    guards = {getattr(provider, "dependency", None) for provider in handler.resolve_dependencies().values()}
+    needs: dict[str, list[str]] = {}
+    if current_user in guards or current_admin in guards:
+        needs["session"] = []
+    if not set(handler.http_methods) <= SAFE_METHODS and path not in set(csrf_exempt):
+        needs["csrf"] = []
+    return [needs] if needs else []
+
+
 def document_errors(app: Litestar, *, csrf_exempt: Iterable[str]) -> None:
-    """Add the error answers to every route in the schema; call before the document is first served."""
+    """Add the error answers (and the security requirement) to every route in the schema; call before the
+    document is first served."""
     exempt = list(csrf_exempt)
     for route in app.routes:
         if not isinstance(route, HTTPRoute):
@@ -55,6 +91,7 @@ def document_errors(app: Litestar, *, csrf_exempt: Iterable[str]) -> None:
         for handler in route.route_handlers:
             if not handler.resolve_include_in_schema():
                 continue
+            handler.security = security_of(handler, route.path, csrf_exempt=exempt)
             documented = error_responses(*error_statuses(handler, route.path, csrf_exempt=exempt))
             if handler.status_code == HTTP_204_NO_CONTENT:  # Litestar documents `Response[None]` as JSON null
                 documented[HTTP_204_NO_CONTENT] = ResponseSpec(None, description="No Content")
