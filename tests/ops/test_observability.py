@@ -315,3 +315,18 @@ async def test_shutdown_closes_what_status_opened(tmp_path: Path) -> None:
     container = build_container(settings_for(tmp_path))
     await container.operations().checks()
     await shutdown(container)
+
+
+def test_the_metrics_port_serves_them_apart(tmp_path: Path) -> None:
+    """`jiadian serve` with JIADIAN_METRICS_PORT: a thread of the serving process answers on that port."""
+    import socket
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    prometheus.PrometheusMetrics().order_refused("metrics_port_test")
+    prometheus.serve_on_port(port, "127.0.0.1", several_processes=False)
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as answer:
+        text = answer.read().decode()
+    assert 'jiadian_orders_refused_total{reason="metrics_port_test"}' in text
