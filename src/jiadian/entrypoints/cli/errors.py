@@ -108,6 +108,10 @@ EXPLAIN: Sequence[tuple[type[BaseException], Callable[[Any], Failure]]] = [
     ),
     (RedisTimeoutError, lambda e: Failure("redis_unavailable", f"Redis does not answer: {e}", UNAVAILABLE)),
     (OverflowError, lambda _e: Failure("validation_error", "数值超出范围", REFUSED)),
+    (
+        UnicodeDecodeError,
+        lambda e: Failure("validation_error", f"文件不是 UTF-8 编码的文本 ({e.reason})", REFUSED),
+    ),
     (OSError, lambda e: Failure("os_error", str(e), REFUSED)),
 ]
 

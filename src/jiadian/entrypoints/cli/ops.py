@@ -10,7 +10,7 @@ from jiadian.application.operations import OK, Health
 from jiadian.container import Container
 from jiadian.entrypoints.cli.common import console, run, table
 from jiadian.entrypoints.cli.errors import UNAVAILABLE
-from jiadian.settings import settings_table, with_settings_table
+from jiadian.settings import TABLE_END, TABLE_START, settings_table, with_settings_table
 
 
 def status() -> None:
@@ -69,6 +69,8 @@ def table_command(
         typer.echo(settings_table())
         return
     text = write.read_text(encoding="utf-8")
+    if TABLE_START not in text or TABLE_END not in text:
+        raise typer.BadParameter(f"{write} has no settings table between {TABLE_START} and {TABLE_END}")
     updated = with_settings_table(text)
     if updated != text:
         write.write_text(updated, encoding="utf-8")
