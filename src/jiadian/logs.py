@@ -102,7 +102,5 @@ def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
     handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
     root.addHandler(handler)
     root.setLevel(level)
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "dramatiq"):  # through the root handler
-        logger = logging.getLogger(name)
-        logger.handlers.clear()
-        logger.propagate = True
+    # uvicorn's loggers have no handlers of their own (`log_config=None`) and reach this one; its access
+    # log stays as `jiadian serve` set it: off (a line per request costs more than the request).

@@ -330,3 +330,23 @@ def test_the_metrics_port_serves_them_apart(tmp_path: Path) -> None:
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as answer:
         text = answer.read().decode()
     assert 'jiadian_orders_refused_total{reason="metrics_port_test"}' in text
+
+
+def test_serve_writes_no_access_log_line_per_request(tmp_path: Path) -> None:
+    """uvicorn's access log stays off under the shop's logging (a line per request costs more than it)."""
+    import uvicorn
+
+    from jiadian.entrypoints.cli.main import server_options
+
+    options = server_options(settings_for(tmp_path), host=None, port=None, workers=None)
+    uvicorn.Config("jiadian.entrypoints.http.asgi:app", **options).configure_logging()
+    root = logging.getLogger()
+    before = list(root.handlers), root.level
+    try:
+        logs.configure_logging("INFO", "text")
+        access = logging.getLogger("uvicorn.access")
+        assert not access.propagate or not access.isEnabledFor(logging.INFO)
+    finally:
+        for handler in [h for h in root.handlers if h not in before[0]]:
+            root.removeHandler(handler)
+        root.setLevel(before[1])
