@@ -350,3 +350,20 @@ def test_serve_writes_no_access_log_line_per_request(tmp_path: Path) -> None:
         for handler in [h for h in root.handlers if h not in before[0]]:
             root.removeHandler(handler)
         root.setLevel(before[1])
+
+
+async def test_gateway_callbacks_are_counted_once(memory: tuple[Container, MemoryState]) -> None:
+    container, _state = memory
+    counted = MemoryMetrics()
+    container.metrics.override(providers.Object(counted))
+    payments = container.payments()
+    await payments.notify({"out_trade_no": "T1", "sign": "forged"}, client="10.0.0.9")
+    simulator = container.payment_simulator()
+    assert simulator is not None
+    from decimal import Decimal
+
+    await payments.notify(dict(simulator.pay("T-not-ours", Decimal("1.00"))), client="10.0.0.9")
+    assert counted.counts == {
+        ("payment_refused", "simulator", "missing_fields"): 1,
+        ("payment_refused", "simulator", "unknown_trade"): 1,
+    }

@@ -101,15 +101,17 @@ class Payments(Scheduling):
         """
         data = {str(key): str(value) for key, value in fields.items()}
         slot = await self._forged_slot(client)
+        settled = False  # verified, and counted by `_settle`
         try:
             trade = await self.gateway.verify_callback(data)
+            settled = trade is not None
             verdict = self._unverified(data) if trade is None else await self._settle(trade)
         except Exception:  # the gateway sends it again; the next delivery may go through
             log.exception("payment notification for %r could not be applied", data.get("out_trade_no"))
-            verdict = Verdict.ERROR
+            settled, verdict = False, Verdict.ERROR
         if slot is not None and verdict not in UNVERIFIED:
             await self._release(slot)  # only forged callbacks count against the client
-        if verdict in UNVERIFIED or verdict is Verdict.ERROR:
+        if not settled:
             self.metrics.payment_refused(self.gateway.name, verdict)
         await self._keep(data, verdict)
         log.info("%s notification for %r: %s", self.gateway.name, data.get("out_trade_no"), verdict)

@@ -13,10 +13,10 @@ class MemoryMetrics:
         self.counts["order_placed",] += 1
 
     def order_refused(self, reason: str) -> None:
-        self.counts["order_refused", reason] += 1
+        self.counts["order_refused", str(reason)] += 1
 
     def payment_applied(self, method: str) -> None:
         self.counts["payment_applied", method] += 1
 
     def payment_refused(self, method: str, reason: str) -> None:
-        self.counts["payment_refused", method, reason] += 1
+        self.counts["payment_refused", method, str(reason)] += 1
