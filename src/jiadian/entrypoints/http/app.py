@@ -181,7 +181,7 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
         ),
         request_max_body_size=4 * 1024 * 1024,
         request_class=ShopRequest,  # JSON depth limit; a client gone mid-body is not a 500
-        # Logging is the entrypoints' (entrypoints/logs.py), not the app's: Litestar's own configuration
+        # Logging is the entrypoints' (jiadian/logs.py), not the app's: Litestar's own configuration
         # replaced the root logger's handlers with one bound to the stderr of the moment (under pytest,
         # a capture that is closed later: "--- Logging error --- I/O operation on closed file").
         logging_config=None,
