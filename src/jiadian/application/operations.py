@@ -67,16 +67,20 @@ class Operations:
         )
         return Health(checks, queue, gate, pending, self.gates.checkout_uses_it)
 
+    # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation that arrives as
+    # the awaited call completes, and a periodic sampler cancelled there would run on for ever.
     async def _check(self, probe: Probe) -> str:
         try:
-            await asyncio.wait_for(probe(), timeout=self.timeout_seconds)
+            async with asyncio.timeout(self.timeout_seconds):
+                await probe()
         except Exception as exc:
             return f"failed: {type(exc).__name__}"
         return OK
 
     async def _figure(self, name: str, read: Callable[[], Awaitable[T]]) -> T | None:
         try:
-            return await asyncio.wait_for(read(), timeout=self.timeout_seconds)
+            async with asyncio.timeout(self.timeout_seconds):
+                return await read()
         except Exception as exc:
             log.debug("%s unknown: %s: %s", name, type(exc).__name__, exc)
             return None

@@ -130,17 +130,22 @@ async def sample(container: Container) -> None:
 async def sampling(container: Container) -> AsyncIterator[None]:
     """Sample the metrics' gauges every `metrics_sample_seconds` (now, then periodically) while open."""
     interval = container.settings().metrics_sample_seconds
+    stopped = asyncio.Event()
 
     async def loop() -> None:
-        await asyncio.sleep(0)  # first sample once the process is up
-        with contextlib.suppress(Exception):
-            await sample(container)
-        await run_periodic([lambda: sample(container)], interval)
+        while not stopped.is_set():
+            try:
+                await sample(container)
+            except Exception:
+                log.warning("sampling the metrics failed", exc_info=True)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopped.wait(), interval)
 
-    task = asyncio.create_task(loop())
+    task = asyncio.create_task(loop(), name="metrics sampler")
     try:
         yield
     finally:
+        stopped.set()  # ends the loop even if a cancellation were lost on the way
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
