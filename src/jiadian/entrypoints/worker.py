@@ -128,27 +128,34 @@ async def sample(container: Container) -> None:
 
 @contextlib.asynccontextmanager
 async def sampling(container: Container) -> AsyncIterator[None]:
-    """Sample the metrics' gauges every `metrics_sample_seconds` (now, then periodically) while open."""
+    """Sample the metrics' gauges every `metrics_sample_seconds` while open.
+
+    Stopping waits for a sample under way to end rather than cancelling it: a cancelled database call
+    leaves its connection to be closed by a task of its own (SQLAlchemy's "terminate"), which on
+    aiosqlite could wait for ever once the engine was disposed.
+    """
     interval = container.settings().metrics_sample_seconds
     stopped = asyncio.Event()
 
     async def loop() -> None:
-        while not stopped.is_set():
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopped.wait(), interval)
+            if stopped.is_set():
+                return
             try:
                 await sample(container)
             except Exception:
                 log.warning("sampling the metrics failed", exc_info=True)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stopped.wait(), interval)
 
     task = asyncio.create_task(loop(), name="metrics sampler")
     try:
         yield
     finally:
-        stopped.set()  # ends the loop even if a cancellation were lost on the way
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        stopped.set()
+        done, _ = await asyncio.wait([task], timeout=30)  # a sample's calls are bounded by their timeouts
+        if not done:
+            task.cancel()
         process_ended()
 
 
