@@ -21,6 +21,7 @@ from jiadian.adapters.tasks.inline import InlineTaskQueue
 from jiadian.adapters.tasks.periodic import PeriodicJob
 from jiadian.application.accounts_ports import CodeStore, Mailer
 from jiadian.application.fulfilment import Fulfilment
+from jiadian.application.search import SearchAdmin
 from jiadian.application.stock_gate import NO_GATE, StockGate, StockGates
 from jiadian.application.tasks import TaskQueue
 from jiadian.settings import Settings
@@ -40,9 +41,12 @@ def stock_gate(settings: Settings, store: StockGate) -> StockGate:
     return store if settings.stock_gate else NO_GATE
 
 
-def periodic_jobs(settings: Settings, fulfilment: Fulfilment, gates: StockGates) -> list[PeriodicJob]:
-    """The sweeps; with the stock gate on, also its reconcile (lost tokens come back by themselves)."""
-    jobs: list[PeriodicJob] = [fulfilment.expire_unpaid, fulfilment.ship_due]
+def periodic_jobs(
+    settings: Settings, fulfilment: Fulfilment, gates: StockGates, search: SearchAdmin
+) -> list[PeriodicJob]:
+    """The sweeps, and search's ranking sales following the orders; with the stock gate on, also its
+    reconcile (lost tokens come back by themselves)."""
+    jobs: list[PeriodicJob] = [fulfilment.expire_unpaid, fulfilment.ship_due, search.follow_sales]
     if settings.stock_gate:
         jobs.append(gates.reconcile)
     return jobs

@@ -61,7 +61,7 @@ async def demo(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[ShopCl
     """The demo catalogue (`DemoLoader`) with its generated images behind HTTP, for read-only tests."""
     container = build_container(settings_for(tmp_path_factory.mktemp("demo")))
     await upgrade(container.engine())
-    assert await DemoLoader(container.catalog_admin(), container.blobs()).load()
+    assert await DemoLoader(container.catalog_admin(), container.blobs(), container.search_admin()).load()
     async for client in open_client(container):
         yield client
 

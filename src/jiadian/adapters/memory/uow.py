@@ -13,7 +13,9 @@ from jiadian.adapters.memory.accounts import (
 from jiadian.adapters.memory.catalog import MemoryCatalogRepository
 from jiadian.adapters.memory.ordering import MemoryOrderRepository, MemoryStockRepository
 from jiadian.adapters.memory.payments import MemoryPaymentRepository
+from jiadian.adapters.memory.search import MemorySearchIndex
 from jiadian.adapters.memory.state import MemoryState
+from jiadian.adapters.search.analyzer import Analyzer
 from jiadian.application.ports import Clock
 
 
@@ -25,10 +27,12 @@ class MemoryUnitOfWork:
     orders: MemoryOrderRepository
     stock: MemoryStockRepository
     payments: MemoryPaymentRepository
+    search: MemorySearchIndex
 
-    def __init__(self, state: MemoryState, clock: Clock) -> None:
+    def __init__(self, state: MemoryState, clock: Clock, analyzer: Analyzer) -> None:
         self._state = state
         self._clock = clock
+        self._analyzer = analyzer
         self._snapshot: dict[str, dict[Any, Any]] | None = None
 
     async def __aenter__(self) -> Self:
@@ -41,6 +45,7 @@ class MemoryUnitOfWork:
         self.orders = MemoryOrderRepository(self._state)
         self.stock = MemoryStockRepository(self._state)
         self.payments = MemoryPaymentRepository(self._state)
+        self.search = MemorySearchIndex(self._state, self._analyzer)
         return self
 
     async def __aexit__(
