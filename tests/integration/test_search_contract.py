@@ -128,8 +128,8 @@ async def test_an_empty_or_over_long_query_is_refused(shop: Container) -> None:
 
 @pytest.mark.parametrize("walk", [False, True], ids=["gather", "walk"])
 async def test_a_picked_sort_applies(shop: Container, walk: bool, monkeypatch: pytest.MonkeyPatch) -> None:
-    if walk:  # SQL: walk the list order and check each product, instead of sorting the matches
-        monkeypatch.setattr(sql_search, "GATHER_LIMIT", 0)
+    # SQL: walk the list order and check each product, or sort the matches (the adapter's choice by cost)
+    monkeypatch.setattr(sql_search, "WALK_BUDGET", 10**9 if walk else 0)
     assert await found(shop, "手机", SortKey.PRICE) == [4, 3, 6, 5, 23, 1, 2]
     assert await found(shop, "手机", SortKey.SALES_DESC) == [4, 3, 23, 5, 1, 2, 6]
     assert await found(shop, "手机", SortKey.DATE_DESC) == [23, 6, 5, 4, 3, 2, 1]

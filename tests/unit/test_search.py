@@ -110,9 +110,9 @@ class CountingQueries:
         return await self.inner.count(terms)
 
     async def page(
-        self, terms: Terms, sort: SortKey | None, offset: int, limit: int, *, total: int
+        self, terms: Terms, sort: SortKey | None, offset: int, limit: int, *, total: int, listed: int
     ) -> list[CardRow]:
-        return await self.inner.page(terms, sort, offset, limit, total=total)
+        return await self.inner.page(terms, sort, offset, limit, total=total, listed=listed)
 
     async def best(self, terms: Terms, limit: int) -> list[NamesRow]:
         self.best_calls += 1

@@ -229,6 +229,10 @@ class Catalog:
             self.near_cache, key, int, lambda: self.queries.count_products(category_id), self.cache_ttl
         )
 
+    async def listed_count(self) -> int:
+        """How many products are listed (kept per generation in this process)."""
+        return await self._count(None)
+
     async def kept(
         self, cache: Cache, key: str, type_: Any, compute: Callable[[], Awaitable[T]], ttl: int
     ) -> T:

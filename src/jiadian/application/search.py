@@ -60,7 +60,8 @@ class Search:
         request = clamp_page(page, page_size, total)
         if not total:
             return Page([], request.page, page_size, 0)
-        rows = await self.queries.page(terms, sort, request.offset, page_size, total=total)
+        listed = await self.catalog.listed_count() if sort is not None else total
+        rows = await self.queries.page(terms, sort, request.offset, page_size, total=total, listed=listed)
         return Page([self.catalog.card(r) for r in rows], request.page, page_size, total)
 
     async def _count(self, terms: Terms) -> int:

@@ -58,10 +58,11 @@ class SearchQueries(Protocol):
     async def count(self, terms: Terms) -> int: ...
 
     async def page(
-        self, terms: Terms, sort: SortKey | None, offset: int, limit: int, *, total: int
+        self, terms: Terms, sort: SortKey | None, offset: int, limit: int, *, total: int, listed: int
     ) -> list[CardRow]:
         """Cards of the matching products, best match first (`sort` None) or in a list order. `total`
-        is `count(terms)`: an adapter may use it to choose how to find the page."""
+        is `count(terms)` and `listed` the number of listed products: an adapter may use them to choose
+        how to find a page in a list order (sort the matches, or walk the list and check each product)."""
         ...
 
     async def best(self, terms: Terms, limit: int) -> list[NamesRow]:

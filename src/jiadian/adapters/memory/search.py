@@ -56,14 +56,14 @@ class MemorySearchQueries:
         return len(_ranked(self._s, terms))
 
     async def page(
-        self, terms: Terms, sort: SortKey | None, offset: int, limit: int, *, total: int
+        self, terms: Terms, sort: SortKey | None, offset: int, limit: int, *, total: int, listed: int
     ) -> list[CardRow]:
         ids = [product_id for _score, _sales, product_id in _ranked(self._s, terms)]
         if sort is None:
             return await self._catalog.cards(ids[offset : offset + limit])
         matching = set(ids)
-        listed = [(p, c) for p, c in self._catalog.listed() if p.id in matching]
-        return [card for _p, card in in_order(listed, sort)[offset : offset + limit]]
+        found = [(p, c) for p, c in self._catalog.listed() if p.id in matching]
+        return [card for _p, card in in_order(found, sort)[offset : offset + limit]]
 
     async def best(self, terms: Terms, limit: int) -> list[NamesRow]:
         rows = []

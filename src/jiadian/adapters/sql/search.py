@@ -51,10 +51,10 @@ from jiadian.domain.search import Alias, searchable_fields
 
 T = TypeVar("T")
 
-# A picked list order gathers every match and sorts it when at most this many products match; past it,
-# it walks the list's own index and checks each product's postings (a page then costs about
-# page × catalogue ÷ matches look-ups: at most a few thousand either way).
-GATHER_LIMIT = 2000
+# A page in a picked list order either gathers every match and sorts them (it costs the postings of the
+# rarest word: at least as many as match), or walks the list's own index and checks each product's
+# postings (about (offset + page) × listed ÷ matches look-ups). It walks when that is at most this many.
+WALK_BUDGET = 2000
 BATCH = 500  # products per statement when indexing; postings per DELETE
 
 
@@ -246,12 +246,13 @@ class SqlSearchQueries:
             return int((await conn.execute(_count(len(terms.words)), _params(terms))).scalar_one())
 
     async def page(
-        self, terms: Terms, sort: SortKey | None, offset: int, limit: int, *, total: int
+        self, terms: Terms, sort: SortKey | None, offset: int, limit: int, *, total: int, listed: int
     ) -> list[CardRow]:
         words = len(terms.words)
-        query = (
-            _relevance_cards(words) if sort is None else _sorted_cards(words, sort, walk=total > GATHER_LIMIT)
-        )
+        if sort is None:
+            query = _relevance_cards(words)
+        else:
+            query = _sorted_cards(words, sort, walk=(offset + limit) * listed <= WALK_BUDGET * total)
         async with self._engine.connect() as conn:
             rows = await conn.execute(query, _params(terms, offset=offset, limit=limit))
             return [card_row(r) for r in rows]
