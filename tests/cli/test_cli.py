@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
 from tests.conftest import settings_for
 from typer.testing import CliRunner, Result
 
 from jiadian.container import build_container, shutdown
 from jiadian.domain.catalog import SortKey
-from jiadian.entrypoints.cli.main import app, server_options
+from jiadian.entrypoints.cli.main import WORKER_HEALTHCHECK_SECONDS, app, server_options
 
 
 class Cli:
@@ -308,3 +309,9 @@ def test_the_client_address_is_taken_from_proxies_only_when_they_are_named(tmp_p
     options = server_options(behind, host="0.0.0.0", port=9000, workers=3)
     assert (options["proxy_headers"], options["forwarded_allow_ips"]) == (True, "10.0.0.5,10.1.0.0/16")
     assert (options["host"], options["port"], options["workers"]) == ("0.0.0.0", 9000, 3)
+
+
+def test_a_worker_slow_to_start_is_not_taken_for_hung(tmp_path: Path) -> None:
+    options = server_options(settings_for(tmp_path), host=None, port=None, workers=2)
+    assert options["timeout_worker_healthcheck"] == WORKER_HEALTHCHECK_SECONDS >= 30  # uvicorn's default: 5
+    uvicorn.Config("jiadian.entrypoints.http.asgi:app", **options)  # an option uvicorn knows

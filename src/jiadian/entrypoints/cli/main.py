@@ -30,6 +30,13 @@ app.add_typer(stock.app, name="stock")
 app.add_typer(search.app, name="search")
 
 
+# How long a worker may not answer uvicorn's supervisor before it is taken for hung and replaced. Its
+# answers come from a thread, which waits while a long native call holds the interpreter: at start-up,
+# loading jieba's dictionary and the first full collection take about a second, several on a loaded
+# machine (uvicorn's default of 5 s had workers replaced in a loop on a busy 2-core machine).
+WORKER_HEALTHCHECK_SECONDS = 30
+
+
 @app.command()
 def serve(
     host: str | None = typer.Option(None, help="Interface to bind (default: settings, 127.0.0.1)"),
@@ -72,6 +79,7 @@ def server_options(
         "access_log": False,
         "proxy_headers": settings.forwarded_allow_ips is not None,
         "forwarded_allow_ips": settings.forwarded_allow_ips,
+        "timeout_worker_healthcheck": WORKER_HEALTHCHECK_SECONDS,
     }
 
 
