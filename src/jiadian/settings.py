@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Published in the repository: anyone can forge CSRF tokens made with it. The production profile refuses it.
 DEFAULT_CSRF_SECRET = "jiadian-embedded-default-not-secret"  # noqa: S105 - public on purpose
+MIN_CSRF_SECRET = 32  # characters: `openssl rand -hex 32` gives 64, `secrets.token_hex(16)` 32
 
 
 class InsecureSettings(ValueError):
@@ -196,14 +197,14 @@ class Settings(BaseSettings):
         return not self.is_sqlite or bool(self.redis_url)
 
     def check_secrets(self) -> None:
-        """Refuse the production profile with the published CSRF secret (unless a test deployment)."""
-        if (
-            self.is_production_profile
-            and not self.test_deployment
-            and self.csrf_secret.get_secret_value() == DEFAULT_CSRF_SECRET
-        ):
+        """Refuse the production profile with the published CSRF secret, or one shorter than
+        `MIN_CSRF_SECRET` characters (unless a test deployment)."""
+        secret = self.csrf_secret.get_secret_value()
+        if not self.is_production_profile or self.test_deployment:
+            return
+        if secret == DEFAULT_CSRF_SECRET or len(secret) < MIN_CSRF_SECRET:
             raise InsecureSettings(
                 "the production profile (JIADIAN_DATABASE_URL or JIADIAN_REDIS_URL set) needs a CSRF secret of "
-                "its own: set JIADIAN_CSRF_SECRET to a long random value (e.g. `openssl rand -hex 32`); "
-                "a test deployment may set JIADIAN_TEST_DEPLOYMENT=true instead"
+                f"its own, at least {MIN_CSRF_SECRET} characters: set JIADIAN_CSRF_SECRET to a random value "
+                "(e.g. `openssl rand -hex 32`); a test deployment may set JIADIAN_TEST_DEPLOYMENT=true instead"
             )

@@ -213,6 +213,11 @@ def test_the_production_profile_refuses_the_published_csrf_secret(
         assert settings.csrf_secret.get_secret_value() == DEFAULT_CSRF_SECRET
         with pytest.raises(InsecureSettings, match="JIADIAN_CSRF_SECRET"):
             create_app(build_container(settings), prepare_database=False)
+        short = settings_for(
+            tmp_path, test_deployment=False, csrf_secret="change-me-in-production", **production
+        )
+        with pytest.raises(InsecureSettings, match="at least 32 characters"):
+            create_app(build_container(short), prepare_database=False)
         create_app(build_container(settings_for(tmp_path, **production)), prepare_database=False)  # a test
         own = settings_for(tmp_path, test_deployment=False, csrf_secret="f" * 64, **production)
         create_app(build_container(own), prepare_database=False)
