@@ -139,8 +139,9 @@ class OrdersController(Controller):
         orders: NamedDependency[Orders],
         data: JSONBody[r.RefundRequestIn | None] = None,
     ) -> r.RefundOut:
-        reason = data.reason if data is not None else ""
-        return r.RefundOut.of(await orders.request_refund(user.id, order_id, reason))
+        return r.RefundOut.of(
+            await orders.request_refund(user.id, order_id, r.RefundRequestIn.reason_of(data))
+        )
 
     @get("/{order_id:str}/refund", summary="The order's refund (or refund request); 404 when it has none")
     async def refund(
@@ -202,7 +203,7 @@ class AdminOrdersController(Controller):
         refunds: NamedDependency[Refunds],
         data: JSONBody[r.RefundRequestIn | None] = None,
     ) -> r.AdminRefundOut:
-        reason = data.reason if data is not None else ""
+        reason = r.RefundRequestIn.reason_of(data)
         return r.AdminRefundOut.of(
             await refunds.refund_order(order_id, operator=admin.username, reason=reason)
         )

@@ -146,7 +146,7 @@ class AdminPaymentsController(Controller):
         refunds: NamedDependency[Refunds],
         data: JSONBody[r.RefundRequestIn | None] = None,
     ) -> r.AdminRefundOut:
-        reason = data.reason if data is not None else ""
+        reason = r.RefundRequestIn.reason_of(data)
         return r.AdminRefundOut.of(
             await refunds.refund_payment(payment_id, operator=admin.username, reason=reason)
         )

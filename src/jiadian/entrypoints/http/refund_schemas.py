@@ -18,6 +18,11 @@ STATES = "requested 退款申请中, refused 退款申请未通过, pending 退�
 class RefundRequestIn(BaseModel):
     reason: Annotated[str, Field(max_length=1000, description="why, at most 255 characters")] = ""
 
+    @staticmethod
+    def reason_of(body: RefundRequestIn | None) -> str:
+        """The reason of an optional body (none: no reason given)."""
+        return body.reason if body is not None else ""
+
 
 class RefusalIn(BaseModel):
     answer: Annotated[
