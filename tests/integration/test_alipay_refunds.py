@@ -26,6 +26,7 @@ from tests.payments_support import (
 )
 from tests.refunds_support import OPERATOR, check_invariants
 
+from jiadian.adapters.alipay import AlipayGateway
 from jiadian.adapters.clock import FixedClock
 from jiadian.container import Container
 from jiadian.domain.errors import ServiceUnavailable
@@ -50,9 +51,27 @@ def fake(keys: AlipayKeys, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAlip
         yield gateway
 
 
+PATIENT, IMPATIENT = (
+    10.0,
+    0.5,
+)  # the gateway's timeout: no hurry on a busy machine; or shorter than a slow answer
+
+
 @pytest.fixture
 def paying(sqlite: Container, clock: FixedClock, keys: AlipayKeys, fake: FakeAlipayGateway) -> PayingShop:
-    return PayingShop(OrderingShop(sqlite, clock), alipay_gateway(keys, fake.url, timeout=0.5))
+    return PayingShop(OrderingShop(sqlite, clock), alipay_gateway(keys, fake.url, timeout=PATIENT))
+
+
+def answer_slower_than_the_shop_waits(paying: PayingShop, fake: FakeAlipayGateway, seconds: float) -> None:
+    assert isinstance(paying.gateway, AlipayGateway)
+    paying.gateway.timeout = IMPATIENT
+    fake.answer_slowly(seconds)
+
+
+def answer_again(paying: PayingShop, fake: FakeAlipayGateway) -> None:
+    assert isinstance(paying.gateway, AlipayGateway)
+    paying.gateway.timeout = PATIENT
+    fake.answer_normally()
 
 
 async def alipay_paid(paying: PayingShop, keys: AlipayKeys, fake: FakeAlipayGateway) -> tuple[int, Order]:
@@ -95,7 +114,7 @@ async def test_a_timeout_leaves_it_pending_and_the_worker_finishes_it(
     paying: PayingShop, keys: AlipayKeys, fake: FakeAlipayGateway
 ) -> None:
     user, order = await alipay_paid(paying, keys, fake)
-    fake.answer_slowly(1.5)  # longer than the shop's 0.5 s timeout: Alipay may still do it
+    answer_slower_than_the_shop_waits(paying, fake, 1.5)  # Alipay may still do it, late
 
     refund = await paying.refunds.refund_order(order.id, operator=OPERATOR)
 
@@ -105,7 +124,7 @@ async def test_a_timeout_leaves_it_pending_and_the_worker_finishes_it(
     assert payment.state is PaymentState.REFUNDING  # ... the money on its way
     report = await paying.refunds.settle_due()
     assert (report.checked, report.unavailable) == (0, 1)  # still slow: asked again next sweep
-    fake.answer_normally()
+    answer_again(paying, fake)
 
     report = await paying.refunds.settle_due()
 
@@ -123,11 +142,11 @@ async def test_a_lost_answer_is_asked_again_and_alipay_says_it_was_done(
     paying: PayingShop, keys: AlipayKeys, fake: FakeAlipayGateway
 ) -> None:
     _user, order = await alipay_paid(paying, keys, fake)
-    fake.answer_slowly(0.8)
+    answer_slower_than_the_shop_waits(paying, fake, 0.8)
     refund = await paying.refunds.refund_order(order.id, operator=OPERATOR)
     assert refund.state is RefundState.PENDING
     await eventually(lambda: fake.refunds_made(order.trade_no), what="Alipay making the refund")
-    fake.answer_normally()
+    answer_again(paying, fake)
 
     settled = await paying.refunds.settle(refund.id)
 
@@ -244,7 +263,7 @@ async def test_the_adapter_refunds_once_per_request_number(
     paying: PayingShop, keys: AlipayKeys, fake: FakeAlipayGateway
 ) -> None:
     _user, order = await alipay_paid(paying, keys, fake)
-    gateway = alipay_gateway(keys, fake.url, timeout=10)  # two at once on a busy machine: no hurry
+    gateway = paying.gateway
     first, second = await asyncio.gather(
         gateway.refund(order.trade_no, "RF-1", order.total.amount, "退款"),
         gateway.refund(order.trade_no, "RF-1", order.total.amount, "退款"),
