@@ -10,6 +10,7 @@ from jiadian.application.accounts_ports import AddressRepository, UserRepository
 from jiadian.application.catalog_ports import CatalogRepository
 from jiadian.application.ordering_ports import OrderRepository, StockRepository
 from jiadian.application.payments_ports import PaymentRepository
+from jiadian.application.refunds_ports import RefundRepository
 from jiadian.application.search_ports import SearchIndex
 
 
@@ -24,6 +25,7 @@ class UnitOfWork(Protocol):
     stock: StockRepository
     payments: PaymentRepository
     search: SearchIndex
+    refunds: RefundRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -13,6 +13,7 @@ from jiadian.adapters.memory.accounts import (
 from jiadian.adapters.memory.catalog import MemoryCatalogRepository
 from jiadian.adapters.memory.ordering import MemoryOrderRepository, MemoryStockRepository
 from jiadian.adapters.memory.payments import MemoryPaymentRepository
+from jiadian.adapters.memory.refunds import MemoryRefundRepository
 from jiadian.adapters.memory.search import MemorySearchIndex
 from jiadian.adapters.memory.state import MemoryState
 from jiadian.adapters.search.analyzer import Analyzer
@@ -28,6 +29,7 @@ class MemoryUnitOfWork:
     stock: MemoryStockRepository
     payments: MemoryPaymentRepository
     search: MemorySearchIndex
+    refunds: MemoryRefundRepository
 
     def __init__(self, state: MemoryState, clock: Clock, analyzer: Analyzer) -> None:
         self._state = state
@@ -46,6 +48,7 @@ class MemoryUnitOfWork:
         self.stock = MemoryStockRepository(self._state)
         self.payments = MemoryPaymentRepository(self._state)
         self.search = MemorySearchIndex(self._state, self._analyzer)
+        self.refunds = MemoryRefundRepository(self._state)
         return self
 
     async def __aexit__(

@@ -13,6 +13,7 @@ from jiadian.adapters.sql.catalog import SqlCatalogRepository
 from jiadian.adapters.sql.engine import WRITER_OPTION, transaction_ended
 from jiadian.adapters.sql.ordering import SqlOrderRepository, SqlStockRepository
 from jiadian.adapters.sql.payments import SqlPaymentRepository
+from jiadian.adapters.sql.refunds import SqlRefundRepository
 from jiadian.adapters.sql.search import SqlSearchIndex
 from jiadian.application.ports import Clock
 
@@ -26,6 +27,7 @@ class SqlUnitOfWork:
     stock: SqlStockRepository
     payments: SqlPaymentRepository
     search: SqlSearchIndex
+    refunds: SqlRefundRepository
 
     def __init__(self, engine: AsyncEngine, clock: Clock, analyzer: Analyzer) -> None:
         self._engine = engine
@@ -51,6 +53,7 @@ class SqlUnitOfWork:
         self.stock = SqlStockRepository(self._conn)
         self.payments = SqlPaymentRepository(self._conn)
         self.search = SqlSearchIndex(self._conn, self._analyzer, self._clock)
+        self.refunds = SqlRefundRepository(self._conn)
         return self
 
     async def __aexit__(

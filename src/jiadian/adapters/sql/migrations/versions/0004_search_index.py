@@ -4,7 +4,7 @@ The tables start empty: `jiadian db upgrade` (and `serve` when it migrates) then
 an existing shop, and `jiadian search reindex` rebuilds it all.
 
 Revision ID: 0004
-Revises: 0003
+Revises: 0006
 Create Date: 2026-11-25 09:00:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.dialects import mysql
 
 revision = "0004"
-down_revision = "0003"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
