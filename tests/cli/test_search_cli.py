@@ -7,22 +7,11 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
-import pytest
 from tests.catalog_support import ids
-from tests.cli.test_cli import Cli, a_row, add_categories, use_shop, write_lines
+from tests.cli.test_cli import a_row, add_categories, write_lines
+from tests.cli_support import Cli
 
 from jiadian.container import build_container, shutdown
-
-
-@pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
-    return use_shop(tmp_path, monkeypatch)
-
-
-@pytest.fixture
-def migrated(cli: Cli) -> Cli:
-    cli("db", "upgrade")
-    return cli
 
 
 def found(text: str) -> list[int]:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.support import Shop
-from tests.e2e.test_storefront_e2e import EXPECT_TIMEOUT_MS, SIZES, Journey, card_prices
+from tests.e2e.test_storefront_e2e import SIZES, card_prices, open_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -22,12 +22,8 @@ def test_search_from_quick_links_and_suggestions(
 ) -> None:
     from playwright.sync_api import expect
 
-    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
-    width, height = SIZES[size]
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
-    page = context.new_page()
-    j = Journey(page, shop, screenshots, (width, height))
-    tid = j.tid
+    context, j, page_errors = open_page(browser, shop, screenshots, size)
+    page, tid = j.page, j.tid
     try:
         # --- every quick link under a category's title finds products -------------------------------
         page.goto(f"{shop.base_url}/")
@@ -92,5 +88,6 @@ def test_search_from_quick_links_and_suggestions(
         prices = card_prices(j)
         assert prices == sorted(prices), prices
         j.shot("search-sorted")
+        assert not page_errors, page_errors
     finally:
         context.close()
