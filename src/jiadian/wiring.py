@@ -16,9 +16,12 @@ from sqlalchemy.pool import QueuePool
 
 from jiadian.adapters.mail import ConsoleMailer, SmtpMailer
 from jiadian.adapters.memory.codes import MemoryCodeStore
+from jiadian.adapters.memory.sessions import MemorySessionIndex
 from jiadian.adapters.memory.stock_gate import MemoryStockGate
 from jiadian.adapters.redis.codes import RedisCodeStore
+from jiadian.adapters.redis.sessions import RedisSessionIndex
 from jiadian.adapters.redis.stock_gate import RedisStockGate
+from jiadian.adapters.sessions import SessionIndex
 from jiadian.adapters.tasks.dispatch import TaskHandlers
 from jiadian.adapters.tasks.inline import InlineTaskQueue
 from jiadian.adapters.tasks.periodic import PeriodicJob
@@ -26,6 +29,8 @@ from jiadian.application.accounts_ports import CodeStore, Mailer
 from jiadian.application.fulfilment import Fulfilment
 from jiadian.application.operations import Probe
 from jiadian.application.ports import BlobStore, Cache
+from jiadian.application.refunds import Refunds
+from jiadian.application.search import SearchAdmin
 from jiadian.application.stock_gate import NO_GATE, StockGate, StockGates
 from jiadian.application.tasks import TaskQueue
 from jiadian.settings import Settings, SettingsConflict
@@ -33,6 +38,10 @@ from jiadian.settings import Settings, SettingsConflict
 
 def code_store(redis: Redis | None) -> CodeStore:
     return RedisCodeStore(redis) if redis is not None else MemoryCodeStore()
+
+
+def session_index(redis: Redis | None) -> SessionIndex:
+    return RedisSessionIndex(redis) if redis is not None else MemorySessionIndex()
 
 
 def stock_gate_store(redis: Redis | None) -> StockGate:
@@ -46,11 +55,23 @@ def stock_gate(settings: Settings, store: StockGate) -> StockGate:
 
 
 def periodic_jobs(
-    settings: Settings, fulfilment: Fulfilment, gates: StockGates, prune_notifications: PeriodicJob
+    settings: Settings,
+    fulfilment: Fulfilment,
+    gates: StockGates,
+    refunds: Refunds,
+    search: SearchAdmin,
+    prune_notifications: PeriodicJob,
 ) -> list[PeriodicJob]:
-    """The sweeps and the pruning of forged callbacks; with the stock gate on, also its reconcile (lost
-    tokens come back by themselves)."""
-    jobs: list[PeriodicJob] = [fulfilment.expire_unpaid, fulfilment.ship_due, prune_notifications]
+    """The sweeps, the refunds due at the gateway, search's ranking sales following the orders and the
+    pruning of forged payment callbacks; with the stock gate on, also its reconcile (lost tokens come
+    back by themselves)."""
+    jobs: list[PeriodicJob] = [
+        fulfilment.expire_unpaid,
+        fulfilment.ship_due,
+        refunds.settle_due,
+        search.follow_sales,
+        prune_notifications,
+    ]
     if settings.stock_gate:
         jobs.append(gates.reconcile)
     return jobs

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from jiadian.entrypoints.cli.errors import ShopGroup
 from jiadian.entrypoints.cli.main import app
 from jiadian.settings import Settings
-from tests.cli.test_cli import Cli, use_shop
+from tests.cli_support import Cli, use_shop
 
 # The exit statuses of cli/errors.py a refusal may have; 70 (a defect) is never one.
 EXPECTED_STATUSES = {0, 1, 2, 69, 78}

@@ -22,11 +22,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from jiadian.application.accounts_ports import CodeStore, SendSlot
+from jiadian.application.attempts import check_login_allowed
 from jiadian.application.ordering import Scheduling
 from jiadian.application.pagination import Page, clamp_page
 from jiadian.application.payments_ports import PaymentSimulator
 from jiadian.application.ports import GatewayTrade, PaymentGateway
-from jiadian.application.sign_in import check_login_allowed
 from jiadian.domain.errors import NotFound, RateLimited, ServiceUnavailable
 from jiadian.domain.money import Money
 from jiadian.domain.ordering import PAID, Order, OrderStatus, PayMethod
@@ -419,7 +419,7 @@ class Payments(Scheduling):
             return await uow.payments.notifications(trade_no=trade_no, limit=limit)
 
     async def list(self, state: str | None, page: int, page_size: int) -> Page[Payment]:
-        """Newest first; `state` one of pending, applied, needs_refund, refunded, closed."""
+        """Newest first; `state` one of pending, applied, needs_refund, refunding, refunded, closed."""
         wanted = PaymentState.parse(state) if state else None
         self._check_page_size(page_size)
         async with self.uow() as uow:

@@ -38,7 +38,7 @@ from typer.core import TyperGroup
 
 from jiadian.domain.errors import DomainError, ServiceUnavailable
 from jiadian.logs import configure_logging
-from jiadian.settings import SettingsConflict, describe_settings_error
+from jiadian.settings import InsecureSettings, SettingsConflict, describe_settings_error
 
 log = logging.getLogger("jiadian.cli")
 
@@ -96,6 +96,7 @@ EXPLAIN: Sequence[tuple[type[BaseException], Callable[[Any], Failure]]] = [
     (ValidationError, _settings),  # only Settings() validates outside a use case
     (SettingsError, _settings),
     (SettingsConflict, lambda e: Failure("settings", str(e), CONFIG)),
+    (InsecureSettings, lambda e: Failure("settings", str(e), CONFIG)),
     (CommandError, lambda e: Failure("migration_error", str(e), USAGE)),
     (DBAPIError, _database),
     (

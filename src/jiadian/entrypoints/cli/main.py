@@ -7,7 +7,19 @@ from typing import Any
 
 import typer
 
-from jiadian.entrypoints.cli import blobs, catalog, db, ops, orders, payments, stock, users, worker
+from jiadian.entrypoints.cli import (
+    blobs,
+    catalog,
+    db,
+    ops,
+    orders,
+    payments,
+    refunds,
+    search,
+    stock,
+    users,
+    worker,
+)
 from jiadian.entrypoints.cli import cart as cart_commands
 from jiadian.entrypoints.cli.common import run
 from jiadian.entrypoints.cli.errors import ShopGroup
@@ -33,9 +45,18 @@ app.add_typer(cart_commands.app, name="cart")
 app.add_typer(blobs.app, name="blobs")
 app.add_typer(orders.app, name="orders")
 app.add_typer(payments.app, name="payments")
+app.add_typer(refunds.app, name="refunds")
 app.add_typer(stock.app, name="stock")
 app.command("status")(ops.status)
 app.add_typer(ops.settings_app, name="settings")
+app.add_typer(search.app, name="search")
+
+
+# How long a worker may not answer uvicorn's supervisor before it is taken for hung and replaced. Its
+# answers come from a thread, which waits while a long native call holds the interpreter: at start-up,
+# loading jieba's dictionary and the first full collection take about a second, several on a loaded
+# machine (uvicorn's default of 5 s had workers replaced in a loop on a busy 2-core machine).
+WORKER_HEALTHCHECK_SECONDS = 30
 
 
 @app.command()
@@ -45,6 +66,9 @@ def serve(
     workers: int | None = typer.Option(None, min=1, max=64, help="Worker processes (default: settings, 1)"),
 ) -> None:
     """Serve the HTTP API and the storefront (uvicorn with uvloop and httptools).
+
+    The production profile (JIADIAN_DATABASE_URL or JIADIAN_REDIS_URL set) refuses to start with the
+    published default CSRF secret: set JIADIAN_CSRF_SECRET (or JIADIAN_TEST_DEPLOYMENT=true for a test).
 
     With JIADIAN_AUTO_MIGRATE on (the embedded default), the database is migrated — and the demo
     catalogue loaded into an empty shop — once, here, before the worker processes start. With several
@@ -56,6 +80,7 @@ def serve(
     from jiadian.entrypoints.http.startup import prepare
 
     settings = Settings()
+    settings.check_secrets()  # the production profile with the published secret: one line, exit 78
     configure_logging(settings.log_level, settings.log_format)
     options = server_options(settings, host=host, port=port, workers=workers)
     several = share_metrics(settings, options["workers"])
@@ -103,6 +128,7 @@ def server_options(
         "log_config": None,  # the shop's logging (JIADIAN_LOG_FORMAT), configured by each process
         "proxy_headers": settings.forwarded_allow_ips is not None,
         "forwarded_allow_ips": settings.forwarded_allow_ips,
+        "timeout_worker_healthcheck": WORKER_HEALTHCHECK_SECONDS,
     }
 
 

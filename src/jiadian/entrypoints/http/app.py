@@ -31,6 +31,7 @@ from jiadian.entrypoints.http.observability import metrics_route, observe
 from jiadian.entrypoints.http.openapi import SECURITY_SCHEMES, document_errors
 from jiadian.entrypoints.http.orders import AdminOrdersController, CheckoutController, OrdersController
 from jiadian.entrypoints.http.payments import AdminPaymentsController, PaymentsController
+from jiadian.entrypoints.http.refunds import AdminRefundsController
 from jiadian.entrypoints.http.requests import ShopRequest
 from jiadian.entrypoints.http.response_cache import ResponseCache
 from jiadian.entrypoints.http.security_headers import content_security_policy, origin_of, security_headers
@@ -68,10 +69,9 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
     container = container or build_container()
     settings = container.settings()
 
+    settings.check_secrets()  # the production profile never runs on the published CSRF secret
     session_manager = Sessions(
-        container.session_store(),
-        ttl_seconds=settings.session_ttl_seconds,
-        secure=settings.session_cookie_secure,
+        container.sessions(), ttl_seconds=settings.session_ttl_seconds, secure=settings.session_cookie_secure
     )
 
     async def sessions() -> Sessions:
@@ -89,6 +89,7 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
     async def lifespan(_app: Litestar) -> AsyncIterator[None]:
         if prepare_database if prepare_database is not None else settings.auto_migrate:
             await prepare(container)
+        container.analyzer().warm()  # jieba's dictionary, before the first search rather than during it
         try:
             async with web_background(container), sampling(container):
                 yield
@@ -98,9 +99,11 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
     dependencies = {
         "catalog": _provide(container.catalog),
         "catalog_admin": _provide(container.catalog_admin),
+        "search": _provide(container.search),
         "accounts": _provide(container.accounts),
         "sign_in": _provide(container.sign_in),
         "registration": _provide(container.registration),
+        "passwords": _provide(container.passwords),
         "profiles": _provide(container.profiles),
         "address_book": _provide(container.address_book),
         "wallets": _provide(container.wallets),
@@ -110,6 +113,7 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
         "orders": _provide(container.orders),
         "fulfilment": _provide(container.fulfilment),
         "payments": _provide(container.payments),
+        "refunds": _provide(container.refunds),
         "stock_gates": _provide(container.stock_gates),
         "blobs": _provide(container.blobs),
         "sessions": Provide(sessions, use_cache=True),
@@ -122,6 +126,7 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
     route_handlers.append(AdminCatalogController)
     route_handlers.append(AdminAccountsController)
     route_handlers += [PaymentsController, AdminPaymentsController, AdminStockGateController]
+    route_handlers.append(AdminRefundsController)
     if settings.bench_routes:
         route_handlers.append(bench_hello)
     if settings.metrics_port is None:  # else `jiadian serve` serves them on that port
