@@ -132,3 +132,17 @@ def test_the_docs_stay_inside_the_repository() -> None:
             resolved = (document.parent / target).resolve()
             assert resolved.is_relative_to(ROOT), f"{document.name} links outside the repository: {target}"
             assert resolved.exists(), f"{document.name} links to a missing file: {target}"
+
+
+def test_the_csrf_rule_is_a_security_scheme_of_the_openapi_document(tmp_path: Path) -> None:
+    from jiadian.entrypoints.http.app import create_app
+    from tests.conftest import settings_for
+
+    document = create_app(
+        build_container(settings_for(tmp_path)), prepare_database=False
+    ).openapi_schema.to_schema()
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["csrf"]["in"] == "header"
+    assert schemes["csrf"]["name"] == "X-CSRFToken"
+    assert "csrftoken" in schemes["csrf"]["description"]
+    assert schemes["session"]["in"] == "cookie"

@@ -48,7 +48,9 @@ def error_statuses(handler: HTTPRouteHandler, path: str, *, csrf_exempt: Iterabl
 
 
 # The two security schemes of the API (components.securitySchemes): the session cookie set by sign-in,
-# and the CSRF rule — an unsafe request echoes the `csrftoken` cookie in the `X-CSRFToken` header.
+# and the CSRF rule — an unsafe request echoes the `csrftoken` cookie in the `X-CSRFToken` header. They
+# document the rules; operations do not list them as requirements (the rules are stated in each
+# route's 401/403 answers), since a schema-driven client would then treat the cookie as a parameter.
 SECURITY_SCHEMES = {
     "session": SecurityScheme(
         type="apiKey",
@@ -67,23 +69,8 @@ SECURITY_SCHEMES = {
 }
 
 
-def security_of(
-    handler: HTTPRouteHandler, path: str, *, csrf_exempt: Iterable[str]
-) -> list[dict[str, list[str]]]:
-    """The security requirement of one route: its session when it needs a user, the CSRF header when it
-    is unsafe (both together when both)."""
-    guards = {getattr(provider, "dependency", None) for provider in handler.resolve_dependencies().values()}
-    needs: dict[str, list[str]] = {}
-    if current_user in guards or current_admin in guards:
-        needs["session"] = []
-    if not set(handler.http_methods) <= SAFE_METHODS and path not in set(csrf_exempt):
-        needs["csrf"] = []
-    return [needs] if needs else []
-
-
 def document_errors(app: Litestar, *, csrf_exempt: Iterable[str]) -> None:
-    """Add the error answers (and the security requirement) to every route in the schema; call before the
-    document is first served."""
+    """Add the error answers to every route in the schema; call before the document is first served."""
     exempt = list(csrf_exempt)
     for route in app.routes:
         if not isinstance(route, HTTPRoute):
@@ -91,7 +78,6 @@ def document_errors(app: Litestar, *, csrf_exempt: Iterable[str]) -> None:
         for handler in route.route_handlers:
             if not handler.resolve_include_in_schema():
                 continue
-            handler.security = security_of(handler, route.path, csrf_exempt=exempt)
             documented = error_responses(*error_statuses(handler, route.path, csrf_exempt=exempt))
             if handler.status_code == HTTP_204_NO_CONTENT:  # Litestar documents `Response[None]` as JSON null
                 documented[HTTP_204_NO_CONTENT] = ResponseSpec(None, description="No Content")
