@@ -119,7 +119,9 @@ async def test_a_code_expires_after_two_minutes(shop: Shop) -> None:
 async def test_a_code_is_good_for_just_under_two_minutes(shop: Shop) -> None:
     code = await shop.code_for("a@example.com")
     shop.clock.advance(seconds=119)
-    await shop.container.registration().register("newcomer", "a@example.com", PASSWORD, code)
+    user = await shop.container.registration().register("newcomer", "a@example.com", PASSWORD, code)
+    assert (user.username, user.email) == ("newcomer", "a@example.com")
+    assert await shop.user("newcomer") == user
 
 
 async def test_a_code_is_used_once(shop: Shop) -> None:
