@@ -3,13 +3,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
 
+from jiadian.adapters.memory.ordering import MemoryStockRepository
 from jiadian.application.cart import CartLineView
+from jiadian.application.ordering import product_sales
 from jiadian.domain.cart import LineProblem
-from jiadian.domain.errors import DomainError
+from jiadian.domain.errors import DomainError, ServiceUnavailable
+from jiadian.domain.ordering import OrderLine, ShippingAddress
 from jiadian.testing import (
     BuyNow,
     CheckoutRequest,
@@ -18,6 +22,9 @@ from jiadian.testing import (
     Money,
     NotFound,
     OrderStatus,
+    SkuSpec,
+    ValidationFailed,
+    in_memory_shop,
 )
 
 
@@ -136,3 +143,142 @@ async def test_a_wallet_is_found_by_its_owners_name(shop: InMemoryShop) -> None:
     with pytest.raises(NotFound) as refused:
         await shop.wallets.of_username("nobody")
     assert refused.value.facts == {"resource": "用户", "key": "nobody"}
+
+
+# --- placing an order -------------------------------------------------------------------------
+
+
+async def test_an_order_copies_its_lines_from_the_catalogue_and_its_address_from_the_book(
+    shop: InMemoryShop,
+) -> None:
+    buyer = await shop.given_buyer()
+    product = await shop.given_product(
+        SkuSpec("88.00", 5, color="白色", size="大号", images=["p/1.png"]), name="风扇"
+    )
+    sku = product.skus[0]
+    order = await shop.checkout.place(
+        buyer.id, CheckoutRequest(buy_now=BuyNow(sku.id, 2)), address_id=buyer.address_id
+    )
+    [line] = order.lines
+    assert (line.sku_id, line.product_id, line.name, line.size, line.color, line.image) == (
+        sku.id,
+        product.id,
+        "风扇",
+        "大号",
+        "白色",
+        "p/1.png",
+    )
+    assert (line.count, line.unit_price, line.reviewed) == (2, Money.of("88.00"), False)
+    a = buyer.address
+    assert order.address == ShippingAddress(
+        a.id, a.recipient, a.phone, a.province, a.city, a.county, a.detail
+    )
+    assert (order.mark, order.user_id, order.created_at) == ("", buyer.id, shop.clock.now())
+
+
+async def test_the_freight_comes_from_the_settings() -> None:
+    shop = in_memory_shop(freight="0.00")
+    buyer = await shop.given_buyer()
+    order = await shop.given_placed_order(buyer, await shop.given_sku(price="5.00"))
+    assert (order.freight, order.total) == (Money.zero(), Money.of("5.00"))
+
+
+async def test_an_unknown_or_off_shelf_sku_or_address_is_named(shop: InMemoryShop) -> None:
+    buyer = await shop.given_buyer()
+    with pytest.raises(NotFound) as unknown:
+        await shop.checkout.place(
+            buyer.id, CheckoutRequest(buy_now=BuyNow(999, 1)), address_id=buyer.address_id
+        )
+    assert unknown.value.facts == {"resource": "商品规格", "key": "999"}
+    shelved = await shop.given_sku(on_shelf=False)
+    with pytest.raises(DomainError) as off:
+        await shop.checkout.place(
+            buyer.id, CheckoutRequest(buy_now=BuyNow(shelved.id, 1)), address_id=buyer.address_id
+        )
+    assert (off.value.code, off.value.facts) == ("off_shelf", {"sku_id": shelved.id})
+    other = await shop.given_buyer()
+    sku = await shop.given_sku()
+    with pytest.raises(NotFound) as elsewhere:
+        await shop.checkout.place(
+            buyer.id, CheckoutRequest(buy_now=BuyNow(sku.id, 1)), address_id=other.address_id
+        )
+    assert elsewhere.value.facts == {"resource": "收货地址", "key": str(other.address_id)}
+
+
+@pytest.mark.parametrize("key", ["k" * 64, " trimmed "])
+async def test_an_idempotency_key_of_up_to_64_printable_ascii_characters(
+    shop: InMemoryShop, key: str
+) -> None:
+    buyer = await shop.given_buyer()
+    sku = await shop.given_sku()
+    request = CheckoutRequest(buy_now=BuyNow(sku.id, 1))
+    first = await shop.checkout.place(buyer.id, request, address_id=buyer.address_id, idempotency_key=key)
+    again = await shop.checkout.place(
+        buyer.id, request, address_id=buyer.address_id, idempotency_key=key.strip()
+    )
+    assert again.id == first.id
+
+
+@pytest.mark.parametrize("key", ["k" * 65, "", "   ", "键", "bell\x07"])
+async def test_any_other_idempotency_key_is_refused_by_name(shop: InMemoryShop, key: str) -> None:
+    buyer = await shop.given_buyer()
+    sku = await shop.given_sku()
+    with pytest.raises(ValidationFailed) as refused:
+        await shop.checkout.place(
+            buyer.id,
+            CheckoutRequest(buy_now=BuyNow(sku.id, 1)),
+            address_id=buyer.address_id,
+            idempotency_key=key,
+        )
+    assert seen(refused.value) == {
+        "code": "validation_error",
+        "detail": "Idempotency-Key 须为 1-64 个可打印 ASCII 字符",
+        "field": "Idempotency-Key",
+    }
+    assert (await shop.sku(sku.id)).stock == sku.stock
+
+
+async def test_ids_that_keep_colliding_end_in_a_clear_refusal(shop: InMemoryShop) -> None:
+    buyer = await shop.given_buyer()
+    sku = await shop.given_sku()
+    stuck = dataclasses.replace(shop.checkout, new_ids=lambda now: ("o-same", "t-same"))
+    await stuck.place(buyer.id, CheckoutRequest(buy_now=BuyNow(sku.id, 1)), address_id=buyer.address_id)
+    with pytest.raises(ServiceUnavailable) as refused:
+        await stuck.place(buyer.id, CheckoutRequest(buy_now=BuyNow(sku.id, 1)), address_id=buyer.address_id)
+    assert (refused.value.code, refused.value.detail) == ("service_unavailable", "下单失败，请稍后再试")
+    assert (await shop.sku(sku.id)).stock == sku.stock - 1
+
+
+async def test_placing_adds_to_the_products_sales_and_cancelling_takes_them_off(
+    shop: InMemoryShop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    changes: list[dict[int, int]] = []
+
+    async def record(self: object, product_sales: dict[int, int]) -> None:
+        changes.append(product_sales)
+
+    monkeypatch.setattr(MemoryStockRepository, "add_product_sales", record)
+    buyer = await shop.given_buyer()
+    product = await shop.given_product(("1.00", 9), ("2.00", 9))
+    order = await shop.given_placed_order(buyer, *product.skus, count=2)
+    await shop.orders.cancel(buyer.id, order.id)
+    assert changes == [{product.id: 4}, {product.id: -4}]
+
+
+def test_product_sales_sum_the_counts_of_each_product() -> None:
+    lines = [
+        OrderLine(0, 1, 10, "a", "", "", "", 2, Money.of("1.00")),
+        OrderLine(0, 2, 10, "b", "", "", "", 3, Money.of("1.00")),
+        OrderLine(0, 3, 20, "c", "", "", "", 1, Money.of("1.00")),
+    ]
+    assert product_sales(lines, +1) == {10: 5, 20: 1}
+    assert product_sales(lines, -1) == {10: -5, 20: -1}
+
+
+async def test_an_order_of_somebody_else_is_not_found_by_its_id(shop: InMemoryShop) -> None:
+    buyer, other = await shop.given_buyer(), await shop.given_buyer()
+    order = await shop.given_placed_order(buyer)
+    for user_id, order_id in [(other.id, order.id), (buyer.id, "missing")]:
+        with pytest.raises(NotFound) as refused:
+            await shop.orders.detail(user_id, order_id)
+        assert refused.value.facts == {"resource": "订单", "key": order_id}

@@ -4,18 +4,29 @@ site at a time."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from jiadian.domain.accounts import Address
+from jiadian.domain.accounts import (
+    Address,
+    check_email,
+    check_introduce,
+    check_password,
+    check_phone,
+    check_send_allowed,
+    check_username,
+    code_key,
+)
 from jiadian.domain.cart import MAX_LINES, Cart, CartFull
 from jiadian.domain.catalog import Product, Sku
 from jiadian.domain.errors import (
     DomainError,
     FileTooLarge,
     InsufficientStock,
+    InvalidAmount,
     InvalidQuantity,
     NotFound,
     RateLimited,
@@ -23,21 +34,28 @@ from jiadian.domain.errors import (
 )
 from jiadian.domain.money import Money
 from jiadian.domain.ordering import (
+    AlreadyPaid,
     AlreadyReviewed,
+    CancelReason,
+    IllegalTransition,
     NotReviewable,
     OffShelf,
     Order,
     OrderLine,
+    OrderShipped,
     OrderStatus,
     PayMethod,
     ShippingAddress,
     UnsupportedPaymentMethod,
+    new_trade_no,
     parse_pay_method,
 )
 from jiadian.domain.payments import IllegalPaymentChange, PaymentState
 from jiadian.domain.reviews import MAX_REVIEW_LENGTH, validate_review
+from jiadian.domain.wallet import BalanceCapExceeded, EntryKind, LedgerEntry, Wallet
 
 NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)
+T0 = datetime(2026, 1, 1, 8, tzinfo=UTC)
 
 
 def seen(error: DomainError) -> dict[str, Any]:
@@ -288,3 +306,181 @@ def test_an_empty_address_field_is_refused_by_name(field: str) -> None:
     with pytest.raises(ValidationFailed) as empty:
         address(**{field: "  "})
     assert seen(empty.value) == {"code": "validation_error", "detail": f"{label}不能为空", "field": field}
+
+
+# --- accounts.py: profile fields and the verification-code limits -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("check", "value", "detail", "field"),
+    [
+        (check_username, "ab", "用户名须为 3-30 位字母、数字、下划线或汉字", "username"),
+        (check_password, "12345", "密码长度须为 6-128 位", "password"),
+        (check_email, "no-at-sign", "邮箱格式不正确", "email"),
+        (check_phone, "12800138000", "手机号格式不正确", "phone"),
+        (check_introduce, "  ", "个人简介不能为空", "introduce"),
+        (check_introduce, "字" * 256, "个人简介不能超过 255 个字", "introduce"),
+    ],
+)
+def test_a_refused_profile_field_is_named(check: Any, value: str, detail: str, field: str) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        check(value)
+    assert seen(refused.value) == {"code": "validation_error", "detail": detail, "field": field}
+
+
+def test_profile_fields_reach_their_limits() -> None:
+    assert check_password("x" * 6) == "x" * 6
+    assert check_password("x" * 128) == "x" * 128
+    with pytest.raises(ValidationFailed):
+        check_password("x" * 129)
+    assert check_introduce("字" * 255) == "字" * 255
+    longest = "a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 61  # 254 characters
+    assert check_email(longest) == longest
+    with pytest.raises(ValidationFailed):
+        check_email("a" + longest)
+    assert check_username("abc") == "abc"
+
+
+def test_codes_are_kept_under_the_lower_case_address() -> None:
+    assert code_key(" Li.Ming@Example.COM ") == "li.ming@example.com"
+
+
+def test_a_second_code_is_refused_until_sixty_seconds_have_passed_and_says_how_long_to_wait() -> None:
+    with pytest.raises(RateLimited) as refused:
+        check_send_allowed(T0 + timedelta(seconds=59, milliseconds=500), [T0])
+    assert seen(refused.value) == {
+        "code": "rate_limited",
+        "detail": "验证码发送过于频繁，请稍后再试",
+        "retry_after": 1,
+    }
+    with pytest.raises(RateLimited) as early:
+        check_send_allowed(T0 + timedelta(seconds=20), [T0])
+    assert early.value.retry_after == 40
+    check_send_allowed(T0 + timedelta(seconds=60), [T0])  # exactly sixty seconds later
+
+
+def test_the_sixth_code_of_a_day_is_refused_until_the_first_is_exactly_a_day_old() -> None:
+    sends = [T0 + timedelta(minutes=i) for i in range(5)]
+    last_moment = T0 + timedelta(hours=24) - timedelta(milliseconds=500)
+    with pytest.raises(RateLimited) as refused:
+        check_send_allowed(last_moment, sends)
+    assert seen(refused.value) == {
+        "code": "rate_limited",
+        "detail": "今日验证码发送次数已达上限",
+        "retry_after": 1,
+    }
+    check_send_allowed(T0 + timedelta(hours=24), sends)  # the first send no longer counts
+
+
+# --- wallet.py, money, catalogue quantities ---------------------------------------------------
+
+
+def test_a_ledger_entry_of_nothing_is_refused_with_the_amount() -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        LedgerEntry(EntryKind.RECHARGE, Money.zero())
+    assert seen(refused.value) == {"code": "validation_error", "detail": "金额必须大于 0", "amount": "0.00"}
+
+
+def test_a_recharge_over_the_cap_names_the_balance_and_the_amount() -> None:
+    wallet = Wallet(1, Money.of("999999999.00"), Money.of("999999999.00"), Money.zero())
+    with pytest.raises(BalanceCapExceeded) as refused:
+        wallet.apply(LedgerEntry(EntryKind.RECHARGE, Money.of("1.00")))
+    assert seen(refused.value) == {
+        "code": "balance_cap_exceeded",
+        "detail": "充值后余额不能超过 999999999.99",
+        "balance": "999999999.00",
+        "amount": "1.00",
+    }
+
+
+def test_an_invalid_amount_names_the_value_and_the_reason() -> None:
+    with pytest.raises(InvalidAmount) as refused:
+        Money.of("-1")
+    assert seen(refused.value) == {
+        "code": "invalid_amount",
+        "detail": "金额不合法: negative",
+        "value": "-1",
+        "reason": "negative",
+    }
+
+
+def test_selling_or_restoring_no_units_names_the_count() -> None:
+    sku = Sku(1, 1, Money.of("1.00"), 3)
+    for action in (sku.sell, sku.restore, sku.check_available):
+        with pytest.raises(InvalidQuantity) as refused:
+            action(0)
+        assert refused.value.facts == {"count": 0}
+
+
+# --- ordering.py: refused moves ---------------------------------------------------------------
+
+
+def test_a_refused_move_names_the_order_its_status_and_what_was_wanted() -> None:
+    order = an_order()
+    with pytest.raises(IllegalTransition) as refused:
+        order.ship(NOW)
+    assert seen(refused.value) == {
+        "code": "illegal_transition",
+        "detail": "订单待支付，不能发货",
+        "order_id": "o1",
+        "status": "1",
+        "wanted": "3",
+    }
+    assert (
+        seen(IllegalTransition("o2", OrderStatus.SHIPPED, "refund"))["detail"] == "订单待收货，不能执行该操作"
+    )
+
+
+def test_paying_twice_or_cancelling_a_paid_order_names_the_order() -> None:
+    order = an_order()
+    order.pay(PayMethod.WALLET, NOW)
+    with pytest.raises(AlreadyPaid) as twice:
+        order.pay(PayMethod.WALLET, NOW)
+    assert seen(twice.value) == {
+        "code": "already_paid",
+        "detail": "订单待发货，不能支付",
+        "order_id": "o1",
+        "status": "2",
+        "wanted": "2",
+    }
+    with pytest.raises(AlreadyPaid) as cancel:
+        order.cancel(CancelReason.BUYER, NOW)
+    assert (cancel.value.facts["order_id"], cancel.value.facts["wanted"]) == ("o1", "cancelled")
+
+
+def test_paying_a_cancelled_order_names_it() -> None:
+    order = an_order()
+    order.cancel(CancelReason.BUYER, NOW)
+    with pytest.raises(IllegalTransition) as refused:
+        order.pay(PayMethod.WALLET, NOW)
+    assert seen(refused.value) == {
+        "code": "illegal_transition",
+        "detail": "订单已取消，不能支付",
+        "order_id": "o1",
+        "status": "cancelled",
+        "wanted": "2",
+    }
+
+
+def test_an_order_without_lines_or_with_a_sku_twice_is_refused_with_a_reason() -> None:
+    address = an_order().address
+    with pytest.raises(ValidationFailed) as empty:
+        Order.place(id="o", trade_no="t", user_id=1, lines=[], address=address, now=NOW)
+    assert empty.value.detail == "订单至少要有一件商品"
+    line = an_order().lines[0]
+    with pytest.raises(ValidationFailed) as twice:
+        Order.place(id="o", trade_no="t", user_id=1, lines=[line, line], address=address, now=NOW)
+    assert twice.value.detail == "同一商品规格在订单中只能出现一次"
+
+
+def test_an_order_has_no_mark_unless_given_and_shipping_says_so() -> None:
+    order = an_order()
+    assert order.mark == ""
+    order.pay(PayMethod.WALLET, NOW)
+    order.pull_events()
+    order.ship(NOW)
+    assert (order.shipped_at, order.pull_events()) == (NOW, [OrderShipped("o1")])
+
+
+def test_a_trade_number_is_jd_the_time_and_fourteen_hex_digits() -> None:
+    assert re.fullmatch(r"JD20260101120000[0-9a-f]{14}", new_trade_no(NOW))

@@ -18,14 +18,13 @@ Turn the plugin off with `-p no:jiadian`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
-if TYPE_CHECKING:
-    from jiadian.domain.catalog import Sku
-    from jiadian.domain.ordering import Order
-    from jiadian.testing import Buyer, InMemoryShop
+from jiadian.domain.catalog import Sku
+from jiadian.domain.ordering import Order
+from jiadian.testing import Buyer, InMemoryShop, in_memory_shop
 
 BUYER_BALANCE = "10000.00"
 SKU_PRICE = "1999.00"
@@ -41,8 +40,6 @@ def shop_settings() -> dict[str, Any]:
 @pytest.fixture
 def shop(shop_settings: dict[str, Any]) -> InMemoryShop:
     """A whole shop in memory, its clock at 2026-01-01 00:00 UTC."""
-    from jiadian.testing import in_memory_shop
-
     return in_memory_shop(**shop_settings)
 
 
@@ -70,8 +67,6 @@ else:
     @pytest_asyncio.fixture
     async def paid_order(shop: InMemoryShop, buyer: Buyer, placed_order: Order) -> Order:
         """`placed_order`, paid from the buyer's wallet (awaiting shipment)."""
-        from jiadian.domain.ordering import Order
-
         paid = await shop.orders.pay(buyer.id, placed_order.id, "wallet")
         assert isinstance(paid, Order)
         return paid
