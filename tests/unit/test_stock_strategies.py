@@ -165,3 +165,10 @@ async def test_optimistic_after_losing_every_race_names_what_is_left() -> None:
         await OptimisticStock().take(repo, {1: 2})  # four lost races leave 1, found under the lock
     assert refused.value.facts == {"sku_id": 1, "requested": 2, "available": 1}
     assert repo.calls[-1] == ("lock", 1)
+
+
+async def test_conditional_reads_what_is_left_without_a_lock_to_say_why_it_refused() -> None:
+    repo = ScriptedStock({1: 1})
+    with pytest.raises(InsufficientStock):
+        await ConditionalStock().take(repo, {1: 2})
+    assert repo.calls == [("take_if_available", 1), ("read", 1)]

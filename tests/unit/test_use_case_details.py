@@ -4,23 +4,28 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 from typing import Any
 
 import pytest
 
-from jiadian.adapters.memory.ordering import MemoryStockRepository
+from jiadian.adapters.memory.catalog import MemoryCatalogQueries
+from jiadian.adapters.memory.ordering import MemoryOrderRepository, MemoryStockRepository
 from jiadian.application.cart import CartLineView
 from jiadian.application.ordering import product_sales
-from jiadian.domain.cart import LineProblem
+from jiadian.application.stock_gate import NoGate
+from jiadian.domain.cart import HISTORY_SIZE, LineProblem
 from jiadian.domain.errors import DomainError, ServiceUnavailable
 from jiadian.domain.ordering import OrderLine, ShippingAddress
 from jiadian.testing import (
     BuyNow,
     CheckoutRequest,
+    IllegalTransition,
     InMemoryShop,
     InsufficientStock,
     Money,
     NotFound,
+    Order,
     OrderStatus,
     SkuSpec,
     ValidationFailed,
@@ -51,9 +56,10 @@ async def test_a_cart_line_reaches_the_stock_and_the_next_one_is_refused_with_th
     with pytest.raises(InsufficientStock) as refused:
         await shop.cart.add(buyer.id, sku.id, 1)
     assert refused.value.facts == {"sku_id": sku.id, "requested": 4, "available": 3}
+    other = await shop.given_sku(stock=3)
     with pytest.raises(InsufficientStock) as at_once:
-        await shop.cart.add(buyer.id, (await shop.given_sku(stock=3)).id, 4)
-    assert at_once.value.facts["requested"] == 4
+        await shop.cart.add(buyer.id, other.id, 4)
+    assert at_once.value.facts == {"sku_id": other.id, "requested": 4, "available": 3}
 
 
 async def test_setting_a_count_answers_that_line_and_refuses_past_the_stock(shop: InMemoryShop) -> None:
@@ -86,6 +92,20 @@ async def test_a_deleted_sku_keeps_only_its_id_and_count_in_the_cart(shop: InMem
     await shop.container.cart_store().add(buyer.id, 777, 2, limit=10)  # a sku since deleted
     [line] = (await shop.cart.view(buyer.id)).lines
     assert line == CartLineView(777, None, "", "", "", "", None, 0, 2, None, LineProblem.DELETED)
+
+
+async def test_an_empty_cart_asks_the_catalogue_nothing(
+    shop: InMemoryShop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[list[int]] = []
+
+    async def sku_views(self: object, sku_ids: list[int]) -> dict[int, Any]:
+        asked.append(sku_ids)
+        return {}
+
+    monkeypatch.setattr(MemoryCatalogQueries, "sku_views", sku_views)
+    view = await shop.cart.view(1)
+    assert (view.lines, asked) == ([], [])
 
 
 async def test_a_sku_without_images_has_no_image_url(shop: InMemoryShop) -> None:
@@ -282,3 +302,175 @@ async def test_an_order_of_somebody_else_is_not_found_by_its_id(shop: InMemorySh
         with pytest.raises(NotFound) as refused:
             await shop.orders.detail(user_id, order_id)
         assert refused.value.facts == {"resource": "订单", "key": order_id}
+
+
+# --- order changes that lose a race, cancels, pages --------------------------------------------
+
+
+async def test_a_payment_that_loses_the_race_to_a_cancel_is_refused_from_the_state_it_left(
+    shop: InMemoryShop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    buyer = await shop.given_buyer(balance="500.00")
+    order = await shop.given_placed_order(buyer)
+    save = MemoryOrderRepository.save
+    races = [order.id]
+
+    async def cancelled_meanwhile(
+        self: MemoryOrderRepository, changed: Order, *, expected: OrderStatus
+    ) -> bool:
+        if races and changed.id == races.pop():  # another tab cancels it between our read and our write
+            self._orders[changed.id].status = OrderStatus.CANCELLED
+        return await save(self, changed, expected=expected)
+
+    monkeypatch.setattr(MemoryOrderRepository, "save", cancelled_meanwhile)
+    with pytest.raises(IllegalTransition) as refused:
+        await shop.orders.pay(buyer.id, order.id, "wallet")
+    assert refused.value.facts == {"order_id": order.id, "status": "cancelled", "wanted": "2"}
+    assert (await shop.wallet(buyer)).balance == Money.of("500.00")
+
+
+async def test_a_cancel_records_when_and_gives_the_stock_back(shop: InMemoryShop) -> None:
+    buyer = await shop.given_buyer()
+    sku = await shop.given_sku(stock=5)
+    order = await shop.given_placed_order(buyer, sku, count=2)
+    shop.clock.advance(minutes=7)
+    cancelled = await shop.orders.cancel(buyer.id, order.id)
+    assert (cancelled.status, cancelled.cancelled_at, cancelled.cancel_reason) == (
+        OrderStatus.CANCELLED,
+        shop.clock.now(),
+        "buyer",
+    )
+    assert (await shop.sku(sku.id)).stock == 5
+
+
+@pytest.mark.parametrize("hook", ["wired", "none"])
+async def test_nobody_cancels_an_order_of_somebody_else(shop: InMemoryShop, hook: str) -> None:
+    buyer, other = await shop.given_buyer(), await shop.given_buyer()
+    order = await shop.given_placed_order(buyer)
+    await shop.orders.pay(buyer.id, order.id, "alipay")  # a trade started at the gateway
+    orders = shop.orders if hook == "wired" else dataclasses.replace(shop.orders, before_cancel=None)
+    with pytest.raises(NotFound):
+        await orders.cancel(other.id, order.id)
+    assert (await shop.order(order.id)).status is OrderStatus.AWAITING_PAYMENT
+    assert [p.state.value for p in (await shop.payments.list(None, 1, 10)).items] == ["pending"]
+
+
+async def test_a_page_holds_1_to_max_page_size_orders(shop: InMemoryShop) -> None:
+    buyer = await shop.given_buyer()
+    await shop.given_placed_order(buyer)
+    assert (await shop.orders.list(buyer.id, None, 1, 1)).page_size == 1
+    assert (await shop.orders.list(buyer.id, None, 1, 50)).page_size == 50
+    for size in (0, 51):
+        with pytest.raises(ValidationFailed) as refused:
+            await shop.orders.list(buyer.id, None, 1, size)
+        assert seen(refused.value) == {
+            "code": "validation_error",
+            "detail": "page_size 必须在 1 到 50 之间",
+            "page_size": size,
+        }
+
+
+async def test_only_a_review_reads_the_order_for_update(
+    shop: InMemoryShop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    buyer = await shop.given_buyer()
+    order = await shop.given_paid_order(buyer)
+    await shop.fulfilment.ship(order.id)
+    await shop.orders.confirm_receipt(buyer.id, order.id)
+    get, locks = MemoryOrderRepository.get, []
+
+    async def recording(self: MemoryOrderRepository, order_id: str, *, lock: bool = False) -> Order | None:
+        locks.append(lock)
+        return await get(self, order_id, lock=lock)
+
+    monkeypatch.setattr(MemoryOrderRepository, "get", recording)
+    await shop.orders.detail(buyer.id, order.id)
+    await shop.orders.review(buyer.id, order.id, order.lines[0].id, 5, "")
+    assert locks == [False, True]
+
+
+async def test_a_preview_reads_stock_without_locking_rows(
+    shop: InMemoryShop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    buyer = await shop.given_buyer()
+    sku = await shop.given_sku()
+    levels, locks = MemoryStockRepository.levels, []
+
+    async def recording(self: MemoryStockRepository, sku_ids: list[int], *, lock: bool) -> Any:
+        locks.append(lock)
+        return await levels(self, sku_ids, lock=lock)
+
+    monkeypatch.setattr(MemoryStockRepository, "levels", recording)
+    await shop.checkout.preview(buyer.id, CheckoutRequest(buy_now=BuyNow(sku.id, 1)))
+    assert locks == [False]
+
+
+async def test_a_wallet_that_is_not_there_is_named(shop: InMemoryShop) -> None:
+    with pytest.raises(NotFound) as refused:
+        await shop.wallets.show(404)
+    assert refused.value.facts == {"resource": "钱包", "key": "404"}
+
+
+async def test_the_browsing_history_store_keeps_only_the_latest(shop: InMemoryShop) -> None:
+    buyer = await shop.given_buyer()
+    for _ in range(HISTORY_SIZE + 3):
+        product = await shop.given_product()
+        await shop.history.record(buyer.id, product.id)
+    assert len(await shop.container.browsing_history().recent(buyer.id, 100)) == HISTORY_SIZE
+
+
+# --- what operators read in the log -----------------------------------------------------------
+
+
+async def test_a_broker_that_does_not_answer_is_logged_with_the_task(
+    shop: InMemoryShop, caplog: pytest.LogCaptureFixture
+) -> None:
+    buyer = await shop.given_buyer()
+    shop.tasks.down = True
+    with caplog.at_level(logging.WARNING, logger="jiadian"):
+        order = await shop.given_placed_order(buyer)
+    [record] = [r for r in caplog.records if r.name == "jiadian.application.ordering"]
+    assert record.getMessage() == (
+        f"could not schedule ExpireOrder(order_id='{order.id}'); the periodic sweep will handle it"
+    )
+    assert record.exc_info is not None
+
+
+async def test_a_gate_or_a_cart_that_does_not_answer_is_logged(
+    shop: InMemoryShop, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    buyer = await shop.given_buyer()
+    sku = await shop.given_sku()
+    await shop.given_cart(buyer, {sku.id: 1})
+
+    async def down(*_args: object, **_kwargs: object) -> Any:
+        raise ConnectionError("down")
+
+    class SilentGate(NoGate):
+        admit = down
+
+    checkout = dataclasses.replace(shop.checkout, gate=SilentGate())
+    monkeypatch.setattr(type(checkout.carts), "remove", down)
+    with caplog.at_level(logging.WARNING, logger="jiadian"):
+        await checkout.place(buyer.id, CheckoutRequest(sku_ids=(sku.id,)), address_id=buyer.address_id)
+    messages = [
+        (r.getMessage(), r.exc_info is not None) for r in caplog.records if r.name.endswith("checkout")
+    ]
+    assert messages == [
+        ("the stock gate did not answer; checking stock in the database only", True),
+        (f"could not clear the cart of user {buyer.id}", True),
+    ]
+
+
+async def test_a_history_that_does_not_answer_is_logged_not_shown(
+    shop: InMemoryShop, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def down(*_args: object, **_kwargs: object) -> None:
+        raise ServiceUnavailable("浏览记录暂时不可用")
+
+    monkeypatch.setattr(type(shop.container.browsing_history()), "record", down)
+    with caplog.at_level(logging.WARNING, logger="jiadian"):
+        await shop.history.record(7, 1)
+    assert [r.getMessage() for r in caplog.records] == [
+        "browsing history not recorded for user 7: 浏览记录暂时不可用"
+    ]
