@@ -12,7 +12,7 @@ from jiadian.adapters.memory.blobs import MemoryBlobStore
 from jiadian.adapters.memory.tasks import BrokerDown
 from jiadian.application.tasks import ExpireOrder, SendVerificationCode, ShipOrder
 from jiadian.container import build_container, use_memory
-from jiadian.testing import PASSWORD, START, InMemoryShop, OrderStatus, in_memory_shop, shop_settings
+from jiadian.testing import PASSWORD, START, InMemoryShop, OrderStatus, in_memory_shop, settings_only
 
 
 async def test_a_shop_in_memory_writes_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -26,7 +26,7 @@ async def test_a_shop_in_memory_writes_no_file(tmp_path: Path, monkeypatch: pyte
 
 
 def test_use_memory_keeps_files_in_memory_too(tmp_path: Path) -> None:
-    container = build_container(shop_settings(var_dir=tmp_path))
+    container = build_container(settings_only(var_dir=tmp_path))
     use_memory(container)
     assert isinstance(container.blobs(), MemoryBlobStore)
     assert container.local_blobs() is container.blobs()

@@ -426,6 +426,8 @@ def test_a_refused_move_names_the_order_its_status_and_what_was_wanted() -> None
         "status": "1",
         "wanted": "3",
     }
+    # Plain codes, not members (which would print as their names in a log line or another encoder).
+    assert {type(refused.value.facts[key]) for key in ("status", "wanted")} == {str}
     assert (
         seen(IllegalTransition("o2", OrderStatus.SHIPPED, "refund"))["detail"] == "订单待收货，不能执行该操作"
     )

@@ -89,7 +89,7 @@ __all__ = [
     "SkuSpec",
     "ValidationFailed",
     "in_memory_shop",
-    "shop_settings",
+    "settings_only",
 ]
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -115,7 +115,7 @@ class _ExplicitSettings(Settings):
         return (init_settings,)
 
 
-def shop_settings(**overrides: Any) -> Settings:
+def settings_only(**overrides: Any) -> Settings:
     """The settings of a test shop: the defaults (no demo catalogue, no migration) and `overrides` only.
 
     Any field of `jiadian.settings.Settings` can be given, e.g. `stock_strategy="pessimistic"`,
@@ -381,7 +381,7 @@ def in_memory_shop(
     `start` sets where a new clock stands (default 2026-01-01 00:00 UTC). Passwords are hashed with
     argon2 at its cheapest cost (real hashes, in well under a millisecond).
     """
-    container = build_container(shop_settings(**settings))
+    container = build_container(settings_only(**settings))
     clock = clock or FixedClock(start or START)
     container.clock.override(providers.Object(clock))
     state = use_memory(container)
