@@ -5,6 +5,7 @@ site at a time."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -393,15 +394,38 @@ def test_a_recharge_over_the_cap_names_the_balance_and_the_amount() -> None:
     }
 
 
-def test_an_invalid_amount_names_the_value_and_the_reason() -> None:
+@pytest.mark.parametrize(
+    ("raw", "value", "reason"),
+    [
+        ("-1", "-1", "negative"),
+        ("abc", "abc", "not a decimal number"),
+        (1.5, "1.5", "floats are not money"),
+        ("NaN", "NaN", "not a finite decimal"),
+        ("Infinity", "Infinity", "not a finite decimal"),
+        ("1000000000.00", "1000000000.00", "over the 999,999,999.99 cap"),
+        ("1.001", "1.001", "more than two decimal places"),
+        ("-1E+40", "-1E+40", "negative"),
+    ],
+)
+def test_an_invalid_amount_names_the_value_and_the_reason(raw: Any, value: str, reason: str) -> None:
     with pytest.raises(InvalidAmount) as refused:
-        Money.of("-1")
+        Money.of(raw)
     assert seen(refused.value) == {
         "code": "invalid_amount",
-        "detail": "金额不合法: negative",
-        "value": "-1",
-        "reason": "negative",
+        "detail": f"金额不合法: {reason}",
+        "value": value,
+        "reason": reason,
     }
+
+
+def test_money_of_a_decimal_an_integer_or_a_string_is_that_amount() -> None:
+    assert [Money.of(raw).amount for raw in (Decimal("1.5"), 2, " 3.25 ", "-0")] == [
+        Decimal("1.50"),
+        Decimal("2.00"),
+        Decimal("3.25"),
+        Decimal("0.00"),
+    ]
+    assert str(Money.of("-0.00").amount) == "0.00"
 
 
 def test_selling_or_restoring_no_units_names_the_count() -> None:
