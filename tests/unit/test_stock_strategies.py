@@ -125,8 +125,12 @@ def test_the_setting_names_a_strategy() -> None:
         "pessimistic",
         "optimistic",
     ]
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(ValidationFailed) as refused:
         stock_keeper("hopeful")
+    assert (refused.value.detail, refused.value.facts) == (
+        "未知的库存策略: hopeful",
+        {"choices": ["conditional", "optimistic", "pessimistic"]},
+    )
 
 
 async def test_optimistic_takes_exactly_what_is_left_after_losing_every_race() -> None:

@@ -139,6 +139,34 @@ async def test_a_preview_takes_the_whole_stock_but_not_one_more(shop: InMemorySh
     assert refused.value.facts == {"sku_id": sku.id, "requested": 4, "available": 3}
 
 
+async def test_a_checkout_takes_cart_lines_or_one_sku_never_both_nor_neither(shop: InMemoryShop) -> None:
+    buyer = await shop.given_buyer()
+    sku = await shop.given_sku()
+    for request in (CheckoutRequest(), CheckoutRequest(sku_ids=(sku.id,), buy_now=BuyNow(sku.id, 1))):
+        with pytest.raises(ValidationFailed) as refused:
+            await shop.checkout.preview(buyer.id, request)
+        assert refused.value.detail == "请选择购物车中的商品，或直接购买一件商品（二选一）"
+
+
+async def test_a_checkout_of_up_to_100_cart_lines(shop: InMemoryShop) -> None:
+    buyer = await shop.given_buyer()
+    product = await shop.given_product(*[("1.00", 5)] * 100)
+    ids = tuple(each.id for each in product.skus)
+    await shop.given_cart(buyer, dict.fromkeys(ids, 1))
+    assert (await shop.checkout.preview(buyer.id, CheckoutRequest(sku_ids=ids))).total_count == 100
+    with pytest.raises(ValidationFailed) as refused:
+        await shop.checkout.preview(buyer.id, CheckoutRequest(sku_ids=(*ids, 99999)))
+    assert refused.value.detail == "一次最多结算 100 种商品"
+
+
+async def test_a_chosen_line_not_in_the_cart_is_named(shop: InMemoryShop) -> None:
+    buyer = await shop.given_buyer()
+    sku = await shop.given_sku()
+    with pytest.raises(NotFound) as refused:
+        await shop.checkout.preview(buyer.id, CheckoutRequest(sku_ids=(sku.id,)))
+    assert refused.value.facts == {"resource": "购物车商品", "key": str(sku.id)}
+
+
 # --- order lists ------------------------------------------------------------------------------
 
 

@@ -5,8 +5,8 @@ site at a time."""
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -21,7 +21,7 @@ from jiadian.domain.accounts import (
     check_username,
     code_key,
 )
-from jiadian.domain.cart import MAX_LINES, Cart, CartFull
+from jiadian.domain.cart import MAX_LINES, Cart, CartFull, check_count
 from jiadian.domain.catalog import Product, Sku
 from jiadian.domain.errors import (
     DomainError,
@@ -48,6 +48,7 @@ from jiadian.domain.ordering import (
     PayMethod,
     ShippingAddress,
     UnsupportedPaymentMethod,
+    check_mark,
     new_trade_no,
     parse_pay_method,
 )
@@ -338,7 +339,7 @@ def test_profile_fields_reach_their_limits() -> None:
     longest = "a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 61  # 254 characters
     assert check_email(longest) == longest
     with pytest.raises(ValidationFailed):
-        check_email("a" + longest)
+        check_email(longest + "d")  # 255: well formed, one too long
     assert check_username("abc") == "abc"
 
 
@@ -510,3 +511,36 @@ def test_an_order_has_no_mark_unless_given_and_shipping_says_so() -> None:
 
 def test_a_trade_number_is_jd_the_time_and_fourteen_hex_digits() -> None:
     assert re.fullmatch(r"JD20260101120000[0-9a-f]{14}", new_trade_no(NOW))
+
+
+def test_a_count_below_one_names_it() -> None:
+    with pytest.raises(InvalidQuantity) as refused:
+        check_count(0)
+    assert refused.value.facts == {"count": 0}
+
+
+@pytest.mark.parametrize(
+    ("fields", "detail", "facts"),
+    [
+        ({"stock": -1}, "库存不能为负数", {"stock": -1}),
+        ({"stock": 1, "sales": -2}, "销量不能为负数", {"sales": -2}),
+    ],
+)
+def test_a_sku_with_a_negative_stock_or_sales_is_refused_with_the_number(
+    fields: dict[str, int], detail: str, facts: dict[str, int]
+) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        Sku(1, 1, Money.of("1.00"), **fields)
+    assert seen(refused.value) == {"code": "validation_error", "detail": detail, **facts}
+
+
+def test_an_order_mark_of_up_to_255_characters() -> None:
+    assert check_mark(" " + "备" * 255 + " ") == "备" * 255
+    with pytest.raises(ValidationFailed) as refused:
+        check_mark("备" * 256)
+    assert seen(refused.value) == {
+        "code": "validation_error",
+        "detail": "订单备注不能超过 255 个字",
+        "field": "mark",
+        "length": 256,
+    }
