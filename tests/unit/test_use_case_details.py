@@ -11,6 +11,7 @@ import pytest
 
 from jiadian.adapters.memory.catalog import MemoryCatalogQueries
 from jiadian.adapters.memory.ordering import MemoryOrderRepository, MemoryStockRepository
+from jiadian.adapters.memory.tasks import BrokerDown
 from jiadian.application.cart import CartLineView
 from jiadian.application.ordering import product_sales
 from jiadian.application.stock_gate import NoGate
@@ -461,7 +462,8 @@ async def test_a_broker_that_does_not_answer_is_logged_with_the_task(
     assert record.getMessage() == (
         f"could not schedule ExpireOrder(order_id='{order.id}'); the periodic sweep will handle it"
     )
-    assert record.exc_info is not None
+    assert record.exc_info  # with the traceback
+    assert record.exc_info[0] is BrokerDown
 
 
 async def test_a_gate_or_a_cart_that_does_not_answer_is_logged(
@@ -482,11 +484,13 @@ async def test_a_gate_or_a_cart_that_does_not_answer_is_logged(
     with caplog.at_level(logging.WARNING, logger="jiadian"):
         await checkout.place(buyer.id, CheckoutRequest(sku_ids=(sku.id,)), address_id=buyer.address_id)
     messages = [
-        (r.getMessage(), r.exc_info is not None) for r in caplog.records if r.name.endswith("checkout")
+        (r.getMessage(), r.exc_info[0] if r.exc_info else None)
+        for r in caplog.records
+        if r.name.endswith("checkout")
     ]
-    assert messages == [
-        ("the stock gate did not answer; checking stock in the database only", True),
-        (f"could not clear the cart of user {buyer.id}", True),
+    assert messages == [  # each with its traceback
+        ("the stock gate did not answer; checking stock in the database only", ConnectionError),
+        (f"could not clear the cart of user {buyer.id}", ConnectionError),
     ]
 
 
