@@ -46,7 +46,7 @@ async def test_the_builders_make_valid_givens_through_the_use_cases(shop: InMemo
     assert (str(sku.price), sku.stock, sku.color, sku.size) == ("3.00", 4, "红色", "小号")
     assert (await shop.given_category()).slug == "intelligence"
     buyer = await shop.given_buyer(balance="7.00", username="li_ming")
-    assert (await shop.accounts.login("li_ming", PASSWORD)).id == buyer.id
+    assert (await shop.sign_in.login("li_ming", PASSWORD, "198.51.100.7")).id == buyer.id
     assert str((await shop.wallet(buyer)).balance) == "7.00"
     assert (await shop.addresses.list(buyer.id)) == [buyer.address]
     product = await shop.given_product(("1.00", 2), ("2.00", 3))

@@ -109,7 +109,7 @@ def test_an_unknown_status_says_which_are_known() -> None:
         OrderStatus.parse("7")
     assert seen(refused.value) == {
         "code": "validation_error",
-        "detail": "订单状态只能是 1-5 或 cancelled",
+        "detail": "订单状态只能是 1-5、cancelled、refund_requested 或 refunded",
         "status": "7",
     }
 
@@ -183,7 +183,7 @@ def test_an_unknown_payment_state_lists_the_known_ones() -> None:
         PaymentState.parse("paid")
     assert seen(refused.value) == {
         "code": "validation_error",
-        "detail": "支付状态只能是 pending、applied、needs_refund、refunded、closed",
+        "detail": "支付状态只能是 pending、applied、needs_refund、refunding、refunded、closed",
         "state": "paid",
     }
     assert PaymentState.parse(" Needs_Refund ") is PaymentState.NEEDS_REFUND

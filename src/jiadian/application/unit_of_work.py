@@ -10,6 +10,7 @@ from jiadian.application.accounts_ports import AddressRepository, UserRepository
 from jiadian.application.catalog_ports import CatalogRepository
 from jiadian.application.ordering_ports import OrderRepository, StockRepository
 from jiadian.application.payments_ports import PaymentRepository
+from jiadian.application.refunds_ports import RefundRepository
 
 
 class UnitOfWork(Protocol):
@@ -22,6 +23,7 @@ class UnitOfWork(Protocol):
     orders: OrderRepository
     stock: StockRepository
     payments: PaymentRepository
+    refunds: RefundRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -50,7 +50,9 @@ from jiadian.application.catalog_admin import CatalogAdmin, ProductSpec, SkuSpec
 from jiadian.application.checkout import BuyNow, Checkout, CheckoutRequest
 from jiadian.application.fulfilment import Fulfilment
 from jiadian.application.orders import Orders
+from jiadian.application.passwords import Passwords
 from jiadian.application.payments import Payments
+from jiadian.application.refunds import Refunds
 from jiadian.application.sign_in import SignIn
 from jiadian.application.stock_gate import StockGates
 from jiadian.application.tasks import Task
@@ -206,6 +208,11 @@ class InMemoryShop:
         return self.container.payments()
 
     @property
+    def refunds(self) -> Refunds:
+        """Refunds of paid, unshipped orders: the buyer's request, the operator's approval or refusal."""
+        return self.container.refunds()
+
+    @property
     def accounts(self) -> Accounts:
         return self.container.accounts()
 
@@ -216,6 +223,11 @@ class InMemoryShop:
     @property
     def sign_in(self) -> SignIn:
         return self.container.sign_in()
+
+    @property
+    def passwords(self) -> Passwords:
+        """Forgotten passwords (a code by mail) and password changes."""
+        return self.container.passwords()
 
     @property
     def profiles(self) -> Profiles:

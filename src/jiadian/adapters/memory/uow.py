@@ -13,6 +13,7 @@ from jiadian.adapters.memory.accounts import (
 from jiadian.adapters.memory.catalog import MemoryCatalogRepository
 from jiadian.adapters.memory.ordering import MemoryOrderRepository, MemoryStockRepository
 from jiadian.adapters.memory.payments import MemoryPaymentRepository
+from jiadian.adapters.memory.refunds import MemoryRefundRepository
 from jiadian.adapters.memory.state import MemoryState
 from jiadian.application.ports import Clock
 
@@ -25,6 +26,7 @@ class MemoryUnitOfWork:
     orders: MemoryOrderRepository
     stock: MemoryStockRepository
     payments: MemoryPaymentRepository
+    refunds: MemoryRefundRepository
 
     def __init__(self, state: MemoryState, clock: Clock) -> None:
         self._state = state
@@ -41,6 +43,7 @@ class MemoryUnitOfWork:
         self.orders = MemoryOrderRepository(self._state)
         self.stock = MemoryStockRepository(self._state)
         self.payments = MemoryPaymentRepository(self._state)
+        self.refunds = MemoryRefundRepository(self._state)
         return self
 
     async def __aexit__(

@@ -12,6 +12,7 @@ from jiadian.adapters.sql.catalog import SqlCatalogRepository
 from jiadian.adapters.sql.engine import WRITER_OPTION, transaction_ended
 from jiadian.adapters.sql.ordering import SqlOrderRepository, SqlStockRepository
 from jiadian.adapters.sql.payments import SqlPaymentRepository
+from jiadian.adapters.sql.refunds import SqlRefundRepository
 from jiadian.application.ports import Clock
 
 
@@ -23,6 +24,7 @@ class SqlUnitOfWork:
     orders: SqlOrderRepository
     stock: SqlStockRepository
     payments: SqlPaymentRepository
+    refunds: SqlRefundRepository
 
     def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
         self._engine = engine
@@ -46,6 +48,7 @@ class SqlUnitOfWork:
         self.orders = SqlOrderRepository(self._conn)
         self.stock = SqlStockRepository(self._conn)
         self.payments = SqlPaymentRepository(self._conn)
+        self.refunds = SqlRefundRepository(self._conn)
         return self
 
     async def __aexit__(

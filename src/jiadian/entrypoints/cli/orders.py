@@ -45,7 +45,8 @@ def _when(order: Order) -> str:
 def list_orders(
     status: str | None = typer.Option(
         None,
-        help="1..5 or cancelled, or a name: awaiting_payment, awaiting_shipment, shipped, received, completed",
+        help="1..5, cancelled, refund_requested or refunded, or a name: awaiting_payment, awaiting_shipment, "
+        "shipped, received, completed",
     ),
     user: str | None = typer.Option(None, help="A user id or username"),
     page: int = typer.Option(1, min=1),
