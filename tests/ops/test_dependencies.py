@@ -34,14 +34,21 @@ TOOLS = {
     "mypy": "the type checker `make lint` runs",
     "ruff": "the linter and formatter `make lint` runs",
     "import-linter": "the layer contracts `make lint` checks (lint-imports)",
+    "mutmut": "the mutation tester `make mutants` runs",
 }
 
 
-def imports_of(*roots: str) -> set[str]:
+# The testers' kit (`jiadian.testing`) is a pytest plugin: its pytest imports come from the test extra.
+TESTING_KIT = "src/jiadian/testing"
+
+
+def imports_of(*roots: str, skip: str | None = None) -> set[str]:
     """The top-level names of every module imported (at any depth, lazily too) under the roots."""
     names: set[str] = set()
     for root in roots:
         for path in (ROOT / root).rglob("*.py"):
+            if skip is not None and path.is_relative_to(ROOT / skip):
+                continue
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
                 if isinstance(node, ast.Import):
                     names.update(alias.name.split(".")[0] for alias in node.names)
@@ -92,10 +99,17 @@ def test_every_third_party_import_of_src_is_declared() -> None:
     declared = with_extras(runtime())
     undeclared = {
         module: sorted(dists)
-        for module, dists in distributions_providing(imports_of("src")).items()
+        for module, dists in distributions_providing(imports_of("src", skip=TESTING_KIT)).items()
         if not dists & declared
     }
     assert not undeclared, f"imported by src/ but not declared in [project] dependencies: {undeclared}"
+    with_tests = with_extras(runtime() + extra("test"))
+    kit = {
+        m: sorted(d)
+        for m, d in distributions_providing(imports_of(TESTING_KIT)).items()
+        if not d & with_tests
+    }
+    assert not kit, f"imported by the testing kit but not declared (runtime or test extra): {kit}"
 
 
 def test_every_runtime_dependency_is_imported_by_src() -> None:
