@@ -19,26 +19,34 @@ from jiadian import wiring, wiring_payments
 from jiadian.adapters.clock import SystemClock
 from jiadian.adapters.images import sniff_image
 from jiadian.adapters.local_files import LocalBlobStore
+from jiadian.adapters.memory.blobs import MemoryBlobStore
 from jiadian.adapters.memory.cache import MemoryCache
 from jiadian.adapters.memory.cart import MemoryBrowsingHistory, MemoryCartStore
 from jiadian.adapters.memory.catalog import MemoryCatalogQueries
 from jiadian.adapters.memory.codes import MemoryCodeStore
 from jiadian.adapters.memory.files import MemoryFileReferences
 from jiadian.adapters.memory.mail import MemoryMailer
+from jiadian.adapters.memory.search import MemorySearchQueries
+from jiadian.adapters.memory.sessions import MemorySessionIndex
 from jiadian.adapters.memory.state import MemoryState
 from jiadian.adapters.memory.stock_gate import MemoryStockGate
 from jiadian.adapters.memory.uow import MemoryUnitOfWork
 from jiadian.adapters.passwords import Argon2Hasher
+from jiadian.adapters.prometheus import PrometheusMetrics
 from jiadian.adapters.redis.cache import RedisCache
 from jiadian.adapters.redis.cart import RedisBrowsingHistory, RedisCartStore
+from jiadian.adapters.search.analyzer import shared_analyzer
+from jiadian.adapters.sessions import ServerSessions
 from jiadian.adapters.sql.catalog import SqlCatalogQueries
 from jiadian.adapters.sql.engine import make_engine
 from jiadian.adapters.sql.files import SqlFileReferences
 from jiadian.adapters.sql.retry import DatabaseRetry
+from jiadian.adapters.sql.search import SqlSearchQueries
 from jiadian.adapters.sql.uow import SqlUnitOfWork
 from jiadian.adapters.tasks.inline import InlineTaskQueue
 from jiadian.application.accounts import Accounts, DeliverVerificationCode, Profiles, Registration
 from jiadian.application.addresses import AddressBook
+from jiadian.application.attempts import Attempts, LoginLimits
 from jiadian.application.blob_ports import FileReferences
 from jiadian.application.blobs import BlobFiles, BlobMigration
 from jiadian.application.cart import ShoppingCart, ViewingHistory
@@ -47,13 +55,17 @@ from jiadian.application.catalog import Catalog
 from jiadian.application.catalog_admin import CatalogAdmin
 from jiadian.application.checkout import Checkout
 from jiadian.application.fulfilment import Fulfilment
+from jiadian.application.operations import Operations
 from jiadian.application.orders import Orders
-from jiadian.application.payments import Payments
+from jiadian.application.passwords import DeliverPasswordResetCode, Passwords
+from jiadian.application.payments import CallbackLimits, Payments
 from jiadian.application.ports import BlobStore, Cache
-from jiadian.application.sign_in import LoginLimits, SignIn
+from jiadian.application.refunds import Refunds
+from jiadian.application.search import Search, SearchAdmin
+from jiadian.application.sign_in import SignIn
 from jiadian.application.stock import stock_keeper
 from jiadian.application.stock_gate import StockGates
-from jiadian.application.tasks import ExpireOrder, SendVerificationCode, ShipOrder
+from jiadian.application.tasks import ExpireOrder, SendPasswordResetCode, SendVerificationCode, ShipOrder
 from jiadian.application.wallets import Wallets
 from jiadian.domain.money import Money
 from jiadian.settings import Settings
@@ -131,6 +143,7 @@ def _session_store(redis: Redis | None) -> Store:
 class Container(containers.DeclarativeContainer):
     settings = providers.Singleton(Settings)
     clock = providers.Singleton(SystemClock)
+    metrics = providers.Singleton(PrometheusMetrics)  # business counters: orders, payments
 
     engine = providers.Singleton(_engine, settings)
     redis = providers.Singleton(_redis, settings)
@@ -138,8 +151,11 @@ class Container(containers.DeclarativeContainer):
     near_cache = providers.Singleton(MemoryCache, max_ttl_seconds=60, max_entries=20_000)
     blobs = providers.Singleton(_blobs, settings)
 
-    uow = providers.Factory(SqlUnitOfWork, engine, clock)
+    # Search: text into terms (jieba's dictionary, loaded once per process) and the index's reads.
+    analyzer = providers.Singleton(shared_analyzer)
+    uow = providers.Factory(SqlUnitOfWork, engine, clock, analyzer)
     catalog_queries = providers.Singleton(SqlCatalogQueries, engine)
+    search_queries = providers.Singleton(SqlSearchQueries, engine)
 
     # The stock gate of hot skus: the operator works on its store; checkout uses it when `stock_gate` is on.
     stock_gate_store = providers.Singleton(wiring.stock_gate_store, redis)
@@ -157,6 +173,8 @@ class Container(containers.DeclarativeContainer):
         cache_ttl=settings.provided.cache_ttl_seconds,
         max_page_size=settings.provided.max_page_size,
     )
+    search = providers.Singleton(Search, catalog=catalog, queries=search_queries, analyzer=analyzer)
+    search_admin = providers.Singleton(SearchAdmin, uow=uow.provider, cache=cache, analyzer=analyzer)
     file_references = providers.Singleton(SqlFileReferences, engine)
     catalog_admin = providers.Singleton(
         CatalogAdmin,
@@ -174,6 +192,15 @@ class Container(containers.DeclarativeContainer):
     hasher = providers.Singleton(Argon2Hasher)
     accounts = providers.Singleton(Accounts, uow=uow.provider, hasher=hasher)
     session_store = providers.Singleton(_session_store, redis)
+    session_index = providers.Singleton(wiring.session_index, redis)
+    sessions = providers.Singleton(
+        ServerSessions,
+        store=session_store,
+        index=session_index,
+        clock=clock,
+        ttl_seconds=settings.provided.session_ttl_seconds,
+        max_age_seconds=settings.provided.session_max_age_seconds,
+    )
 
     # Orders: the operator's and the worker's side (handles the order tasks and runs the sweeps).
     order_retry = providers.Singleton(DatabaseRetry)
@@ -194,28 +221,48 @@ class Container(containers.DeclarativeContainer):
     task_handlers = providers.Dict(
         {
             SendVerificationCode: providers.Singleton(DeliverVerificationCode, mailer=mailer),
+            SendPasswordResetCode: providers.Singleton(
+                DeliverPasswordResetCode, uow=uow.provider, mailer=mailer
+            ),
             ExpireOrder: fulfilment.provided.on_expire_order,
             ShipOrder: fulfilment.provided.on_ship_order,
         }
     )
     task_queue = providers.Singleton(wiring.task_queue, settings, task_handlers.provider)
-    # Async callables run every `sweep_interval_seconds`: the sweeps (and the gate's reconcile when on).
-    periodic_jobs = providers.Callable(wiring.periodic_jobs, settings, fulfilment, stock_gates)
 
-    registration = providers.Singleton(
-        Registration, uow=uow.provider, hasher=hasher, codes=codes, tasks=task_queue, clock=clock
-    )
-    sign_in = providers.Singleton(
-        SignIn,
-        accounts=accounts,
-        attempts=codes,
+    # Failure limits of sign-in, password changes, reset codes and registration's name checks.
+    attempts = providers.Singleton(
+        Attempts,
+        store=codes,
         clock=clock,
         limits=providers.Factory(
             LoginLimits,
             max_failures_per_user=settings.provided.login_max_failures_per_user,
             max_failures_per_client=settings.provided.login_max_failures_per_client,
             window_seconds=settings.provided.login_failure_window_seconds,
+            account_failures_before_delay=settings.provided.login_account_failures_before_delay,
+            max_delay_seconds=settings.provided.login_max_delay_seconds,
         ),
+    )
+    registration = providers.Singleton(
+        Registration,
+        uow=uow.provider,
+        hasher=hasher,
+        codes=codes,
+        tasks=task_queue,
+        clock=clock,
+        attempts=attempts,
+    )
+    sign_in = providers.Singleton(SignIn, accounts=accounts, attempts=attempts)
+    passwords = providers.Singleton(
+        Passwords,
+        uow=uow.provider,
+        accounts=accounts,
+        codes=codes,
+        tasks=task_queue,
+        clock=clock,
+        attempts=attempts,
+        sessions=sessions,
     )
     profiles = providers.Singleton(
         Profiles,
@@ -249,6 +296,7 @@ class Container(containers.DeclarativeContainer):
         freight=providers.Callable(Money.of, settings.provided.freight),
         order_ttl_seconds=settings.provided.order_ttl_seconds,
         gate=stock_gate,
+        metrics=metrics,
     )
     orders = providers.Singleton(
         Orders,
@@ -261,6 +309,7 @@ class Container(containers.DeclarativeContainer):
         gateway=payment_gateway,
         order_ttl_seconds=settings.provided.order_ttl_seconds,
         gate=stock_gate,
+        metrics=metrics,
     )
 
     # Payments through the gateway (notifications, returns, reconciliation, the simulator). Expiry
@@ -276,9 +325,46 @@ class Container(containers.DeclarativeContainer):
         order_ttl_seconds=settings.provided.order_ttl_seconds,
         ship_after_seconds=settings.provided.ship_after_seconds,
         max_page_size=settings.provided.max_page_size,
+        attempts=codes,
+        metrics=metrics,
+        callback_limits=providers.Factory(
+            CallbackLimits,
+            max_forged_per_client=settings.provided.notification_max_forged_per_client,
+            window_seconds=settings.provided.notification_forged_window_seconds,
+            retention_days=settings.provided.notification_retention_days,
+        ),
     )
+    # The shop's health: /ready, `jiadian status`, the metrics' gauges.
+    probes = providers.Factory(wiring.probes, engine, cache, task_queue, blobs)
+    operations = providers.Singleton(
+        Operations, probes=probes, tasks=task_queue, gates=stock_gates, payments=payments
+    )
+    pool_use = providers.Callable(wiring.pool_use, engine, redis)
     fulfilment.add_kwargs(
         before_expiry=payments.provided.before_expiry, before_cancel=payments.provided.close_for_cancel
+    )
+
+    # Refunds: decided by operators (or asked for by buyers, through `orders`); the money goes back to the
+    # wallet at once, or through the gateway — asked again by the periodic jobs until it confirms.
+    refunds = providers.Singleton(
+        Refunds,
+        uow=uow.provider,
+        clock=clock,
+        retry=order_retry,
+        gateway=payment_gateway,
+        max_page_size=settings.provided.max_page_size,
+        gate=stock_gate,
+    )
+    # Async callables run every `sweep_interval_seconds`: the sweeps, the refunds the gateway has not
+    # confirmed yet, search's ranking sales, the pruning of forged callbacks (and the gate's reconcile when on).
+    periodic_jobs = providers.Callable(
+        wiring.periodic_jobs,
+        settings,
+        fulfilment,
+        stock_gates,
+        refunds,
+        search_admin,
+        payments.provided.prune_notifications,
     )
     orders.add_kwargs(before_cancel=payments.provided.close_for_cancel)
 
@@ -291,13 +377,22 @@ def build_container(settings: Settings | None = None) -> Container:
 
 
 def use_memory(container: Container, state: MemoryState | None = None) -> MemoryState:
-    """Serve every storage port from memory (one shared state). Returns the state for inspection."""
+    """Serve every storage port from memory (one shared state). Returns the state for inspection.
+
+    The blob store too: files live in a `MemoryBlobStore` (`container.blobs()`), and nothing is written
+    to the media directory.
+    """
     state = state or MemoryState()
-    container.uow.override(providers.Factory(MemoryUnitOfWork, state, container.clock))
+    blobs = MemoryBlobStore(container.settings().media_url)
+    container.blobs.override(providers.Object(blobs))
+    container.local_blobs.override(providers.Object(blobs))
+    container.uow.override(providers.Factory(MemoryUnitOfWork, state, container.clock, container.analyzer))
     container.catalog_queries.override(providers.Object(MemoryCatalogQueries(state)))
+    container.search_queries.override(providers.Object(MemorySearchQueries(state)))
     container.file_references.override(providers.Object(MemoryFileReferences(state)))
     container.cache.override(providers.Object(MemoryCache()))
     container.session_store.override(providers.Object(MemoryStore()))
+    container.session_index.override(providers.Object(MemorySessionIndex()))
     container.cart_store.override(providers.Object(MemoryCartStore()))
     container.stock_gate_store.override(providers.Object(MemoryStockGate()))
     container.browsing_history.override(providers.Object(MemoryBrowsingHistory()))

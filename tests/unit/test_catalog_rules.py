@@ -189,3 +189,8 @@ def test_a_reviewer_shows_as_the_first_character_and_two_stars() -> None:
     assert masked_name("张三丰") == "张**"
     assert masked_name("张") == "张**"  # the length does not show either
     assert masked_name("shopper_mobile") == "s**"
+
+
+def test_averages_and_shares_round_half_up_not_to_even() -> None:
+    summary = ReviewSummary.of(32, 9 * 4, 1)  # average 1.125, share 3.125 %
+    assert (summary.average_score, summary.satisfaction) == (Decimal("1.13"), Decimal("3.13"))

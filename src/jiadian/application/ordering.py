@@ -21,7 +21,7 @@ from datetime import timedelta
 
 from jiadian.application.ordering_ports import TransactionRetry
 from jiadian.application.pagination import Page, clamp_page
-from jiadian.application.ports import Clock
+from jiadian.application.ports import NO_METRICS, Clock, ShopMetrics
 from jiadian.application.stock_gate import NO_GATE, StockGate, release_quietly
 from jiadian.application.tasks import ExpireOrder, ShipOrder, Task, TaskQueue
 from jiadian.application.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -38,6 +38,7 @@ from jiadian.domain.ordering import (
     OrderLine,
     OrderPaid,
     OrderPlaced,
+    OrderRefunded,
     OrderStatus,
 )
 
@@ -65,6 +66,7 @@ class OrderUseCases:
     # Asked before a buyer or an operator cancels an unpaid order: closes a trade started at the payment
     # gateway, so no money can come for a cancelled order (see `Payments.close_for_cancel`).
     before_cancel: Callable[[Order], Awaitable[None]] | None = None
+    metrics: ShopMetrics = NO_METRICS  # orders placed and refused, payments applied and refused
 
     @property
     def payment_window(self) -> timedelta:
@@ -120,10 +122,10 @@ class OrderUseCases:
         return await self._change(order_id, user_id, lambda o: o.cancel(reason, now), restock)
 
     async def _publish(self, events: list[OrderEvent]) -> None:
-        """Follow-up work for what happened, after commit (see `Scheduling`): a cancelled order's
-        stock tokens go back to the gate (best effort: lost tokens come back at the next reconcile)."""
+        """Follow-up work for what happened, after commit (see `Scheduling`): a cancelled or refunded
+        order's stock tokens go back to the gate (best effort: lost tokens come back at the next reconcile)."""
         for event in events:
-            if isinstance(event, OrderCancelled):
+            if isinstance(event, OrderCancelled | OrderRefunded):
                 held: dict[int, int] = {}
                 for sku_id, _product_id, count in event.lines:
                     held[sku_id] = held.get(sku_id, 0) + count
@@ -168,7 +170,7 @@ class Scheduling(OrderUseCases):
 
 
 async def restock(uow: UnitOfWork, order: Order) -> None:
-    """Give a cancelled order's stock back and take its sales off (skus, then products, by id)."""
+    """Give a cancelled or refunded order's stock back and take its sales off (skus, then products, by id)."""
     for line in sorted(order.lines, key=lambda each: each.sku_id):
         await uow.stock.give_back(line.sku_id, line.count)
     await uow.stock.add_product_sales(product_sales(order.lines, -1))

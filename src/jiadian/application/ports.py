@@ -11,6 +11,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol, TypeVar, runtime_checkable
 
+from jiadian.domain.refunds import GatewayRefundOutcome
+
 T = TypeVar("T")
 
 
@@ -56,6 +58,10 @@ class BlobStore(Protocol):
         """Public URL of a stored file (base URL + file id)."""
         ...
 
+    async def ping(self) -> None:
+        """Raise `StorageUnavailable` when the store could not take a file now (readiness, status)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class GatewayTrade:
@@ -67,6 +73,14 @@ class GatewayTrade:
     amount: Decimal | None  # total_amount, None when the gateway did not state it
     app_id: str
     fields: Mapping[str, str]  # the raw fields, for audit
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayRefund:
+    """What a payment gateway answered to a refund, after its signature was verified."""
+
+    outcome: GatewayRefundOutcome
+    fields: Mapping[str, str]  # the raw answer, for audit
 
 
 class PaymentGateway(Protocol):
@@ -105,3 +119,48 @@ class PaymentGateway(Protocol):
         Raises `jiadian.domain.errors.ServiceUnavailable` on timeout or a malformed answer.
         """
         ...
+
+    async def refund(self, trade_no: str, request_no: str, amount: Decimal, reason: str) -> GatewayRefund:
+        """Give `amount` of the paid trade back to the buyer, once per `request_no`: asking again with the
+        same number refunds nothing more and answers whether that refund went through.
+
+        Raises `jiadian.domain.errors.ServiceUnavailable` on timeout, a malformed or unsigned answer, or
+        a failure worth retrying (the gateway is busy); a refusal for good is `GatewayRefundOutcome.REFUSED`.
+        """
+        ...
+
+
+class ShopMetrics(Protocol):
+    """Business counters for operators (Prometheus in production). Called on the hot paths: each call
+    must cost next to nothing, and never fail."""
+
+    def order_placed(self) -> None: ...
+
+    def order_refused(self, reason: str) -> None:
+        """`reason`: the code of the error that refused it (insufficient_stock, not_found, …)."""
+        ...
+
+    def payment_applied(self, method: str) -> None: ...
+
+    def payment_refused(self, method: str, reason: str) -> None:
+        """`reason`: an error code, or the verdict on a gateway's callback (bad_signature, …)."""
+        ...
+
+
+class NoMetrics:
+    """Counts nothing (use cases built without metrics)."""
+
+    def order_placed(self) -> None:
+        return None
+
+    def order_refused(self, reason: str) -> None:
+        return None
+
+    def payment_applied(self, method: str) -> None:
+        return None
+
+    def payment_refused(self, method: str, reason: str) -> None:
+        return None
+
+
+NO_METRICS = NoMetrics()

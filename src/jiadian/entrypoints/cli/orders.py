@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import typer
-from rich.table import Table
 
 from jiadian.container import Container
-from jiadian.domain.ordering import Order
-from jiadian.entrypoints.cli.common import console, run
+from jiadian.domain.ordering import Order, OrderStatus
+from jiadian.entrypoints.cli.common import MAX_ID, USER_HELP, console, find_user, run, table
 
 app = typer.Typer(
     help="Orders: list, show, ship, cancel, and the expiry/shipping sweeps.", no_args_is_help=True
@@ -17,11 +16,20 @@ app = typer.Typer(
 
 
 async def _user_id(c: Container, user: str | None) -> int | None:
-    if user is None:
+    return None if user is None else (await find_user(c, user)).id
+
+
+def shown(status: OrderStatus) -> str:
+    """A status as an operator reads it: its code, name and label ("1 AWAITING_PAYMENT 待支付")."""
+    return f"{status.value} {status.name} {status.label}"
+
+
+def _status_code(text: str | None) -> str | None:
+    """`--status` takes the code (1..5, cancelled) or the name (awaiting_payment, …)."""
+    if text is None:
         return None
-    if user.isdigit():
-        return int(user)
-    return (await c.accounts().by_username(user)).id
+    by_name = OrderStatus.__members__.get(text.strip().upper())
+    return by_name.value if by_name is not None else text
 
 
 def _when(order: Order) -> str:
@@ -30,38 +38,36 @@ def _when(order: Order) -> str:
 
 @app.command("list")
 def list_orders(
-    status: str | None = typer.Option(None, help="1..5 or cancelled"),
-    user: str | None = typer.Option(None, help="A user id or username"),
-    page: int = typer.Option(1, min=1),
+    status: str | None = typer.Option(
+        None,
+        help="1..5, cancelled, refund_requested or refunded, or a name: awaiting_payment, awaiting_shipment, "
+        "shipped, received, completed",
+    ),
+    user: str | None = typer.Option(None, help=USER_HELP),
+    page: int = typer.Option(1, min=1, max=MAX_ID),
     page_size: int = typer.Option(20, min=1, max=50),
 ) -> None:
     """List orders, newest first."""
 
     async def action(c: Container) -> Any:
-        return await c.fulfilment().list(status, await _user_id(c, user), page, page_size)
+        return await c.fulfilment().list(_status_code(status), await _user_id(c, user), page, page_size)
 
     result = run(action)
-    table = Table(
-        "order",
-        "user",
-        "status",
-        "items",
-        "total",
-        "paid by",
-        "placed (UTC)",
-        title=f"page {result.page}/{result.pages}",
-    )
+    rows = table(
+        "order", "user", "status", "items", "total", "paid by", "placed (UTC)",
+        ids=("order", "user", "total", "placed (UTC)"), title=f"page {result.page}/{result.pages}",
+    )  # fmt: skip
     for order in result.items:
-        table.add_row(
+        rows.add_row(
             order.id,
             str(order.user_id),
-            f"{order.status.value} {order.status.label}",
+            shown(order.status),
             str(order.total_count),
             str(order.total),
             order.pay_method or "-",
             _when(order),
         )
-    console.print(table)
+    console.print(rows)
     console.print(f"{result.total} orders")
 
 
@@ -75,7 +81,7 @@ def show(order_id: str) -> None:
     order = run(action)
     a = order.address
     console.print(f"[bold]order {order.id}[/bold]  trade no {order.trade_no}  user {order.user_id}")
-    console.print(f"status {order.status.value} {order.status.label}  paid by {order.pay_method or '-'}")
+    console.print(f"status {shown(order.status)}  paid by {order.pay_method or '-'}")
     for label, moment in (
         ("placed", order.created_at),
         ("paid", order.paid_at),
@@ -91,9 +97,12 @@ def show(order_id: str) -> None:
     console.print(f"ship to: {a.recipient} {a.phone}, {a.province}{a.city}{a.county}{a.detail}")
     if order.mark:
         console.print(f"note: {order.mark}")
-    table = Table("line", "sku", "name", "spec", "count", "unit price", "total", "reviewed")
+    lines = table(
+        "line", "sku", "name", "spec", "count", "unit price", "total", "reviewed",
+        ids=("line", "sku", "unit price", "total"),
+    )  # fmt: skip
     for line in order.lines:
-        table.add_row(
+        lines.add_row(
             str(line.id),
             str(line.sku_id),
             line.name,
@@ -103,7 +112,7 @@ def show(order_id: str) -> None:
             str(line.line_total),
             "yes" if line.reviewed else "",
         )
-    console.print(table)
+    console.print(lines)
     console.print(f"amount {order.amount} + freight {order.freight} = total {order.total}")
 
 
@@ -115,7 +124,7 @@ def ship(order_id: str) -> None:
         return await c.fulfilment().ship(order_id)
 
     order = run(action)
-    console.print(f"order {order.id}: {order.status.label}")
+    console.print(f"order {order.id}: {shown(order.status)}")
 
 
 @app.command("cancel")
@@ -126,11 +135,13 @@ def cancel(order_id: str) -> None:
         return await c.fulfilment().cancel(order_id)
 
     order = run(action)
-    console.print(f"order {order.id}: {order.status.label}")
+    console.print(f"order {order.id}: {shown(order.status)}")
 
 
 @app.command("expire-unpaid")
-def expire_unpaid(limit: int = typer.Option(500, min=1, help="At most this many orders per run")) -> None:
+def expire_unpaid(
+    limit: int = typer.Option(500, min=1, max=100_000, help="At most this many orders per run"),
+) -> None:
     """Cancel the orders still unpaid past `order_ttl_seconds` (24 h), restoring their stock. Idempotent."""
 
     async def action(c: Container) -> int:
@@ -140,7 +151,9 @@ def expire_unpaid(limit: int = typer.Option(500, min=1, help="At most this many 
 
 
 @app.command("ship-due")
-def ship_due(limit: int = typer.Option(500, min=1, help="At most this many orders per run")) -> None:
+def ship_due(
+    limit: int = typer.Option(500, min=1, max=100_000, help="At most this many orders per run"),
+) -> None:
     """Ship the orders paid longer ago than `ship_after_seconds` (5 minutes). Idempotent."""
 
     async def action(c: Container) -> int:

@@ -17,8 +17,11 @@ from litestar.response import Redirect
 
 from jiadian.application.payments import Payments
 from jiadian.application.ports import BlobStore
+from jiadian.application.refunds import Refunds
 from jiadian.entrypoints.http import payment_schemas as p
+from jiadian.entrypoints.http import refund_schemas as r
 from jiadian.entrypoints.http import schemas as s
+from jiadian.entrypoints.http.accounts import client_address
 from jiadian.entrypoints.http.auth import AuthUser, current_admin
 from jiadian.entrypoints.http.catalog import PageParam, parse_page
 from jiadian.entrypoints.http.errors import error_responses
@@ -41,13 +44,15 @@ class PaymentsController(Controller):
         media_type=MediaType.TEXT,
         request_max_body_size=NOTIFICATION_MAX_BYTES,
         summary="Alipay's asynchronous notification (form-encoded): `success` when verified and applied "
-        "(or applied before), `fail` otherwise",
+        "(or applied before), `fail` otherwise; 429 to a client past the limit of callbacks that failed "
+        "verification (nothing stored)",
+        responses=error_responses(429),
     )
     async def alipay_notify(
         self, request: Request[Any, Any, Any], payments: NamedDependency[Payments]
     ) -> str:
         form = await request.form()
-        verdict = await payments.notify(_fields(form.multi_items()))
+        verdict = await payments.notify(_fields(form.multi_items()), client=client_address(request))
         return "success" if verdict.acknowledged else "fail"
 
     @get(
@@ -101,7 +106,9 @@ class AdminPaymentsController(Controller):
         payment_state: Annotated[
             str | None,
             QueryParameter(
-                name="state", max_length=16, description="pending, applied, needs_refund, refunded or closed"
+                name="state",
+                max_length=16,
+                description="pending, applied, needs_refund, refunding, refunded or closed",
             ),
         ] = None,
     ) -> s.Page[p.PaymentOut]:
@@ -111,12 +118,29 @@ class AdminPaymentsController(Controller):
     @post(
         "/{payment_id:int}/refunded",
         status_code=200,
-        summary="Record that a needs_refund payment was refunded",
+        summary="Record that a needs_refund payment was refunded by hand at the gateway's console",
     )
     async def mark_refunded(
         self, payment_id: FromPath[int], admin: NamedDependency[AuthUser], payments: NamedDependency[Payments]
     ) -> p.PaymentOut:
         return p.PaymentOut.of(await payments.mark_refunded(payment_id))
+
+    @post(
+        "/{payment_id:int}/refund",
+        status_code=200,
+        summary="Give a needs_refund payment back through its gateway (needs_refund → refunding → refunded)",
+    )
+    async def refund(
+        self,
+        payment_id: FromPath[int],
+        admin: NamedDependency[AuthUser],
+        refunds: NamedDependency[Refunds],
+        data: JSONBody[r.RefundRequestIn | None] = None,
+    ) -> r.AdminRefundOut:
+        reason = r.RefundRequestIn.reason_of(data)
+        return r.AdminRefundOut.of(
+            await refunds.refund_payment(payment_id, operator=admin.username, reason=reason)
+        )
 
     @get(
         "/notifications", summary="The newest gateway callbacks received, verified or not, with the verdicts"

@@ -5,7 +5,7 @@ card's sku is the cheapest (ties: the lowest id), `price` its price, `max_price`
 the image that sku's first (else the product's first).
 
 Revision ID: 0009
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-26 10:00:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

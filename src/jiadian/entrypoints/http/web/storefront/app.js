@@ -18,14 +18,18 @@
  * Routes
  *   #/                         home: banners carousel, categories with nav line and 4 products
  *   #/category/{slug|all}?sort=&page=   product list (sort: price -price sales -sales date -date)
- *   #/search?q=&page=          search results
+ *   #/search?q=&sort=&page=    search results (best match first, or a list order)
  *   #/product/{id}             product detail
  *   #/register  #/login?next=  #/logout
+ *   #/password/forgot?email=   ask for a password-reset code by e-mail
+ *   #/password/reset?email=    set a new password with the code
  *   #/user                     user center: profile, avatar, browsing history
+ *   #/user/password            change the password (other devices are signed out)
  *   #/user/balance             wallet
  *   #/user/addresses?next=     addresses (next: hash to return to after saving, e.g. checkout)
- *   #/user/orders?status=&page=   order history (status: 1..5 | cancelled); #/orders is an alias
- *   #/order/{order_id}         order detail (pay, cancel, confirm receipt)
+ *   #/user/orders?status=&page=   order history (status: 1..5 | cancelled | refund_requested | refunded);
+ *                              #/orders is an alias
+ *   #/order/{order_id}         order detail (pay, cancel, ask for a refund, confirm receipt; the refund's state)
  *   #/order/{order_id}/review  review the lines of a received order
  *   #/cart                     cart
  *   #/checkout?skus=1,2        checkout of chosen cart lines
@@ -36,6 +40,7 @@
  *
  * data-testid values (for end-to-end tests)
  *   layout:   site-logo, search-form, search-input, search-button, user-nav, category-nav,
+ *             search-suggestions, search-suggestion (data-kind: line | product; aria-selected),
  *             category-link (data-slug; "all" for 全部商品), cart-link, cart-count,
  *             login-link, register-link, user-link, orders-link, logout-button, view,
  *             error-message (role=alert, class=error), error-close, notice-message (role=status),
@@ -47,7 +52,7 @@
  *   category: category-title, sort-bar, sort-default, sort-price-asc, sort-price-desc,
  *             sort-sales-asc, sort-sales-desc, sort-date-asc, sort-date-desc
  *             (each sort button also has data-sort with the API key)
- *   search:   search-summary
+ *   search:   search-summary, sort-bar and its buttons (as on a category; sort-default is 最相关)
  *   product:  product-name, product-gallery, product-main-image, product-thumb,
  *             variant-size, variant-color (data-value; aria-pressed=true when chosen),
  *             sku-price, sku-stock, count-input, count-dec, count-inc, add-to-cart-button,
@@ -55,7 +60,10 @@
  *             reviews-pagination, hot-products
  *   register: register-form, register-username, register-email, register-password,
  *             register-password2, register-code, register-send-code, register-submit
- *   login:    login-form, login-username, login-password, login-submit
+ *   login:    login-form, login-username, login-password, login-submit, forgot-link
+ *   password: forgot-form, forgot-email, forgot-submit; reset-form, reset-email, reset-username,
+ *             reset-code, reset-password, reset-password2, reset-submit, reset-resend;
+ *             password-form, password-current, password-new, password-new2, password-submit
  *   user:     user-menu, profile-form, profile-username, profile-email, profile-phone,
  *             profile-introduce, profile-save, avatar-image, avatar-input, avatar-upload,
  *             history-list
@@ -74,10 +82,13 @@
  *   pay:      pay-order-no, pay-total, wallet-balance, pay-wallet-button, pay-alipay-button,
  *             payment-success, payment-pending, order-link
  *   orders:   order-status-tabs, order-tab-all, order-tab-1 … order-tab-5, order-tab-cancelled,
+ *             order-tab-refund_requested, order-tab-refunded,
  *             order-card (data-order-id), order-status, order-line (data-line-id),
  *             order-detail-link, order-pay-button, review-link
  *   order:    order-detail, order-status, order-no, order-address, order-amount, order-freight,
- *             order-total, order-pay-button, cancel-order-button, confirm-receipt-button, review-link
+ *             order-total, order-pay-button, cancel-order-button, confirm-receipt-button, review-link,
+ *             refund-request-button, refund-form, refund-reason, refund-submit, refund-cancel,
+ *             refund-state (data-state), refund-state-label, refund-answer
  *   review:   review-form (data-line-id), review-score (radios, value 1|3|5), review-content,
  *             review-submit, review-done
  */
@@ -88,6 +99,7 @@ import { route, startRouter } from '../shared/router.js';
 import {
   bindSearchForm, loadCategories, loadSession, markActiveCategory, onUnauthorized, renderUserNav, syncSearchBox,
 } from './session.js';
+import { bindSuggestions } from './suggest.js';
 
 /** Each page's module loads when the page is first shown (the home page's alone on a cold visit). */
 const routes = [
@@ -98,11 +110,14 @@ const routes = [
   [/^\/register$/, () => import('./pages/register.js')],
   [/^\/login$/, () => import('./pages/login.js')],
   [/^\/logout$/, () => import('./pages/logout.js')],
+  [/^\/password\/forgot$/, () => import('./pages/forgot.js')],
+  [/^\/password\/reset$/, () => import('./pages/reset.js')],
   [/^\/user$/, () => import('./pages/user.js')],
+  [/^\/user\/password$/, () => import('./pages/password.js')],
   [/^\/user\/balance$/, () => import('./pages/balance.js')],
   [/^\/user\/addresses$/, () => import('./pages/addresses.js')],
   [/^\/user\/orders$/, () => import('./pages/orders.js')],
-  [/^\/orders$/, () => import('./pages/orders.js')], // an alias: server pages (the payment simulator's) link here
+  [/^\/orders$/, () => import('./pages/orders.js')], // an alias: server pages link here
   [/^\/order\/([^/]+)$/, () => import('./pages/order.js')],
   [/^\/order\/([^/]+)\/review$/, () => import('./pages/review.js')],
   [/^\/cart$/, () => import('./pages/cart.js')],
@@ -150,6 +165,7 @@ async function boot() {
   bindMessageButtons();
   configureMessages({ onUnauthorized });
   bindSearchForm();
+  bindSuggestions();
   renderUserNav();
   startRouter({
     routes,

@@ -2,7 +2,8 @@
 
 import { api, ApiError } from '../shared/api.js';
 import { attrIf, html } from '../shared/html.js';
-import { enc } from '../shared/dom.js';
+import { enc, on } from '../shared/dom.js';
+import { go, withQuery } from '../shared/router.js';
 import { emptyState, image, problemState } from '../shared/components.js';
 import { money, specs } from '../shared/format.js';
 
@@ -30,6 +31,30 @@ export function productCard(product) {
 export function productGrid(products, testid = 'product-grid') {
   if (!products || !products.length) return emptyState('暂无商品');
   return html`<div class="grid" data-testid="${testid}">${products.map(productCard)}</div>`;
+}
+
+const SORTS = [
+  ['price', '价格从低到高', 'sort-price-asc'],
+  ['-price', '价格从高到低', 'sort-price-desc'],
+  ['sales', '销量从低到高', 'sort-sales-asc'],
+  ['-sales', '销量从高到低', 'sort-sales-desc'],
+  ['date', '最早上架', 'sort-date-asc'],
+  ['-date', '最新上架', 'sort-date-desc'],
+];
+
+/** The list orders as buttons (a category's, a search's); `first` names the order without a sort key. */
+export function sortBar(sort, first) {
+  return html`
+    <div class="sort-bar" data-testid="sort-bar" role="group" aria-label="排序">
+      ${[['', first, 'sort-default'], ...SORTS].map(([key, label, testid]) => html`
+        <button type="button" data-sort="${key}" data-testid="${testid}" class="${key === sort ? 'active' : ''}"
+                aria-pressed="${key === sort ? 'true' : 'false'}">${label}</button>`)}
+    </div>`;
+}
+
+/** A sort button goes to the first page in its order. */
+export function bindSortBar(view) {
+  on(view, '.sort-bar button', 'click', (event, button) => go(withQuery({ sort: button.dataset.sort, page: null })));
 }
 
 export function orderLine(line) {
@@ -65,6 +90,7 @@ const USER_MENU = [
   ['/user/balance', '我的余额'],
   ['/user/addresses', '收货地址'],
   ['/user/orders', '我的订单'],
+  ['/user/password', '修改密码'],
 ];
 
 export function userLayout(active, content) {

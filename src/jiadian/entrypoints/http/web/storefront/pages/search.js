@@ -1,15 +1,17 @@
-/* #/search?q=&page= — search results; an empty or refused search asks again, with ways to browse. */
+/* #/search?q=&sort=&page= — search results, best match first or in a list order the shopper picks; an
+ * empty or refused search asks again, with ways to browse. */
 
 import { api, ApiError } from '../../shared/api.js';
 import { html } from '../../shared/html.js';
 import { $ } from '../../shared/dom.js';
 import { bindPagination, pagination, problemState } from '../../shared/components.js';
 import { go, withQuery } from '../../shared/router.js';
-import { categoryLinks, productGrid } from '../components.js';
+import { bindSortBar, categoryLinks, productGrid, sortBar } from '../components.js';
 import { state } from '../session.js';
 
 export async function render(ctx) {
   const q = (ctx.query.get('q') || '').trim();
+  const sort = ctx.query.get('sort') || '';
   const page = ctx.query.get('page') || '1';
   if (!q) {
     document.title = '搜索 - 家电之选';
@@ -18,9 +20,11 @@ export async function render(ctx) {
     return;
   }
   document.title = `搜索“${q}” - 家电之选`;
+  const params = new URLSearchParams({ q, page });
+  if (sort) params.set('sort', sort);
   let result;
   try {
-    result = await api(`/api/catalog/search?${new URLSearchParams({ q, page })}`);
+    result = await api(`/api/catalog/search?${params}`);
   } catch (err) {
     if (!(err instanceof ApiError) || err.status !== 400) throw err;
     await state.categoriesLoaded;
@@ -31,7 +35,7 @@ export async function render(ctx) {
     <nav class="breadcrumb" aria-label="当前位置"><a href="#/">首页</a> › <span>搜索</span></nav>
     <h1>搜索结果</h1>
     <p class="muted" data-testid="search-summary">“${q}”共找到 ${result.total} 件商品</p>
-    ${result.items.length ? productGrid(result.items) : html`
+    ${result.items.length ? html`${sortBar(sort, '最相关')}${productGrid(result.items)}` : html`
       ${problemState({
         title: `没有找到与“${q}”相关的商品`,
         text: '换个词试试（如品牌或品类），或者按分类浏览：',
@@ -41,6 +45,7 @@ export async function render(ctx) {
       })}
       ${categoryLinks(state.categories)}`}
     ${pagination(result)}`)) return;
+  bindSortBar(ctx.view);
   bindPagination(ctx.view, (n) => go(withQuery({ page: n })));
 }
 
