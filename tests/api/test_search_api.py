@@ -52,7 +52,16 @@ async def test_every_quick_link_of_the_home_page_finds_its_products(demo: ShopCl
 async def test_search_answers_cards_best_match_first(demo: ShopClient) -> None:
     page = (await demo.get(SEARCH, params={"q": "华为手机"})).json()
     assert (ids(page), page["total"], page["pages"]) == ([23, 6], 2, 1)
-    assert set(page["items"][0]) == {"id", "name", "sku_id", "price", "sales", "image_url", "category"}
+    assert set(page["items"][0]) == {
+        "id",
+        "name",
+        "sku_id",
+        "price",
+        "max_price",
+        "sales",
+        "image_url",
+        "category",
+    }
     assert ids((await demo.get(SEARCH, params={"q": "huawei 手机"})).json()) == [23, 6]
 
 

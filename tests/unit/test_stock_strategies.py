@@ -128,7 +128,7 @@ def test_the_setting_names_a_strategy() -> None:
     with pytest.raises(ValidationFailed) as refused:
         stock_keeper("hopeful")
     assert (refused.value.detail, refused.value.facts) == (
-        "未知的库存策略: hopeful",
+        "未知的库存策略：hopeful",
         {"choices": ["conditional", "optimistic", "pessimistic"]},
     )
 

@@ -24,6 +24,7 @@ from jiadian.domain.accounts import (
 from jiadian.domain.cart import MAX_LINES, Cart, CartFull, check_count
 from jiadian.domain.catalog import Product, Sku
 from jiadian.domain.errors import (
+    AMOUNT_REASONS,
     DomainError,
     FileTooLarge,
     InsufficientStock,
@@ -413,7 +414,7 @@ def test_an_invalid_amount_names_the_value_and_the_reason(raw: Any, value: str, 
         Money.of(raw)
     assert seen(refused.value) == {
         "code": "invalid_amount",
-        "detail": f"金额不合法: {reason}",
+        "detail": f"金额不合法：{AMOUNT_REASONS[reason]}",  # said in Chinese; the reason stays for programs
         "value": value,
         "reason": reason,
     }

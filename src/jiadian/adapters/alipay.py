@@ -69,7 +69,7 @@ def format_amount(amount: Decimal) -> str:
     """Render a positive amount the way Alipay wants it ("1234.50"); never a float."""
     money = Money(amount)  # refuses non-finite, negative, >2 places, over the cap
     if money.amount <= 0:
-        raise InvalidAmount(str(amount), "支付金额必须大于零")
+        raise InvalidAmount(str(amount), "a payment must be positive")
     return str(money)
 
 

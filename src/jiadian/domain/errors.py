@@ -23,13 +23,24 @@ class ValidationFailed(DomainError):
     message = "输入不合法"
 
 
+AMOUNT_REASONS = {
+    "negative": "不能为负数",
+    "not a decimal number": "不是数字",
+    "floats are not money": "不能用浮点数表示",
+    "not a finite decimal": "不是有效的数字",
+    "over the 999,999,999.99 cap": "超过上限 999,999,999.99",
+    "more than two decimal places": "最多两位小数",
+    "a payment must be positive": "支付金额必须大于零",
+}
+
+
 class InvalidAmount(ValidationFailed):
     code = "invalid_amount"
     message = "金额不合法"
 
     def __init__(self, value: str, reason: str) -> None:
-        """`reason` is said to people, in Chinese: 不能为负数, 最多两位小数 …"""
-        super().__init__(f"金额不合法：{reason}", value=value, reason=reason)
+        """`reason` stays as given in the facts (for programs); the detail says it in Chinese."""
+        super().__init__(f"金额不合法：{AMOUNT_REASONS.get(reason, reason)}", value=value, reason=reason)
 
 
 class InvalidQuantity(ValidationFailed):

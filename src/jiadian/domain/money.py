@@ -19,14 +19,14 @@ class Money:
 
     def __post_init__(self) -> None:
         if not isinstance(self.amount, Decimal) or not self.amount.is_finite():
-            raise InvalidAmount(str(self.amount), "不是有效的数字")
+            raise InvalidAmount(str(self.amount), "not a finite decimal")
         # Sign and cap first: quantize() raises decimal.InvalidOperation on numbers past 28 digits.
         if self.amount < 0:
-            raise InvalidAmount(str(self.amount), "不能为负数")
+            raise InvalidAmount(str(self.amount), "negative")
         if self.amount > MAX_AMOUNT:
-            raise InvalidAmount(str(self.amount), "超过上限 999,999,999.99")
+            raise InvalidAmount(str(self.amount), "over the 999,999,999.99 cap")
         if self.amount != self.amount.quantize(CENT):
-            raise InvalidAmount(str(self.amount), "最多两位小数")
+            raise InvalidAmount(str(self.amount), "more than two decimal places")
         # Normalise the exponent so Money("1") and Money("1.00") print alike, and -0 to 0.
         object.__setattr__(self, "amount", abs(self.amount).quantize(CENT))
 
@@ -34,11 +34,11 @@ class Money:
     def of(cls, value: Decimal | int | str) -> Money:
         """Parse a decimal string or integer; floats are refused on purpose."""
         if isinstance(value, float):  # pragma: no cover - guarded by the type, kept for callers without types
-            raise InvalidAmount(repr(value), "不能用浮点数表示")
+            raise InvalidAmount(repr(value), "floats are not money")
         try:
             amount = Decimal(value)
         except (InvalidOperation, ValueError, TypeError) as exc:
-            raise InvalidAmount(str(value), "不是数字") from exc
+            raise InvalidAmount(str(value), "not a decimal number") from exc
         return cls(amount)
 
     @classmethod
