@@ -23,6 +23,7 @@ from jiadian.adapters.memory.cache import MemoryCache
 from jiadian.adapters.memory.cart import MemoryBrowsingHistory, MemoryCartStore
 from jiadian.adapters.memory.catalog import MemoryCatalogQueries
 from jiadian.adapters.memory.codes import MemoryCodeStore
+from jiadian.adapters.memory.console import MemoryConsoleQueries
 from jiadian.adapters.memory.files import MemoryFileReferences
 from jiadian.adapters.memory.mail import MemoryMailer
 from jiadian.adapters.memory.state import MemoryState
@@ -32,6 +33,7 @@ from jiadian.adapters.passwords import Argon2Hasher
 from jiadian.adapters.redis.cache import RedisCache
 from jiadian.adapters.redis.cart import RedisBrowsingHistory, RedisCartStore
 from jiadian.adapters.sql.catalog import SqlCatalogQueries
+from jiadian.adapters.sql.console import SqlConsoleQueries
 from jiadian.adapters.sql.engine import make_engine
 from jiadian.adapters.sql.files import SqlFileReferences
 from jiadian.adapters.sql.retry import DatabaseRetry
@@ -46,6 +48,7 @@ from jiadian.application.cart_ports import BrowsingHistory, CartStore
 from jiadian.application.catalog import Catalog
 from jiadian.application.catalog_admin import CatalogAdmin
 from jiadian.application.checkout import Checkout
+from jiadian.application.console import Console
 from jiadian.application.fulfilment import Fulfilment
 from jiadian.application.orders import Orders
 from jiadian.application.payments import Payments
@@ -281,6 +284,22 @@ class Container(containers.DeclarativeContainer):
     )
     orders.add_kwargs(before_cancel=payments.provided.close_for_cancel)
 
+    # The operator console's reads (its changes go through the use cases above, which audit them).
+    console_queries = providers.Singleton(SqlConsoleQueries, engine)
+    console = providers.Singleton(
+        Console,
+        queries=console_queries,
+        uow=uow.provider,
+        clock=clock,
+        zone=settings.provided.zone,
+        order_ttl_seconds=settings.provided.order_ttl_seconds,
+        expiring_within_seconds=providers.Callable(
+            lambda hours: hours * 3600, settings.provided.expiring_within_hours
+        ),
+        low_stock_at_most=settings.provided.low_stock_at_most,
+        max_page_size=settings.provided.max_page_size,
+    )
+
 
 def build_container(settings: Settings | None = None) -> Container:
     container = Container()
@@ -294,6 +313,7 @@ def use_memory(container: Container, state: MemoryState | None = None) -> Memory
     state = state or MemoryState()
     container.uow.override(providers.Factory(MemoryUnitOfWork, state, container.clock))
     container.catalog_queries.override(providers.Object(MemoryCatalogQueries(state)))
+    container.console_queries.override(providers.Object(MemoryConsoleQueries(state)))
     container.file_references.override(providers.Object(MemoryFileReferences(state)))
     container.cache.override(providers.Object(MemoryCache()))
     container.session_store.override(providers.Object(MemoryStore()))

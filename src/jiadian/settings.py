@@ -6,13 +6,25 @@ in-memory cart/cache/sessions, an inline task runner, local image files and a co
 
 from __future__ import annotations
 
+from datetime import timedelta, timezone, tzinfo
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _zone(name: str) -> tzinfo:
+    """An IANA time zone; China's fixed UTC+8 for Asia/Shanghai when the system has no zone database."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        if name == "Asia/Shanghai":
+            return timezone(timedelta(hours=8), "CST")
+        raise ValueError(f"unknown time zone {name!r} (an IANA name, e.g. Asia/Shanghai)") from exc
 
 
 class StockStrategy(StrEnum):
@@ -129,6 +141,17 @@ class Settings(BaseSettings):
     order_ttl_seconds: int = 24 * 3600
     ship_after_seconds: int = 5 * 60
 
+    # The operator console.
+    shop_timezone: str = Field(
+        "Asia/Shanghai", description="The shop's days and weeks in the console's figures (an IANA zone name)"
+    )
+    low_stock_at_most: int = Field(
+        10, ge=0, description="A sku with at most this much stock counts as low on stock (console)"
+    )
+    expiring_within_hours: int = Field(
+        2, ge=1, description="Unpaid orders this close to their expiry show as expiring (console)"
+    )
+
     # Payments.
     payment_gateway: Literal["simulator", "alipay"] = Field(
         "simulator", description="alipay, or the SIMULATOR (pays only by an operator's action)"
@@ -141,6 +164,17 @@ class Settings(BaseSettings):
     alipay_public_key: SecretStr | None = None
     alipay_public_key_file: Path | None = None
     alipay_timeout: float = 10.0
+
+    @field_validator("shop_timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        _zone(name)
+        return name
+
+    @property
+    def zone(self) -> tzinfo:
+        """The shop's time zone (`shop_timezone`)."""
+        return _zone(self.shop_timezone)
 
     @property
     def resolved_database_url(self) -> str:

@@ -10,6 +10,7 @@ from jiadian.adapters.memory.accounts import (
     MemoryUserRepository,
     MemoryWalletRepository,
 )
+from jiadian.adapters.memory.audit import MemoryAuditLog
 from jiadian.adapters.memory.catalog import MemoryCatalogRepository
 from jiadian.adapters.memory.ordering import MemoryOrderRepository, MemoryStockRepository
 from jiadian.adapters.memory.payments import MemoryPaymentRepository
@@ -25,6 +26,7 @@ class MemoryUnitOfWork:
     orders: MemoryOrderRepository
     stock: MemoryStockRepository
     payments: MemoryPaymentRepository
+    audit: MemoryAuditLog
 
     def __init__(self, state: MemoryState, clock: Clock) -> None:
         self._state = state
@@ -41,6 +43,7 @@ class MemoryUnitOfWork:
         self.orders = MemoryOrderRepository(self._state)
         self.stock = MemoryStockRepository(self._state)
         self.payments = MemoryPaymentRepository(self._state)
+        self.audit = MemoryAuditLog(self._state, self._clock)
         return self
 
     async def __aexit__(

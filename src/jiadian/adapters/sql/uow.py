@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from jiadian.adapters.sql.accounts import SqlAddressRepository, SqlUserRepository, SqlWalletRepository
+from jiadian.adapters.sql.audit import SqlAuditLog
 from jiadian.adapters.sql.catalog import SqlCatalogRepository
 from jiadian.adapters.sql.engine import WRITER_OPTION, transaction_ended
 from jiadian.adapters.sql.ordering import SqlOrderRepository, SqlStockRepository
@@ -23,6 +24,7 @@ class SqlUnitOfWork:
     orders: SqlOrderRepository
     stock: SqlStockRepository
     payments: SqlPaymentRepository
+    audit: SqlAuditLog
 
     def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
         self._engine = engine
@@ -46,6 +48,7 @@ class SqlUnitOfWork:
         self.orders = SqlOrderRepository(self._conn)
         self.stock = SqlStockRepository(self._conn)
         self.payments = SqlPaymentRepository(self._conn)
+        self.audit = SqlAuditLog(self._conn, self._clock)
         return self
 
     async def __aexit__(

@@ -16,7 +16,7 @@ from jiadian.application.catalog_admin import ProductSpec, SkuSpec
 from jiadian.container import Container
 from jiadian.domain.catalog import SortKey
 from jiadian.domain.errors import ValidationFailed
-from jiadian.entrypoints.cli.common import console, err, run
+from jiadian.entrypoints.cli.common import console, err, operator, run
 
 demo = typer.Typer(help="The demo catalogue.", no_args_is_help=True)
 app = typer.Typer(help="Products, skus, stock and prices.", no_args_is_help=True)
@@ -129,6 +129,7 @@ def import_command(
                 progress=lambda n: progress.advance(task, n),
                 step=batch,
                 labels=[where for where, _spec in rows],  # a bad product is named by its line
+                by=operator(),
             )
 
     count = run(action)  # a domain error exits 1 with its message; nothing is imported
@@ -163,7 +164,7 @@ def set_stock(sku_id: int, stock: int = typer.Argument(..., min=0)) -> None:
     """Set a sku's stock to N."""
 
     async def action(c: Container) -> Any:
-        return await c.catalog_admin().set_stock(sku_id, stock)
+        return await c.catalog_admin().set_stock(sku_id, stock, by=operator())
 
     sku = run(action)
     console.print(f"sku {sku.id}: stock {sku.stock}")
@@ -174,7 +175,7 @@ def set_price(sku_id: int, price: str) -> None:
     """Set a sku's price (a decimal with at most 2 places, e.g. 8888.00)."""
 
     async def action(c: Container) -> Any:
-        return await c.catalog_admin().set_price(sku_id, price)
+        return await c.catalog_admin().set_price(sku_id, price, by=operator())
 
     sku = run(action)
     console.print(f"sku {sku.id}: price {sku.price}")
@@ -185,7 +186,7 @@ def shelve(product_id: int) -> None:
     """Put a product on shelf."""
 
     async def action(c: Container) -> Any:
-        return await c.catalog_admin().shelve(product_id)
+        return await c.catalog_admin().shelve(product_id, by=operator())
 
     run(action)
     console.print(f"product {product_id} on shelf")
@@ -196,7 +197,7 @@ def unshelve(product_id: int) -> None:
     """Take a product off shelf (no longer listed nor purchasable)."""
 
     async def action(c: Container) -> Any:
-        return await c.catalog_admin().unshelve(product_id)
+        return await c.catalog_admin().unshelve(product_id, by=operator())
 
     run(action)
     console.print(f"product {product_id} off shelf")
@@ -211,7 +212,7 @@ def add_image(sku_id: int, file: Path = typer.Argument(..., exists=True, dir_oka
     extension = sniff_image(data)
 
     async def action(c: Container) -> str:
-        return await c.catalog_admin().add_image(sku_id, data, extension)
+        return await c.catalog_admin().add_image(sku_id, data, extension, by=operator())
 
     file_id = run(action)
     console.print(f"sku {sku_id}: image {file_id}")

@@ -6,7 +6,7 @@ from typing import Any
 
 import typer
 
-from jiadian.entrypoints.cli import blobs, catalog, db, orders, payments, stock, users, worker
+from jiadian.entrypoints.cli import audit, blobs, catalog, db, orders, payments, stock, users, worker
 from jiadian.entrypoints.cli import cart as cart_commands
 from jiadian.entrypoints.cli.common import run
 from jiadian.settings import Settings
@@ -27,6 +27,7 @@ app.add_typer(blobs.app, name="blobs")
 app.add_typer(orders.app, name="orders")
 app.add_typer(payments.app, name="payments")
 app.add_typer(stock.app, name="stock")
+app.add_typer(audit.app, name="audit")
 
 
 @app.command()

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from jiadian.container import Container
 from jiadian.domain.ordering import Order
-from jiadian.entrypoints.cli.common import console, run
+from jiadian.entrypoints.cli.common import console, operator, run
 
 app = typer.Typer(
     help="Orders: list, show, ship, cancel, and the expiry/shipping sweeps.", no_args_is_help=True
@@ -112,7 +112,7 @@ def ship(order_id: str) -> None:
     """Ship a paid order (status 2 → 3)."""
 
     async def action(c: Container) -> Order:
-        return await c.fulfilment().ship(order_id)
+        return await c.fulfilment().ship(order_id, by=operator())
 
     order = run(action)
     console.print(f"order {order.id}: {order.status.label}")
@@ -123,7 +123,7 @@ def cancel(order_id: str) -> None:
     """Cancel an unpaid order; its stock comes back."""
 
     async def action(c: Container) -> Order:
-        return await c.fulfilment().cancel(order_id)
+        return await c.fulfilment().cancel(order_id, by=operator())
 
     order = run(action)
     console.print(f"order {order.id}: {order.status.label}")

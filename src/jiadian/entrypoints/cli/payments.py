@@ -12,7 +12,7 @@ from jiadian.application.pagination import Page
 from jiadian.application.payments import PaymentOutcome, ReconcileReport
 from jiadian.container import Container
 from jiadian.domain.payments import Notification, Payment
-from jiadian.entrypoints.cli.common import console, run
+from jiadian.entrypoints.cli.common import console, operator, run
 
 app = typer.Typer(
     help="Gateway payments (Alipay, or the SIMULATOR): list, refunds due, reconcile, simulate a payment.",
@@ -61,7 +61,7 @@ def mark_refunded(payment_id: int) -> None:
     """Record that a needs_refund payment was given back (refund it at the gateway's console first)."""
 
     async def action(c: Container) -> Payment:
-        return await c.payments().mark_refunded(payment_id)
+        return await c.payments().mark_refunded(payment_id, by=operator())
 
     payment = run(action)
     console.print(f"payment {payment.id} of order {payment.order_id}: {payment.state.value}")
@@ -72,7 +72,7 @@ def reconcile(limit: int = typer.Option(200, min=1, help="At most this many star
     """Ask the gateway about every started (pending) trade and apply its verified answers."""
 
     async def action(c: Container) -> ReconcileReport:
-        return await c.payments().reconcile(limit)
+        return await c.payments().reconcile(limit, by=operator())
 
     report = run(action)
     console.print(
@@ -95,7 +95,7 @@ def simulate_pay(
     """
 
     async def action(c: Container) -> PaymentOutcome:
-        return await c.payments().simulate_pay(order, amount)
+        return await c.payments().simulate_pay(order, amount, by=operator())
 
     outcome = run(action)
     answer = "success" if outcome.verdict.acknowledged else "fail"

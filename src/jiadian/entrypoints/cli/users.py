@@ -11,7 +11,7 @@ from rich.table import Table
 from jiadian.container import Container
 from jiadian.domain.accounts import User
 from jiadian.domain.wallet import Wallet
-from jiadian.entrypoints.cli.common import console, run
+from jiadian.entrypoints.cli.common import console, operator, run
 
 app = typer.Typer(help="Customer accounts.", no_args_is_help=True)
 
@@ -33,7 +33,7 @@ def create(
     password = read_password()
 
     async def action(c: Container) -> Any:
-        return await c.accounts().create_user(username, email, password, is_admin=admin)
+        return await c.accounts().create_user(username, email, password, is_admin=admin, by=operator())
 
     user = run(action)
     console.print(f"user {user.id} {user.username}{' (admin)' if user.is_admin else ''} created")
@@ -50,6 +50,22 @@ def list_users(offset: int = typer.Option(0, min=0), limit: int = typer.Option(1
     for user in run(action):
         table.add_row(str(user.id), user.username, user.email, user.phone, "yes" if user.is_admin else "")
     console.print(table)
+
+
+@app.command("admin")
+def set_admin(
+    username: str,
+    remove: bool = typer.Option(False, "--remove", help="Take the operator's flag away instead"),
+) -> None:
+    """Make a user an operator (or, with --remove, no longer one); effective at their next request."""
+
+    async def action(c: Container) -> User:
+        accounts = c.accounts()
+        user = await accounts.by_username(username)
+        return await accounts.set_admin(user.id, not remove, by=operator())
+
+    user = run(action)
+    console.print(f"user {user.id} {user.username}: {'admin' if user.is_admin else 'not an admin'}")
 
 
 wallet = typer.Typer(help="Customer wallets: balance and recharges.", no_args_is_help=True)
@@ -82,7 +98,7 @@ def wallet_recharge(username: str, amount: str) -> None:
     async def action(c: Container) -> tuple[User, Wallet]:
         wallets = c.wallets()
         user, _ = await wallets.of_username(username)
-        return user, await wallets.recharge(user.id, amount, note="cli")
+        return user, await wallets.recharge(user.id, amount, note="cli", by=operator())
 
     user, found = run(action)
     console.print(f"recharged {user.username}")

@@ -19,6 +19,7 @@ from litestar.stores.base import Store
 from redis.exceptions import RedisError
 
 from jiadian.domain.accounts import User
+from jiadian.domain.audit import Actor
 from jiadian.domain.errors import Forbidden, NotAuthenticated
 
 SESSION_COOKIE = "jiadian_session"
@@ -30,6 +31,11 @@ class AuthUser:
     id: int
     username: str
     is_admin: bool
+
+    @property
+    def actor(self) -> Actor:
+        """This user as the audit log names whoever makes a change."""
+        return Actor.operator(self.id, self.username)
 
 
 class Sessions:

@@ -116,8 +116,9 @@ class AdminPaymentsController(Controller):
                 name="state", max_length=16, description="pending, applied, needs_refund, refunded or closed"
             ),
         ] = None,
+        q: Annotated[str | None, Parameter(max_length=64, description="an order id or trade number")] = None,
     ) -> s.Page[p.PaymentOut]:
-        result = await payments.list(payment_state, parse_page(page), page_size)
+        result = await payments.list(payment_state, parse_page(page), page_size, ref=q or None)
         return s.Page.of(result, [p.PaymentOut.of(payment) for payment in result.items])
 
     @post(
@@ -128,7 +129,18 @@ class AdminPaymentsController(Controller):
     async def mark_refunded(
         self, payment_id: FromPath[int], admin: NamedDependency[AuthUser], payments: NamedDependency[Payments]
     ) -> p.PaymentOut:
-        return p.PaymentOut.of(await payments.mark_refunded(payment_id))
+        return p.PaymentOut.of(await payments.mark_refunded(payment_id, by=admin.actor))
+
+    @post(
+        "/reconcile",
+        status_code=200,
+        summary="Ask the gateway about every pending trade and apply what it confirms (as `jiadian payments "
+        "reconcile`)",
+    )
+    async def reconcile(
+        self, admin: NamedDependency[AuthUser], payments: NamedDependency[Payments]
+    ) -> p.ReconcileOut:
+        return p.ReconcileOut.of(await payments.reconcile(by=admin.actor))
 
     @get(
         "/notifications", summary="The newest gateway callbacks received, verified or not, with the verdicts"
@@ -156,5 +168,7 @@ class AdminPaymentsController(Controller):
         blobs: NamedDependency[BlobStore],
         data: JSONBody[p.SimulatedPaymentIn | None] = None,
     ) -> p.SimulatedPaymentOut:
-        outcome = await payments.simulate_pay(order_ref, data.amount if data is not None else None)
+        outcome = await payments.simulate_pay(
+            order_ref, data.amount if data is not None else None, by=admin.actor
+        )
         return p.SimulatedPaymentOut.of(outcome, blobs)
