@@ -178,7 +178,7 @@ class MemoryConsoleQueries:
             for s in self._table(SPUS)
             if (category_id is None or s.category_id == category_id) and (text is None or _has(text, s.name))
         ]
-        return sorted(found, key=lambda s: (s.name, s.id))[:limit]
+        return sorted(found, key=lambda s: s.id)[:limit]
 
     # --- users ---
 

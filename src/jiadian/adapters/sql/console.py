@@ -373,7 +373,7 @@ class SqlConsoleQueries:
             query = query.where(spus.c.category_id == category_id)
         if text is not None:
             query = query.where(_contains(spus.c.name, text))
-        rows = await self._rows(query.order_by(spus.c.name, spus.c.id).limit(limit))
+        rows = await self._rows(query.order_by(spus.c.id).limit(limit))
         return [Spu(r.id, r.name, r.detail, r.category_id) for r in rows]
 
     async def user_id(self, username: str) -> int | None:
