@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from jiadian.entrypoints.http.app import STOREFRONT
+from jiadian.entrypoints.http.app import SHARED, STOREFRONT
 from tests.accounts_support import PASSWORD, code_in
 from tests.e2e.support import Shop
 from tests.files_support import png
@@ -471,7 +471,9 @@ def test_the_alipay_button_goes_to_the_payment_url(browser: Any) -> None:
             name = path.lstrip("/") or "index.html"
             types = {"html": "text/html", "js": "text/javascript", "css": "text/css", "svg": "image/svg+xml"}
             kind = types.get(name.rpartition(".")[2], "application/octet-stream")
-            route.fulfill(path=str(STOREFRONT / name), content_type=f"{kind}; charset=utf-8")
+            shared = name.removeprefix("shared/")
+            file = SHARED / shared if shared != name else STOREFRONT / name
+            route.fulfill(path=str(file), content_type=f"{kind}; charset=utf-8")
         else:
             route.fulfill(status=404, json={"code": "not_found", "detail": "资源不存在"})
 

@@ -370,6 +370,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/schema/{path:str}"): Rule(Access.PUBLIC, 404, fixed(Call({"path": "nothing-here"}))),
     ("GET", "/media/{file_path:path}"): Rule(Access.PUBLIC, 200, media_file),
     ("HEAD", "/media/{file_path:path}"): Rule(Access.PUBLIC, 200, media_file),
+    ("GET", "/shared/{file_path:path}"): Rule(Access.PUBLIC, 200, fixed(Call({"file_path": "api.js"}))),
+    ("HEAD", "/shared/{file_path:path}"): Rule(Access.PUBLIC, 200, fixed(Call({"file_path": "html.js"}))),
     ("GET", "/"): Rule(Access.PUBLIC, 200),
     ("GET", "/{file_path:path}"): Rule(Access.PUBLIC, 200, fixed(Call({"file_path": "app.js"}))),
     ("HEAD", "/{file_path:path}"): Rule(Access.PUBLIC, 200, fixed(Call({"file_path": "style.css"}))),

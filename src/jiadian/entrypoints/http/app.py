@@ -40,7 +40,9 @@ from jiadian.entrypoints.worker import web_background
 
 log = logging.getLogger("jiadian")
 
-STOREFRONT = Path(__file__).with_name("storefront")
+WEB = Path(__file__).with_name("web")
+STOREFRONT = WEB / "storefront"  # the shopper's front, at /
+SHARED = WEB / "shared"  # ES modules every front imports, at /shared/
 CSRF_EXEMPT = ["/api/payments/alipay/notify"]
 
 
@@ -140,6 +142,9 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
             )
         )
     if STOREFRONT.is_dir():
+        route_handlers.append(
+            create_static_files_router(path="/shared", directories=[SHARED], include_in_schema=False)
+        )
         route_handlers.append(
             create_static_files_router(
                 path="/", directories=[STOREFRONT], html_mode=True, include_in_schema=False
