@@ -372,6 +372,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("HEAD", "/media/{file_path:path}"): Rule(Access.PUBLIC, 200, media_file),
     ("GET", "/shared/{file_path:path}"): Rule(Access.PUBLIC, 200, fixed(Call({"file_path": "api.js"}))),
     ("HEAD", "/shared/{file_path:path}"): Rule(Access.PUBLIC, 200, fixed(Call({"file_path": "html.js"}))),
+    ("GET", "/admin"): Rule(Access.PUBLIC, 200),  # the console's page: no data, its API is the operators'
+    ("GET", "/admin/{file_path:path}"): Rule(Access.PUBLIC, 200, fixed(Call({"file_path": "app.js"}))),
+    ("HEAD", "/admin/{file_path:path}"): Rule(Access.PUBLIC, 200, fixed(Call({"file_path": "admin.css"}))),
     ("GET", "/"): Rule(Access.PUBLIC, 200),
     ("GET", "/{file_path:path}"): Rule(Access.PUBLIC, 200, fixed(Call({"file_path": "app.js"}))),
     ("HEAD", "/{file_path:path}"): Rule(Access.PUBLIC, 200, fixed(Call({"file_path": "style.css"}))),

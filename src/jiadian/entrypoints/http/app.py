@@ -42,6 +42,7 @@ log = logging.getLogger("jiadian")
 
 WEB = Path(__file__).with_name("web")
 STOREFRONT = WEB / "storefront"  # the shopper's front, at /
+CONSOLE = WEB / "admin"  # the operators' console, at /admin/
 SHARED = WEB / "shared"  # ES modules every front imports, at /shared/
 CSRF_EXEMPT = ["/api/payments/alipay/notify"]
 
@@ -144,6 +145,11 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
     if STOREFRONT.is_dir():
         route_handlers.append(
             create_static_files_router(path="/shared", directories=[SHARED], include_in_schema=False)
+        )
+        route_handlers.append(
+            create_static_files_router(
+                path="/admin", directories=[CONSOLE], html_mode=True, include_in_schema=False
+            )
         )
         route_handlers.append(
             create_static_files_router(
