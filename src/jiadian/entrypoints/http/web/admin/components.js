@@ -115,7 +115,7 @@ const KIND = {
 /** An audit target in words ("SKU #12", "订单 2026…"), linked to its page when it has one. */
 export function targetLink(target) {
   const [kind, id = ''] = String(target).split(':');
-  const label = `${KIND[kind] || kind} ${/^\d+$/.test(id) ? `#${id}` : id === 'pending' ? '待确认' : id}`;
+  const label = `${KIND[kind] || kind} ${/^\d{1,11}$/.test(id) ? `#${id}` : id === 'pending' ? '待确认' : id}`;
   const pages = { order: '/orders/', product: '/products/', user: '/users/' };
   if (pages[kind] && id) return html`<a class="text-link" href="#${pages[kind]}${enc(id)}" title="${target}">${label}</a>`;
   return html`<span title="${target}">${label}</span>`;
@@ -131,13 +131,14 @@ export function stateTag(state) {
 
 /**
  * A table of rows; each column is [label, cell(row)] or [label, cell(row), className].
- * On a phone each row becomes a card whose cells carry their column's label.
+ * On a phone each row becomes a card whose cells carry their column's label (unless `cards: false`:
+ * a narrow table that fits as it is).
  */
-export function table(columns, rows, { testid = 'table', rowTestid = 'row', rowKey = null, empty = '暂无数据' } = {}) {
+export function table(columns, rows, { testid = 'table', rowTestid = 'row', rowKey = null, empty = '暂无数据', cards = true } = {}) {
   if (!rows.length) return html`<div class="empty" data-testid="${testid}-empty"><p>${empty}</p></div>`;
   return html`
     <div class="table-wrap">
-      <table class="table" data-testid="${testid}">
+      <table class="table ${cards ? 'cards' : 'keep-table'}" data-testid="${testid}">
         <thead><tr>${columns.map(([label, , cls]) => html`<th class="${cls || ''}">${label}</th>`)}</tr></thead>
         <tbody>${rows.map((row) => html`
           <tr data-testid="${rowTestid}"${rowKey ? html` data-key="${rowKey(row)}"` : ''}>${columns.map(([label, cell, cls]) => html`

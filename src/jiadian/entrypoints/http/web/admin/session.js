@@ -46,6 +46,8 @@ export function renderNav() {
   const active = section(currentRoute().path);
   nav.innerHTML = String(html`${NAV.map(([path, label, testid]) => html`
     <a href="#${path}" data-testid="${testid}" class="${path === active ? 'active' : ''}"${attrIf(path === active, 'aria-current="page"')}>${label}</a>`)}`);
+  const current = $('.active', nav);
+  if (current && nav.scrollWidth > nav.clientWidth) nav.scrollLeft = current.offsetLeft - nav.clientWidth / 3;
 }
 
 export function renderUserNav() {

@@ -53,6 +53,6 @@ export async function render(ctx) {
         ['订单', (d) => html`<span class="bar-cell">${bar(d.placed, most)}<span>${d.placed}</span></span>`, 'wide'],
         ['已支付', (d) => d.paid, 'num'],
         ['成交额', (d) => html`<span class="bar-cell">${bar(Number(d.revenue), richest)}<span>${yuan(d.revenue)}</span></span>`, 'wide'],
-      ], [...board.days].reverse(), { testid: 'days', rowTestid: 'day' })}
+      ], [...board.days].reverse(), { testid: 'days', rowTestid: 'day', cards: false })}
     </section>`);
 }

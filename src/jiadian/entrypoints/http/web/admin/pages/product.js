@@ -102,7 +102,7 @@ export async function render(ctx) {
       </div>
       <h2>SKU</h2>
       <p class="muted small">已有 SKU 的颜色和规格不能修改（订单记着它们）；要换颜色或规格，请添加一个新 SKU。</p>
-      <div class="table-wrap"><table class="table sku-table">
+      <div class="table-wrap"><table class="table cards sku-table">
         <thead><tr><th>颜色</th><th>规格</th><th>价格（元）</th><th>库存</th><th class="num">销量</th><th></th></tr></thead>
         <tbody data-testid="sku-rows">${sheet ? sheet.skus.map((s) => skuRow(s)) : skuRow()}</tbody>
       </table></div>
