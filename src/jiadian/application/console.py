@@ -7,9 +7,12 @@ Days and weeks are the shop's (its time zone, weeks from Monday).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import TypeVar
 
+from jiadian.application.catalog import is_possible_id
 from jiadian.application.console_ports import (
     CategoryRow,
     ConsoleQueries,
@@ -35,8 +38,8 @@ from jiadian.domain.payments import Payment, PaymentState
 from jiadian.domain.wallet import LedgerEntry, Wallet
 
 MAX_TEXT = 100
-MAX_ID = 2**63 - 1
 DAYS_SHOWN = 7
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +147,18 @@ class Console:
         if not 1 <= page_size <= self.max_page_size:
             raise ValidationFailed(f"page_size 必须在 1 到 {self.max_page_size} 之间", page_size=page_size)
 
+    async def _paged(
+        self,
+        count: Callable[[], Awaitable[int]],
+        rows: Callable[[int, int], Awaitable[list[T]]],
+        page: int,
+        page_size: int,
+    ) -> Page[T]:
+        """A list's page: how many there are, then the rows of the page asked for (the last one, past it)."""
+        total = await count()
+        request = clamp_page(page, page_size, total)
+        return Page(await rows(request.offset, page_size), request.page, page_size, total)
+
     async def orders(
         self,
         *,
@@ -177,17 +192,18 @@ class Console:
         )
         if user_id == 0:  # no such user: nothing to show
             return Page([], 1, page_size, 0)
-        total = await self.queries.count_orders(where)
-        request = clamp_page(page, page_size, total)
-        return Page(
-            await self.queries.orders(where, request.offset, page_size), request.page, page_size, total
+        return await self._paged(
+            lambda: self.queries.count_orders(where),
+            lambda offset, size: self.queries.orders(where, offset, size),
+            page,
+            page_size,
         )
 
     async def _user_id(self, user: str) -> int:
         """A user's id from their id or username; 0 for nobody."""
         text = _text("用户", user)
         if text.isdigit():
-            return int(text) if 0 < int(text) <= MAX_ID else 0
+            return int(text) if is_possible_id(int(text)) else 0
         return await self.queries.user_id(text) or 0
 
     async def products(
@@ -202,10 +218,12 @@ class Console:
         """Every product, on shelf or not, newest first; by name (or id), category and shelf state."""
         self._check_page_size(page_size)
         where = ProductFilter(_text("搜索内容", text) if text else None, category_id, on_shelf)
-        total = await self.queries.count_products(where)
-        request = clamp_page(page, page_size, total)
-        rows = await self.queries.products(where, request.offset, page_size)
-        return Page(rows, request.page, page_size, total)
+        return await self._paged(
+            lambda: self.queries.count_products(where),
+            lambda offset, size: self.queries.products(where, offset, size),
+            page,
+            page_size,
+        )
 
     async def low_stock(
         self, *, at_most: int | None = None, page: int = 1, page_size: int = 20
@@ -215,10 +233,12 @@ class Console:
         limit = self.low_stock_at_most if at_most is None else at_most
         if not 0 <= limit <= 2_000_000_000:
             raise ValidationFailed("库存上限须为非负整数", at_most=limit)
-        total = await self.queries.count_low_stock(limit)
-        request = clamp_page(page, page_size, total)
-        rows = await self.queries.low_stock(limit, request.offset, page_size)
-        return Page(rows, request.page, page_size, total)
+        return await self._paged(
+            lambda: self.queries.count_low_stock(limit),
+            lambda offset, size: self.queries.low_stock(limit, offset, size),
+            page,
+            page_size,
+        )
 
     async def categories(self) -> list[CategoryRow]:
         return await self.queries.categories()
@@ -233,20 +253,23 @@ class Console:
         """Every account, newest first; by username or e-mail (or id), and operators or not."""
         self._check_page_size(page_size)
         where = UserFilter(_text("搜索内容", text) if text else None, is_admin)
-        total = await self.queries.count_users(where)
-        request = clamp_page(page, page_size, total)
-        return Page(
-            await self.queries.users(where, request.offset, page_size), request.page, page_size, total
+        return await self._paged(
+            lambda: self.queries.count_users(where),
+            lambda offset, size: self.queries.users(where, offset, size),
+            page,
+            page_size,
         )
 
     async def ledger(self, user_id: int, *, page: int = 1, page_size: int = 20) -> Page[LedgerEntry]:
         """A wallet's ledger, newest first."""
         self._check_page_size(page_size)
         await self.user(user_id)
-        total = await self.queries.count_ledger(user_id)
-        request = clamp_page(page, page_size, total)
-        rows = await self.queries.ledger(user_id, request.offset, page_size)
-        return Page(rows, request.page, page_size, total)
+        return await self._paged(
+            lambda: self.queries.count_ledger(user_id),
+            lambda offset, size: self.queries.ledger(user_id, offset, size),
+            page,
+            page_size,
+        )
 
     async def audit(
         self,
@@ -263,10 +286,11 @@ class Console:
         actions), which target (or kind), and when (a time without a zone is the shop's)."""
         self._check_page_size(page_size)
         where = AuditQuery(actor, action, target, self._aware(since), self._aware(until))
-        total = await self.queries.count_audit(where)
-        request = clamp_page(page, page_size, total)
-        return Page(
-            await self.queries.audit(where, request.offset, page_size), request.page, page_size, total
+        return await self._paged(
+            lambda: self.queries.count_audit(where),
+            lambda offset, size: self.queries.audit(where, offset, size),
+            page,
+            page_size,
         )
 
     def _aware(self, moment: datetime | None) -> datetime | None:
@@ -290,7 +314,7 @@ class Console:
         return OrderDetail(order, buyer, payments, _history(order, row.username, changes), changes)
 
     async def user(self, user_id: int) -> UserDetail:
-        if not 0 < user_id <= MAX_ID:
+        if not is_possible_id(user_id):
             raise NotFound("用户", user_id)
         async with self.uow() as uow:
             user = await uow.users.get(user_id)

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Row, Select, and_, case, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from jiadian.adapters.sql.accounts import _user
+from jiadian.adapters.sql.accounts import _user, ledger_entry
 from jiadian.adapters.sql.audit import audit_entry
 from jiadian.adapters.sql.engine import from_db, to_db
 from jiadian.adapters.sql.ordering import _ORDER_COLUMNS, LINES_OF, SKU_IMAGE, _line, _order
@@ -47,7 +47,7 @@ from jiadian.domain.catalog import Category, Sku, Spu
 from jiadian.domain.money import Money
 from jiadian.domain.ordering import OrderLine
 from jiadian.domain.payments import PaymentState
-from jiadian.domain.wallet import EntryKind, LedgerEntry
+from jiadian.domain.wallet import LedgerEntry
 
 MAX_ID = 2**63 - 1
 
@@ -400,17 +400,7 @@ class SqlConsoleQueries:
             .offset(offset)
             .limit(limit)
         )
-        return [
-            LedgerEntry(
-                EntryKind(r.kind),
-                Money.of(abs(r.amount)),
-                r.order_id,
-                r.note,
-                Money.of(r.balance_after),
-                from_db(r.created_at),
-            )
-            for r in await self._rows(query)
-        ]
+        return [ledger_entry(r) for r in await self._rows(query)]
 
     async def count_audit(self, where: AuditQuery) -> int:
         return int(await self._scalar(_count(audit_log, _audit_where(where))))

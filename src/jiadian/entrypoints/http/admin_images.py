@@ -24,7 +24,7 @@ from jiadian.application.catalog_admin import CatalogAdmin
 from jiadian.application.files import check_image_size
 from jiadian.domain.catalog import Banner, SkuImage
 from jiadian.entrypoints.http.auth import AuthUser, current_admin
-from jiadian.entrypoints.http.console_schemas import IdsIn
+from jiadian.entrypoints.http.console_schemas import IdsIn, SkuImageOut
 
 MAX_POSITION = 1_000_000
 
@@ -44,24 +44,6 @@ class BannerUpload:
 
 
 Multipart = Body(media_type=RequestEncodingType.MULTI_PART)
-
-
-class AdminImage(BaseModel):
-    id: int
-    sku_id: int
-    file_id: str
-    url: str
-    position: int
-
-    @classmethod
-    def of(cls, image: SkuImage, admin: CatalogAdmin) -> AdminImage:
-        return cls(
-            id=image.id,
-            sku_id=image.sku_id,
-            file_id=image.image,
-            url=admin.url(image.image),
-            position=image.position,
-        )
 
 
 class AdminBanner(BaseModel):
@@ -84,6 +66,10 @@ class AdminBanner(BaseModel):
         )
 
 
+def _image(image: SkuImage, admin: CatalogAdmin) -> SkuImageOut:
+    return SkuImageOut.of(image, admin.url(image.image))
+
+
 async def read_image(upload: UploadFile) -> tuple[bytes, str]:
     """The upload's bytes and extension: 413 over 3 MiB, 400 when it is not an image."""
     data = await upload.read()
@@ -104,8 +90,8 @@ class AdminImagesController(Controller):
         admin: NamedDependency[AuthUser],
         catalog_admin: NamedDependency[CatalogAdmin],
         sku_id: FromPath[int],
-    ) -> list[AdminImage]:
-        return [AdminImage.of(i, catalog_admin) for i in await catalog_admin.sku_images(sku_id)]
+    ) -> list[SkuImageOut]:
+        return [_image(i, catalog_admin) for i in await catalog_admin.sku_images(sku_id)]
 
     @post("/skus/{sku_id:int}/images", summary="Add an image to a sku (multipart field `image`, ≤ 3 MiB)")
     async def add_sku_image(
@@ -114,9 +100,9 @@ class AdminImagesController(Controller):
         catalog_admin: NamedDependency[CatalogAdmin],
         sku_id: FromPath[int],
         data: Annotated[ImageUpload, Multipart],
-    ) -> AdminImage:
+    ) -> SkuImageOut:
         content, extension = await read_image(data.image)
-        return AdminImage.of(
+        return _image(
             await catalog_admin.add_sku_image(sku_id, content, extension, by=admin.actor), catalog_admin
         )
 
@@ -130,9 +116,9 @@ class AdminImagesController(Controller):
         catalog_admin: NamedDependency[CatalogAdmin],
         sku_id: FromPath[int],
         data: JSONBody[IdsIn],
-    ) -> list[AdminImage]:
+    ) -> list[SkuImageOut]:
         images = await catalog_admin.order_sku_images(sku_id, data.ids, by=admin.actor)
-        return [AdminImage.of(i, catalog_admin) for i in images]
+        return [_image(i, catalog_admin) for i in images]
 
     @put("/skus/{sku_id:int}/images/{image_id:int}", summary="Replace a sku image's file (multipart `image`)")
     async def replace_sku_image(
@@ -142,10 +128,10 @@ class AdminImagesController(Controller):
         sku_id: FromPath[int],
         image_id: FromPath[int],
         data: Annotated[ImageUpload, Multipart],
-    ) -> AdminImage:
+    ) -> SkuImageOut:
         content, extension = await read_image(data.image)
         image = await catalog_admin.replace_sku_image(sku_id, image_id, content, extension, by=admin.actor)
-        return AdminImage.of(image, catalog_admin)
+        return _image(image, catalog_admin)
 
     @delete("/skus/{sku_id:int}/images/{image_id:int}", summary="Remove a sku image (and its file)")
     async def delete_sku_image(

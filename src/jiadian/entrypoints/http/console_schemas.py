@@ -200,22 +200,16 @@ class StockRowOut(BaseModel):
         )
 
 
-class SheetImage(BaseModel):
+class SkuImageOut(BaseModel):
     id: int
     sku_id: int
     file_id: str
     url: str
-    position: int
+    position: Annotated[int, Field(description="its place among the sku's images; the first is its card's")]
 
     @classmethod
-    def of(cls, image: SkuImage, blobs: BlobStore) -> SheetImage:
-        return cls(
-            id=image.id,
-            sku_id=image.sku_id,
-            file_id=image.image,
-            url=_url(blobs, image.image),
-            position=image.position,
-        )
+    def of(cls, image: SkuImage, url: str) -> SkuImageOut:
+        return cls(id=image.id, sku_id=image.sku_id, file_id=image.image, url=url, position=image.position)
 
 
 class SheetSku(BaseModel):
@@ -226,7 +220,7 @@ class SheetSku(BaseModel):
     sales: int
     color: str
     size: str
-    images: Annotated[list[SheetImage], Field(description="in order; the first is the card's")]
+    images: Annotated[list[SkuImageOut], Field(description="in order; the first is the card's")]
 
 
 class SheetCategory(BaseModel):
@@ -267,7 +261,7 @@ class AdminProductSheet(BaseModel):
                     sales=s.sales,
                     color=s.color,
                     size=s.size,
-                    images=[SheetImage.of(i, blobs) for i in sheet.images.get(s.id, [])],
+                    images=[SkuImageOut.of(i, _url(blobs, i.image)) for i in sheet.images.get(s.id, [])],
                 )
                 for s in p.skus
             ],

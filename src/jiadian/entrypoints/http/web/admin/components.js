@@ -188,6 +188,13 @@ export function bindFilters(root, selector = '.filters') {
   }));
 }
 
+/** A filter form's buttons: apply, and clear every filter. */
+export const filterButtons = () => html`
+  <div class="filter-actions">
+    <button type="submit" class="button small">筛选</button>
+    <button type="button" class="button small secondary" data-reset>清除</button>
+  </div>`;
+
 /** The query's page number (1 when absent or nonsense). */
 export const pageOf = (query, name = 'page') => Math.max(1, Number.parseInt(query.get(name) || '1', 10) || 1);
 

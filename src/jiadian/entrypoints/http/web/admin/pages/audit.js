@@ -11,7 +11,7 @@ import { api } from '../../shared/api.js';
 import { attrIf, html } from '../../shared/html.js';
 import { bindPagination, pagination } from '../../shared/components.js';
 import { go, withQuery } from '../../shared/router.js';
-import { ACTION, bindFilters, changes, pageHead, pageOf, qs, table, targetLink, when } from '../components.js';
+import { ACTION, bindFilters, filterButtons, changes, pageHead, pageOf, qs, table, targetLink, when } from '../components.js';
 
 const KINDS = [
   ['', '全部操作'], ['product', '商品'], ['sku', 'SKU（价格、库存）'], ['sku_image', 'SKU 图片'], ['category', '分类'],
@@ -36,10 +36,7 @@ export async function render(ctx) {
       <label>对象<input name="target" value="${q.get('target') || ''}" maxlength="80" placeholder="如 order:2026… 或 sku:12" data-testid="filter-target"></label>
       <label>从<input type="datetime-local" name="since" value="${q.get('since') || ''}" data-testid="filter-since"></label>
       <label>到<input type="datetime-local" name="until" value="${q.get('until') || ''}" data-testid="filter-until"></label>
-      <div class="filter-actions">
-        <button type="submit" class="button small">筛选</button>
-        <button type="button" class="button small secondary" data-reset>清除</button>
-      </div>
+      ${filterButtons()}
     </form>
     <section class="panel">
       ${table([

@@ -16,7 +16,7 @@ import { withBusy } from '../../shared/messages.js';
 import { go, withQuery } from '../../shared/router.js';
 import { confirmAction } from '../../shared/dialog.js';
 import { PAY_METHODS } from '../../shared/format.js';
-import { ORDER_STATUS, bindFilters, pageHead, pageOf, qs, statusTag, table, when, yuan } from '../components.js';
+import { ORDER_STATUS, bindFilters, filterButtons, pageHead, pageOf, qs, statusTag, table, when, yuan } from '../components.js';
 
 const TABS = [['', '全部'], ...Object.entries(ORDER_STATUS)];
 
@@ -73,10 +73,7 @@ export async function render(ctx) {
       <label>至<input type="date" name="placed_to" value="${q.get('placed_to') || ''}" data-testid="filter-to"></label>
       <label class="checkbox"><input type="checkbox" name="expiring"${attrIf(params.expiring, 'checked')} data-testid="filter-expiring">即将过期（未支付）</label>
       ${status ? html`<input type="hidden" name="status" value="${status}">` : ''}
-      <div class="filter-actions">
-        <button type="submit" class="button small">筛选</button>
-        <button type="button" class="button small secondary" data-reset>清除</button>
-      </div>
+      ${filterButtons()}
     </form>
     <section class="panel">
       ${table([

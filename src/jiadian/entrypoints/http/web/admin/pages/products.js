@@ -12,7 +12,7 @@ import { on } from '../../shared/dom.js';
 import { bindPagination, image, pagination } from '../../shared/components.js';
 import { withBusy } from '../../shared/messages.js';
 import { go, withQuery } from '../../shared/router.js';
-import { bindFilters, pageHead, pageOf, qs, table, when, yuan } from '../components.js';
+import { bindFilters, filterButtons, pageHead, pageOf, qs, table, when, yuan } from '../components.js';
 
 export async function render(ctx) {
   const q = ctx.query;
@@ -38,10 +38,7 @@ export async function render(ctx) {
         <option value="true"${attrIf(shelf === 'true', 'selected')}>在售</option>
         <option value="false"${attrIf(shelf === 'false', 'selected')}>已下架</option>
       </select></label>
-      <div class="filter-actions">
-        <button type="submit" class="button small">筛选</button>
-        <button type="button" class="button small secondary" data-reset>清除</button>
-      </div>
+      ${filterButtons()}
     </form>
     <section class="panel">
       <p class="muted small" data-testid="products-total">共 ${page.total} 件商品</p>

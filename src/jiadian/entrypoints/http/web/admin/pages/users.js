@@ -9,7 +9,7 @@ import { api } from '../../shared/api.js';
 import { attrIf, html } from '../../shared/html.js';
 import { bindPagination, pagination } from '../../shared/components.js';
 import { go, withQuery } from '../../shared/router.js';
-import { bindFilters, pageHead, pageOf, qs, table, when, yuan } from '../components.js';
+import { bindFilters, filterButtons, pageHead, pageOf, qs, table, when, yuan } from '../components.js';
 
 export async function render(ctx) {
   const q = ctx.query;
@@ -24,10 +24,7 @@ export async function render(ctx) {
         <option value="true"${attrIf(role === 'true', 'selected')}>管理员</option>
         <option value="false"${attrIf(role === 'false', 'selected')}>顾客</option>
       </select></label>
-      <div class="filter-actions">
-        <button type="submit" class="button small">筛选</button>
-        <button type="button" class="button small secondary" data-reset>清除</button>
-      </div>
+      ${filterButtons()}
     </form>
     <section class="panel">
       ${table([
