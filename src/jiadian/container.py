@@ -57,6 +57,7 @@ from jiadian.application.sign_in import LoginLimits, SignIn
 from jiadian.application.stock import stock_keeper
 from jiadian.application.stock_gate import StockGates
 from jiadian.application.tasks import ExpireOrder, SendVerificationCode, ShipOrder
+from jiadian.application.unit_of_work import UnitOfWorkFactory
 from jiadian.application.wallets import Wallets
 from jiadian.domain.money import Money
 from jiadian.settings import Settings
@@ -118,11 +119,13 @@ def _fastdfs_blobs(settings: Settings) -> BlobStore:
     )
 
 
-def _to_fastdfs(references: FileReferences, local: BlobStore, fastdfs: BlobStore) -> BlobMigration:
+def _to_fastdfs(
+    references: FileReferences, local: BlobStore, fastdfs: BlobStore, uow: UnitOfWorkFactory
+) -> BlobMigration:
     """`jiadian blobs migrate --to fastdfs`: the local directory's files into FastDFS."""
     from jiadian.adapters.fastdfs import is_file_id
 
-    return BlobMigration(references=references, source=local, target=fastdfs, in_target=is_file_id)
+    return BlobMigration(references=references, source=local, target=fastdfs, in_target=is_file_id, uow=uow)
 
 
 def _session_store(redis: Redis | None) -> Store:
@@ -169,10 +172,12 @@ class Container(containers.DeclarativeContainer):
         references=file_references,
         gate=stock_gate_store,
     )
-    blob_files = providers.Singleton(BlobFiles, blobs=blobs, references=file_references)
+    blob_files = providers.Singleton(BlobFiles, blobs=blobs, references=file_references, uow=uow.provider)
     local_blobs = providers.Singleton(_local_blobs, settings)
     fastdfs_blobs = providers.Singleton(_fastdfs_blobs, settings)
-    migration_to_fastdfs = providers.Factory(_to_fastdfs, file_references, local_blobs, fastdfs_blobs)
+    migration_to_fastdfs = providers.Factory(
+        _to_fastdfs, file_references, local_blobs, fastdfs_blobs, uow.provider
+    )
 
     hasher = providers.Singleton(Argon2Hasher)
     accounts = providers.Singleton(Accounts, uow=uow.provider, hasher=hasher)

@@ -15,6 +15,7 @@ from jiadian.adapters.clock import FixedClock
 from jiadian.adapters.memory.blobs import MemoryBlobStore
 from jiadian.adapters.memory.state import MemoryState
 from jiadian.application.accounts import CannotDemoteSelf
+from jiadian.application.blobs import BlobFiles, BlobMigration
 from jiadian.application.catalog_admin import CatalogAdmin, ProductExists
 from jiadian.container import Container
 from jiadian.domain.audit import SYSTEM, Actor, AuditEntry, change
@@ -313,11 +314,21 @@ async def test_payments_refunded_simulated_and_reconciled(shop: Shop) -> None:
         {"state": "needs_refund"},
         {"state": "refunded"},
     )
-    await payments.reconcile(by=ROOT)
-    assert ((await shop.last()).action, (await shop.last()).after["checked"]) == ("payment.reconcile", 0)
     count = len(await shop.log())
-    await payments.reconcile()  # the shop's own (the CLI from cron names its login): not logged
+    await payments.reconcile(by=ROOT)  # nothing pending: it asked about nothing, changed nothing
     assert len(await shop.log()) == count
+    waiting = await ordering.buy(buyer, address, shop.sku_id)
+    await shop.container.orders().pay(buyer, waiting.id, "alipay")
+    await payments.reconcile(by=ROOT)
+    entry = await shop.last()
+    assert (entry.action, entry.actor, entry.after["checked"], entry.after["waiting"]) == (
+        "payment.reconcile",
+        ROOT,
+        1,
+        1,
+    )
+    await payments.reconcile()  # no operator named (as a test or the worker would): not logged
+    assert len(await shop.log()) == count + 1
 
 
 async def test_the_stock_gate_opened_closed_and_reconciled(shop: Shop) -> None:
@@ -335,3 +346,29 @@ async def test_the_stock_gate_opened_closed_and_reconciled(shop: Shop) -> None:
     )
     await gates.close([shop.sku_id, 999], by=BOSS)
     assert ((await shop.last()).action, (await shop.last()).after) == ("gate.close", {"gate_tokens": None})
+
+
+async def test_files_removed_and_moved_by_hand(shop: Shop) -> None:
+    local, remote = MemoryBlobStore(prefix="local"), MemoryBlobStore(prefix="dfs")
+    references = shop.container.file_references()
+    files = BlobFiles(local, references, uow=shop.container.uow)
+    stray = await files.put(b"x", "png")
+    await files.remove(stray.file_id, by=ROOT)
+    entry = await shop.last()
+    assert (entry.action, entry.target, dict(entry.before)) == (
+        "file.delete",
+        f"file:{stray.file_id}",
+        {"references": 0},
+    )
+
+    kept = await local.save(png("red"), "png")
+    await shop.admin.add_banner("甲", kept)
+    migration = BlobMigration(
+        references, local, remote, lambda f: f.startswith("dfs/"), uow=shop.container.uow
+    )
+    await migration.run(by=ROOT)
+    moved = await shop.last()
+    assert (moved.action, dict(moved.after)) == ("file.migrate", {"copied": 1, "missing": 0, "vanished": 0})
+    count = len(await shop.log())
+    await migration.run(by=ROOT)  # nothing left to move: nothing to say
+    assert len(await shop.log()) == count

@@ -7,7 +7,9 @@ work (`uow.audit.record`); the log keeps only the fields that moved. Money is wr
 
 from __future__ import annotations
 
+from jiadian.application.unit_of_work import UnitOfWorkFactory
 from jiadian.domain.accounts import User
+from jiadian.domain.audit import Actor, Fields
 from jiadian.domain.catalog import Banner, Category, Product, Sku, SkuImage, Spu
 from jiadian.domain.ordering import Order
 from jiadian.domain.payments import Payment
@@ -65,3 +67,20 @@ def wallet_fields(wallet: Wallet) -> Snapshot:
 
 def user_fields(user: User) -> Snapshot:
     return {"username": user.username, "email": user.email, "is_admin": user.is_admin}
+
+
+async def audit_after(
+    uow: UnitOfWorkFactory | None,
+    by: Actor,
+    action: str,
+    target: str,
+    before: Fields | None,
+    after: Fields | None,
+) -> None:
+    """One entry in a transaction of its own, for a change made outside the database (a file, the stock
+    gate's tokens in Redis) just before; nothing without a unit of work to write it in."""
+    if uow is None:
+        return
+    async with uow() as unit:
+        await unit.audit.record(by, action, target, before, after)
+        await unit.commit()

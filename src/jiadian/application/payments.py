@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 
-from jiadian.application.audit import payment_fields
+from jiadian.application.audit import audit_after, payment_fields
 from jiadian.application.ordering import Scheduling
 from jiadian.application.pagination import Page, clamp_page
 from jiadian.application.payments_ports import PaymentSimulator
@@ -210,15 +210,13 @@ class Payments(Scheduling):
     # --- asking the gateway ---------------------------------------------------------------------
 
     async def reconcile(self, limit: int = RECONCILE_BATCH, *, by: Actor | None = None) -> ReconcileReport:
-        """`_reconcile`; run by an operator (`by`), what it came to is written to the audit log after (each
-        payment it applied was applied in a transaction of its own, as a notification's is)."""
+        """`_reconcile`; run by an operator (`by`), what it came to is written to the audit log after, when it
+        asked about anything (each payment it applied was applied in a transaction of its own, as a
+        notification's is)."""
         report = await self._reconcile(limit)
-        if by is not None:
-            async with self.uow() as uow:
-                await uow.audit.record(
-                    by, "payment.reconcile", target("payments", "pending"), None, asdict(report)
-                )
-                await uow.commit()
+        if by is not None and report.checked + report.unavailable:
+            pending = target("payments", "pending")
+            await audit_after(self.uow, by, "payment.reconcile", pending, None, asdict(report))
         return report
 
     async def _reconcile(self, limit: int) -> ReconcileReport:
@@ -350,15 +348,8 @@ class Payments(Scheduling):
         paid = Money.of(amount) if amount is not None else order.total
         verdict = await self.notify(self.simulator.pay(order.trade_no, paid.amount))
         outcome = PaymentOutcome(verdict, await self._order(order.id))
-        async with self.uow() as uow:
-            await uow.audit.record(
-                by,
-                "payment.simulate",
-                target("order", order.id),
-                None,
-                {"amount": str(paid), "verdict": verdict.value, "status": outcome.order.status.value},
-            )
-            await uow.commit()
+        came_to = {"amount": str(paid), "verdict": verdict.value, "status": outcome.order.status.value}
+        await audit_after(self.uow, by, "payment.simulate", target("order", order.id), None, came_to)
         return outcome
 
     # --- the operator ---------------------------------------------------------------------------
