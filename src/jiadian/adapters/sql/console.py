@@ -151,7 +151,8 @@ def products_page(where: ProductFilter, offset: int, limit: int) -> Select[Any]:
 
 
 def low_stock_page(at_most: int, offset: int, limit: int) -> Select[Any]:
-    """Least stock first: the keys from (stock, id)."""
+    """Least stock first. A scan of skus: no index may hold their stock (see `tables.skus`); the few
+    that match are sorted."""
     page = (
         select(skus.c.id, skus.c.stock)
         .where(skus.c.stock <= at_most)

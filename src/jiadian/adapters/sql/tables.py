@@ -113,7 +113,9 @@ skus = Table(
     CheckConstraint("stock >= 0", name="stock_not_negative"),
     CheckConstraint("sales >= 0", name="sales_not_negative"),
     CheckConstraint("price >= 0", name="price_not_negative"),
-    Index("ix_skus_stock", "stock", "id"),  # the operator's low-stock list and count
+    # No index may hold `stock`: with one, MariaDB's conditional `UPDATE … WHERE id = ? AND stock >= ?`
+    # refused buyers while stock remained, under concurrent checkouts (tests/integration/
+    # test_ordering_concurrency.py sold 44 of 50). The operator's low-stock list scans skus instead.
 )
 
 # A sku's images in the operator's order: (position, id); the first is the one its card shows.

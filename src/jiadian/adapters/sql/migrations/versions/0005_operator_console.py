@@ -23,14 +23,14 @@ TIMESTAMP = (
     .with_variant(mysql.DATETIME(fsp=6), "mysql")
 )
 
-# table -> (name, columns) of the indexes the operator's lists and figures read
+# table -> (name, columns) of the indexes the operator's lists and figures read. None on skus.stock: a
+# checkout's conditional stock update goes wrong under concurrency with one (see tables.py).
 INDEXES: dict[str, list[tuple[str, list[str]]]] = {
     "products": [
         ("ix_products_shelf_id", ["on_shelf", "id"]),
         ("ix_products_cat_id", ["category_id", "id"]),
         ("ix_products_cat_shelf_id", ["category_id", "on_shelf", "id"]),
     ],
-    "skus": [("ix_skus_stock", ["stock", "id"])],
     "orders": [("ix_orders_created", ["created_at", "id"]), ("ix_orders_paid", ["paid_at", "total"])],
     "payments": [("ix_payments_created", ["created_at", "id"])],
     "payment_notifications": [("ix_payment_notifications_received", ["received_at", "id"])],

@@ -13,7 +13,7 @@
 
 import { bindMessageButtons, configureMessages } from '../shared/messages.js';
 import { $ } from '../shared/dom.js';
-import { route, startRouter } from '../shared/router.js';
+import { renderPageError, route, startRouter } from '../shared/router.js';
 import { isOperator, loadSession, onUnauthorized, renderNav } from './session.js';
 import * as login from './pages/login.js';
 import * as dashboard from './pages/dashboard.js';
@@ -62,6 +62,17 @@ async function boot() {
     title: '运营后台 · 家电之选',
     onRoute() {
       renderNav();
+    },
+    // A 403: the account stopped being an operator meanwhile — ask again who it is (the sign-in page).
+    async failed(ctx, err) {
+      if (err && err.status === 403) {
+        await loadSession();
+        if (!isOperator()) {
+          route();
+          return;
+        }
+      }
+      renderPageError(ctx);
     },
   });
   await loadSession();

@@ -104,7 +104,7 @@ export async function route() {
   }
 }
 
-function renderPageError(ctx) {
+export function renderPageError(ctx) {
   ctx.render(html`
     <div class="empty" data-testid="page-error">
       <p>页面加载失败</p>
