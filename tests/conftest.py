@@ -66,6 +66,7 @@ def settings_for(tmp: Path, **overrides: object) -> Settings:
         "var_dir": tmp,
         "auto_demo": False,
         "database_url": f"sqlite+aiosqlite:///{tmp / 'shop.sqlite3'}",
+        "test_deployment": True,  # tests on MariaDB or Redis use the development CSRF secret
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

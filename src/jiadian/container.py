@@ -26,12 +26,14 @@ from jiadian.adapters.memory.codes import MemoryCodeStore
 from jiadian.adapters.memory.console import MemoryConsoleQueries
 from jiadian.adapters.memory.files import MemoryFileReferences
 from jiadian.adapters.memory.mail import MemoryMailer
+from jiadian.adapters.memory.sessions import MemorySessionIndex
 from jiadian.adapters.memory.state import MemoryState
 from jiadian.adapters.memory.stock_gate import MemoryStockGate
 from jiadian.adapters.memory.uow import MemoryUnitOfWork
 from jiadian.adapters.passwords import Argon2Hasher
 from jiadian.adapters.redis.cache import RedisCache
 from jiadian.adapters.redis.cart import RedisBrowsingHistory, RedisCartStore
+from jiadian.adapters.sessions import ServerSessions
 from jiadian.adapters.sql.catalog import SqlCatalogQueries
 from jiadian.adapters.sql.console import SqlConsoleQueries
 from jiadian.adapters.sql.engine import make_engine
@@ -41,6 +43,7 @@ from jiadian.adapters.sql.uow import SqlUnitOfWork
 from jiadian.adapters.tasks.inline import InlineTaskQueue
 from jiadian.application.accounts import Accounts, DeliverVerificationCode, Profiles, Registration
 from jiadian.application.addresses import AddressBook
+from jiadian.application.attempts import Attempts, LoginLimits
 from jiadian.application.blob_ports import FileReferences
 from jiadian.application.blobs import BlobFiles, BlobMigration
 from jiadian.application.cart import ShoppingCart, ViewingHistory
@@ -51,12 +54,14 @@ from jiadian.application.checkout import Checkout
 from jiadian.application.console import Console
 from jiadian.application.fulfilment import Fulfilment
 from jiadian.application.orders import Orders
+from jiadian.application.passwords import DeliverPasswordResetCode, Passwords
 from jiadian.application.payments import Payments
 from jiadian.application.ports import BlobStore, Cache
-from jiadian.application.sign_in import LoginLimits, SignIn
+from jiadian.application.refunds import Refunds
+from jiadian.application.sign_in import SignIn
 from jiadian.application.stock import stock_keeper
 from jiadian.application.stock_gate import StockGates
-from jiadian.application.tasks import ExpireOrder, SendVerificationCode, ShipOrder
+from jiadian.application.tasks import ExpireOrder, SendPasswordResetCode, SendVerificationCode, ShipOrder
 from jiadian.application.unit_of_work import UnitOfWorkFactory
 from jiadian.application.wallets import Wallets
 from jiadian.domain.money import Money
@@ -182,6 +187,15 @@ class Container(containers.DeclarativeContainer):
     hasher = providers.Singleton(Argon2Hasher)
     accounts = providers.Singleton(Accounts, uow=uow.provider, hasher=hasher)
     session_store = providers.Singleton(_session_store, redis)
+    session_index = providers.Singleton(wiring.session_index, redis)
+    sessions = providers.Singleton(
+        ServerSessions,
+        store=session_store,
+        index=session_index,
+        clock=clock,
+        ttl_seconds=settings.provided.session_ttl_seconds,
+        max_age_seconds=settings.provided.session_max_age_seconds,
+    )
 
     # Orders: the operator's and the worker's side (handles the order tasks and runs the sweeps).
     order_retry = providers.Singleton(DatabaseRetry)
@@ -202,28 +216,48 @@ class Container(containers.DeclarativeContainer):
     task_handlers = providers.Dict(
         {
             SendVerificationCode: providers.Singleton(DeliverVerificationCode, mailer=mailer),
+            SendPasswordResetCode: providers.Singleton(
+                DeliverPasswordResetCode, uow=uow.provider, mailer=mailer
+            ),
             ExpireOrder: fulfilment.provided.on_expire_order,
             ShipOrder: fulfilment.provided.on_ship_order,
         }
     )
     task_queue = providers.Singleton(wiring.task_queue, settings, task_handlers.provider)
-    # Async callables run every `sweep_interval_seconds`: the sweeps (and the gate's reconcile when on).
-    periodic_jobs = providers.Callable(wiring.periodic_jobs, settings, fulfilment, stock_gates)
 
-    registration = providers.Singleton(
-        Registration, uow=uow.provider, hasher=hasher, codes=codes, tasks=task_queue, clock=clock
-    )
-    sign_in = providers.Singleton(
-        SignIn,
-        accounts=accounts,
-        attempts=codes,
+    # Failure limits of sign-in, password changes, reset codes and registration's name checks.
+    attempts = providers.Singleton(
+        Attempts,
+        store=codes,
         clock=clock,
         limits=providers.Factory(
             LoginLimits,
             max_failures_per_user=settings.provided.login_max_failures_per_user,
             max_failures_per_client=settings.provided.login_max_failures_per_client,
             window_seconds=settings.provided.login_failure_window_seconds,
+            account_failures_before_delay=settings.provided.login_account_failures_before_delay,
+            max_delay_seconds=settings.provided.login_max_delay_seconds,
         ),
+    )
+    registration = providers.Singleton(
+        Registration,
+        uow=uow.provider,
+        hasher=hasher,
+        codes=codes,
+        tasks=task_queue,
+        clock=clock,
+        attempts=attempts,
+    )
+    sign_in = providers.Singleton(SignIn, accounts=accounts, attempts=attempts)
+    passwords = providers.Singleton(
+        Passwords,
+        uow=uow.provider,
+        accounts=accounts,
+        codes=codes,
+        tasks=task_queue,
+        clock=clock,
+        attempts=attempts,
+        sessions=sessions,
     )
     profiles = providers.Singleton(
         Profiles,
@@ -287,6 +321,21 @@ class Container(containers.DeclarativeContainer):
     fulfilment.add_kwargs(
         before_expiry=payments.provided.before_expiry, before_cancel=payments.provided.close_for_cancel
     )
+
+    # Refunds: decided by operators (or asked for by buyers, through `orders`); the money goes back to the
+    # wallet at once, or through the gateway — asked again by the periodic jobs until it confirms.
+    refunds = providers.Singleton(
+        Refunds,
+        uow=uow.provider,
+        clock=clock,
+        retry=order_retry,
+        gateway=payment_gateway,
+        max_page_size=settings.provided.max_page_size,
+        gate=stock_gate,
+    )
+    # Async callables run every `sweep_interval_seconds`: the sweeps, the refunds the gateway has not
+    # confirmed yet (and the gate's reconcile when on).
+    periodic_jobs = providers.Callable(wiring.periodic_jobs, settings, fulfilment, stock_gates, refunds)
     orders.add_kwargs(before_cancel=payments.provided.close_for_cancel)
 
     # The operator console's reads (its changes go through the use cases above, which audit them).
@@ -322,6 +371,7 @@ def use_memory(container: Container, state: MemoryState | None = None) -> Memory
     container.file_references.override(providers.Object(MemoryFileReferences(state)))
     container.cache.override(providers.Object(MemoryCache()))
     container.session_store.override(providers.Object(MemoryStore()))
+    container.session_index.override(providers.Object(MemorySessionIndex()))
     container.cart_store.override(providers.Object(MemoryCartStore()))
     container.stock_gate_store.override(providers.Object(MemoryStockGate()))
     container.browsing_history.override(providers.Object(MemoryBrowsingHistory()))

@@ -49,7 +49,7 @@ class Shop:
 
     async def register(self, username: str = "newcomer", email: str = "new@example.com") -> User:
         code = await self.code_for(email, username=username)
-        return await self.container.registration().register(username, email, PASSWORD, code)
+        return await self.container.registration().register(username, email, PASSWORD, code, IP)
 
     async def user(self, username: str) -> User | None:
         async with self.container.uow() as uow:
@@ -74,11 +74,11 @@ async def test_a_code_is_mailed_and_registers_the_account(shop: Shop) -> None:
     assert mail.subject == VERIFICATION_SUBJECT
     assert "2 分钟" in mail.body
 
-    user = await shop.container.registration().register("newcomer", "li@example.com", PASSWORD, code)
+    user = await shop.container.registration().register("newcomer", "li@example.com", PASSWORD, code, IP)
 
     assert (user.username, user.email) == ("newcomer", "li@example.com")
     assert user.password_hash != PASSWORD
-    logged_in = await shop.container.accounts().login("newcomer", PASSWORD)
+    logged_in = await shop.container.sign_in().login("newcomer", PASSWORD, IP)
     assert logged_in.id == user.id
     assert await shop.container.wallets().show(user.id) is not None
 
@@ -87,9 +87,9 @@ async def test_a_wrong_code_registers_nobody_and_the_right_one_still_works(shop:
     code = await shop.code_for("a@example.com")
     wrong = "x" + code[1:] if code[0] != "x" else "y" + code[1:]
     with pytest.raises(InvalidCode):
-        await shop.container.registration().register("newcomer", "a@example.com", PASSWORD, wrong)
+        await shop.container.registration().register("newcomer", "a@example.com", PASSWORD, wrong, IP)
     assert await shop.user("newcomer") is None
-    await shop.container.registration().register("newcomer", "a@example.com", PASSWORD, code)
+    await shop.container.registration().register("newcomer", "a@example.com", PASSWORD, code, IP)
     assert await shop.user("newcomer") is not None
 
 
@@ -98,38 +98,38 @@ async def test_five_wrong_guesses_void_the_code(shop: Shop) -> None:
     registration = shop.container.registration()
     for guess in ["AAAAAA", "BBBBBB", "CCCCCC", "DDDDDD", "EEEEEE"]:
         with pytest.raises(InvalidCode):
-            await registration.register("newcomer", "a@example.com", PASSWORD, guess)
+            await registration.register("newcomer", "a@example.com", PASSWORD, guess, IP)
     with pytest.raises(InvalidCode):
-        await registration.register("newcomer", "a@example.com", PASSWORD, code)
+        await registration.register("newcomer", "a@example.com", PASSWORD, code, IP)
 
 
 async def test_a_code_expires_after_two_minutes(shop: Shop) -> None:
     code = await shop.code_for("a@example.com")
     shop.clock.advance(seconds=120)
     with pytest.raises(InvalidCode):
-        await shop.container.registration().register("newcomer", "a@example.com", PASSWORD, code)
+        await shop.container.registration().register("newcomer", "a@example.com", PASSWORD, code, IP)
     assert await shop.user("newcomer") is None
 
 
 async def test_a_code_is_good_for_just_under_two_minutes(shop: Shop) -> None:
     code = await shop.code_for("a@example.com")
     shop.clock.advance(seconds=119)
-    await shop.container.registration().register("newcomer", "a@example.com", PASSWORD, code)
+    await shop.container.registration().register("newcomer", "a@example.com", PASSWORD, code, IP)
 
 
 async def test_a_code_is_used_once(shop: Shop) -> None:
     code = await shop.code_for("a@example.com")
     registration = shop.container.registration()
-    await registration.register("first", "a@example.com", PASSWORD, code)
+    await registration.register("first", "a@example.com", PASSWORD, code, IP)
     with pytest.raises(InvalidCode):
-        await registration.register("second", "a@example.com", PASSWORD, code)
+        await registration.register("second", "a@example.com", PASSWORD, code, IP)
     assert await shop.user("second") is None
 
 
 async def test_a_code_belongs_to_its_address(shop: Shop) -> None:
     code = await shop.code_for("a@example.com")
     with pytest.raises(InvalidCode):
-        await shop.container.registration().register("newcomer", "b@example.com", PASSWORD, code)
+        await shop.container.registration().register("newcomer", "b@example.com", PASSWORD, code, IP)
 
 
 async def test_a_new_code_replaces_the_old_one(shop: Shop) -> None:
@@ -139,17 +139,17 @@ async def test_a_new_code_replaces_the_old_one(shop: Shop) -> None:
     registration = shop.container.registration()
     if first != second:
         with pytest.raises(InvalidCode):
-            await registration.register("newcomer", "a@example.com", PASSWORD, first)
-    await registration.register("newcomer", "a@example.com", PASSWORD, second)
+            await registration.register("newcomer", "a@example.com", PASSWORD, first, IP)
+    await registration.register("newcomer", "a@example.com", PASSWORD, second, IP)
 
 
 async def test_a_bad_password_is_refused_before_the_code_is_used(shop: Shop) -> None:
     code = await shop.code_for("a@example.com")
     registration = shop.container.registration()
     with pytest.raises(ValidationFailed) as refused:
-        await registration.register("newcomer", "a@example.com", "12345", code)
+        await registration.register("newcomer", "a@example.com", "12345", code, IP)
     assert refused.value.facts["field"] == "password"
-    await registration.register("newcomer", "a@example.com", "123456", code)
+    await registration.register("newcomer", "a@example.com", "123456", code, IP)
 
 
 async def test_a_taken_username_is_refused_when_asking_and_when_registering(shop: Shop) -> None:
@@ -160,7 +160,7 @@ async def test_a_taken_username_is_refused_when_asking_and_when_registering(shop
     code = await shop.code_for("y@example.com", username="late", client="198.51.100.2")
     await shop.container.accounts().create_user("late", "z@example.com", PASSWORD)  # someone was faster
     with pytest.raises(UsernameTaken):
-        await shop.container.registration().register("late", "y@example.com", PASSWORD, code)
+        await shop.container.registration().register("late", "y@example.com", PASSWORD, code, IP)
 
 
 async def test_one_code_per_client_per_minute(shop: Shop) -> None:
@@ -217,9 +217,9 @@ async def test_the_password_is_neither_logged_nor_mailed(
     caplog.set_level(logging.DEBUG)
     assert caplog.handler in logging.getLogger().handlers  # the log is really listened to
     await shop.register()
-    await shop.container.accounts().login("newcomer", PASSWORD)
+    await shop.container.sign_in().login("newcomer", PASSWORD, IP)
     with pytest.raises(ValidationFailed):
-        await shop.container.registration().register("other", "o@example.com", PASSWORD[:3], "abcdef")
+        await shop.container.registration().register("other", "o@example.com", PASSWORD[:3], "abcdef", IP)
     assert PASSWORD not in caplog.text
     assert PASSWORD[:3] not in caplog.text
     assert all(PASSWORD not in m.body for m in shop.mailer.outbox)

@@ -13,6 +13,7 @@ from jiadian.domain.audit import Actor, Fields
 from jiadian.domain.catalog import Banner, Category, Product, Sku, SkuImage, Spu
 from jiadian.domain.ordering import Order
 from jiadian.domain.payments import Payment
+from jiadian.domain.refunds import Refund
 from jiadian.domain.wallet import Wallet
 
 Snapshot = dict[str, str | int | bool | None]
@@ -59,6 +60,16 @@ def order_fields(order: Order) -> Snapshot:
 
 def payment_fields(payment: Payment) -> Snapshot:
     return {"state": payment.state.value, "order_id": payment.order_id, "amount": str(payment.amount)}
+
+
+def refund_fields(refund: Refund) -> Snapshot:
+    """A refund as the log keeps it beside its order or payment."""
+    return {
+        "refund_id": refund.id,
+        "refund_state": refund.state.value,
+        "refund_method": refund.method.value,
+        "refund_amount": str(refund.amount),
+    }
 
 
 def wallet_fields(wallet: Wallet) -> Snapshot:

@@ -37,6 +37,7 @@ from jiadian.domain.ordering import (
     OrderLine,
     OrderPaid,
     OrderPlaced,
+    OrderRefunded,
     OrderStatus,
 )
 
@@ -126,10 +127,10 @@ class OrderUseCases:
         return await self._change(order_id, user_id, lambda o: o.cancel(reason, now), effect)
 
     async def _publish(self, events: list[OrderEvent]) -> None:
-        """Follow-up work for what happened, after commit (see `Scheduling`): a cancelled order's
-        stock tokens go back to the gate (best effort: lost tokens come back at the next reconcile)."""
+        """Follow-up work for what happened, after commit (see `Scheduling`): a cancelled or refunded
+        order's stock tokens go back to the gate (best effort: lost tokens come back at the next reconcile)."""
         for event in events:
-            if isinstance(event, OrderCancelled):
+            if isinstance(event, OrderCancelled | OrderRefunded):
                 held: dict[int, int] = {}
                 for sku_id, _product_id, count in event.lines:
                     held[sku_id] = held.get(sku_id, 0) + count
@@ -174,7 +175,7 @@ class Scheduling(OrderUseCases):
 
 
 async def restock(uow: UnitOfWork, order: Order) -> None:
-    """Give a cancelled order's stock back and take its sales off (skus, then products, by id)."""
+    """Give a cancelled or refunded order's stock back and take its sales off (skus, then products, by id)."""
     for line in sorted(order.lines, key=lambda each: each.sku_id):
         await uow.stock.give_back(line.sku_id, line.count)
     await uow.stock.add_product_sales(product_sales(order.lines, -1))

@@ -388,8 +388,8 @@ class Payments(Scheduling):
     async def list(
         self, state: str | None, page: int, page_size: int, *, ref: str | None = None
     ) -> Page[Payment]:
-        """Newest first; `state` one of pending, applied, needs_refund, refunded, closed; `ref` an order id or
-        trade number."""
+        """Newest first; `state` one of pending, applied, needs_refund, refunding, refunded, closed; `ref` an
+        order id or trade number."""
         wanted = PaymentState.parse(state) if state else None
         self._check_page_size(page_size)
         async with self.uow() as uow:

@@ -11,6 +11,7 @@ from jiadian.application.audit_ports import AuditLog
 from jiadian.application.catalog_ports import CatalogRepository
 from jiadian.application.ordering_ports import OrderRepository, StockRepository
 from jiadian.application.payments_ports import PaymentRepository
+from jiadian.application.refunds_ports import RefundRepository
 
 
 class UnitOfWork(Protocol):
@@ -24,6 +25,7 @@ class UnitOfWork(Protocol):
     stock: StockRepository
     payments: PaymentRepository
     audit: AuditLog  # operators' changes, written in the transaction that makes them
+    refunds: RefundRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -14,6 +14,7 @@ from jiadian.adapters.memory.audit import MemoryAuditLog
 from jiadian.adapters.memory.catalog import MemoryCatalogRepository
 from jiadian.adapters.memory.ordering import MemoryOrderRepository, MemoryStockRepository
 from jiadian.adapters.memory.payments import MemoryPaymentRepository
+from jiadian.adapters.memory.refunds import MemoryRefundRepository
 from jiadian.adapters.memory.state import MemoryState
 from jiadian.application.ports import Clock
 
@@ -27,6 +28,7 @@ class MemoryUnitOfWork:
     stock: MemoryStockRepository
     payments: MemoryPaymentRepository
     audit: MemoryAuditLog
+    refunds: MemoryRefundRepository
 
     def __init__(self, state: MemoryState, clock: Clock) -> None:
         self._state = state
@@ -44,6 +46,7 @@ class MemoryUnitOfWork:
         self.stock = MemoryStockRepository(self._state)
         self.payments = MemoryPaymentRepository(self._state)
         self.audit = MemoryAuditLog(self._state, self._clock)
+        self.refunds = MemoryRefundRepository(self._state)
         return self
 
     async def __aexit__(

@@ -196,6 +196,7 @@ def _order(row: Row[Any], lines: list[OrderLine]) -> Order:
         completed_at=_from(row.completed_at),
         cancelled_at=_from(row.cancelled_at),
         cancel_reason=row.cancel_reason,
+        refunded_at=_from(row.refunded_at),
     )
 
 
@@ -210,6 +211,7 @@ def _state(order: Order) -> dict[str, Any]:
         "completed_at": _at(order.completed_at),
         "cancelled_at": _at(order.cancelled_at),
         "cancel_reason": order.cancel_reason,
+        "refunded_at": _at(order.refunded_at),
     }
 
 
@@ -249,6 +251,7 @@ _ORDER_COLUMNS = [
         "completed_at",
         "cancelled_at",
         "cancel_reason",
+        "refunded_at",
     )
 ]
 _LINE_NAMES = (

@@ -13,6 +13,7 @@ from jiadian.adapters.sql.catalog import SqlCatalogRepository
 from jiadian.adapters.sql.engine import WRITER_OPTION, transaction_ended
 from jiadian.adapters.sql.ordering import SqlOrderRepository, SqlStockRepository
 from jiadian.adapters.sql.payments import SqlPaymentRepository
+from jiadian.adapters.sql.refunds import SqlRefundRepository
 from jiadian.application.ports import Clock
 
 
@@ -25,6 +26,7 @@ class SqlUnitOfWork:
     stock: SqlStockRepository
     payments: SqlPaymentRepository
     audit: SqlAuditLog
+    refunds: SqlRefundRepository
 
     def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
         self._engine = engine
@@ -49,6 +51,7 @@ class SqlUnitOfWork:
         self.stock = SqlStockRepository(self._conn)
         self.payments = SqlPaymentRepository(self._conn)
         self.audit = SqlAuditLog(self._conn, self._clock)
+        self.refunds = SqlRefundRepository(self._conn)
         return self
 
     async def __aexit__(

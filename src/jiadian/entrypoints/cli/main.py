@@ -6,10 +6,10 @@ from typing import Any
 
 import typer
 
-from jiadian.entrypoints.cli import audit, blobs, catalog, db, orders, payments, stock, users, worker
+from jiadian.entrypoints.cli import audit, blobs, catalog, db, orders, payments, refunds, stock, users, worker
 from jiadian.entrypoints.cli import cart as cart_commands
-from jiadian.entrypoints.cli.common import run
-from jiadian.settings import Settings
+from jiadian.entrypoints.cli.common import err, run
+from jiadian.settings import InsecureSettings, Settings
 
 app = typer.Typer(
     help="jiadian (家电之选): an online shop for home appliances.",
@@ -26,6 +26,7 @@ app.add_typer(cart_commands.app, name="cart")
 app.add_typer(blobs.app, name="blobs")
 app.add_typer(orders.app, name="orders")
 app.add_typer(payments.app, name="payments")
+app.add_typer(refunds.app, name="refunds")
 app.add_typer(stock.app, name="stock")
 app.add_typer(audit.app, name="audit")
 
@@ -38,6 +39,9 @@ def serve(
 ) -> None:
     """Serve the HTTP API and the storefront (uvicorn with uvloop and httptools).
 
+    The production profile (JIADIAN_DATABASE_URL or JIADIAN_REDIS_URL set) refuses to start with the
+    published default CSRF secret: set JIADIAN_CSRF_SECRET (or JIADIAN_TEST_DEPLOYMENT=true for a test).
+
     With JIADIAN_AUTO_MIGRATE on (the embedded default), the database is migrated — and the demo
     catalogue loaded into an empty shop — once, here, before the worker processes start.
     """
@@ -48,6 +52,11 @@ def serve(
     from jiadian.entrypoints.http.startup import prepare
 
     settings = Settings()
+    try:
+        settings.check_secrets()
+    except InsecureSettings as exc:
+        err.print(f"[red]error[/red] {exc}")
+        raise typer.Exit(1) from exc
     if settings.auto_migrate:
         run(prepare)
         os.environ["JIADIAN_AUTO_MIGRATE"] = "false"  # the workers need not do it again

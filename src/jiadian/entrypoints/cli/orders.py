@@ -30,7 +30,7 @@ def _when(order: Order) -> str:
 
 @app.command("list")
 def list_orders(
-    status: str | None = typer.Option(None, help="1..5 or cancelled"),
+    status: str | None = typer.Option(None, help="1..5, cancelled, refund_requested or refunded"),
     user: str | None = typer.Option(None, help="A user id or username"),
     page: int = typer.Option(1, min=1),
     page_size: int = typer.Option(20, min=1, max=50),

@@ -33,6 +33,7 @@ from jiadian.entrypoints.http.health import HealthController, Probe
 from jiadian.entrypoints.http.openapi import document_errors
 from jiadian.entrypoints.http.orders import AdminOrdersController, CheckoutController, OrdersController
 from jiadian.entrypoints.http.payments import AdminPaymentsController, PaymentsController
+from jiadian.entrypoints.http.refunds import AdminRefundsController
 from jiadian.entrypoints.http.response_cache import ResponseCache
 from jiadian.entrypoints.http.security_headers import content_security_policy, origin_of, security_headers
 from jiadian.entrypoints.http.startup import prepare
@@ -70,10 +71,9 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
     container = container or build_container()
     settings = container.settings()
 
+    settings.check_secrets()  # the production profile never runs on the published CSRF secret
     session_manager = Sessions(
-        container.session_store(),
-        ttl_seconds=settings.session_ttl_seconds,
-        secure=settings.session_cookie_secure,
+        container.sessions(), ttl_seconds=settings.session_ttl_seconds, secure=settings.session_cookie_secure
     )
 
     async def sessions() -> Sessions:
@@ -110,6 +110,7 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
         "accounts": _provide(container.accounts),
         "sign_in": _provide(container.sign_in),
         "registration": _provide(container.registration),
+        "passwords": _provide(container.passwords),
         "profiles": _provide(container.profiles),
         "address_book": _provide(container.address_book),
         "wallets": _provide(container.wallets),
@@ -121,6 +122,7 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
         "console": _provide(container.console),
         "settings": _provide(container.settings),
         "payments": _provide(container.payments),
+        "refunds": _provide(container.refunds),
         "stock_gates": _provide(container.stock_gates),
         "blobs": _provide(container.blobs),
         "sessions": Provide(sessions, use_cache=True),
@@ -133,6 +135,7 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
     route_handlers += [AdminCatalogController, AdminImagesController, AdminConsoleController]
     route_handlers.append(AdminAccountsController)
     route_handlers += [PaymentsController, AdminPaymentsController, AdminStockGateController]
+    route_handlers.append(AdminRefundsController)
     if settings.bench_routes:
         route_handlers.append(bench_hello)
     if settings.blob_store == "local":

@@ -17,8 +17,10 @@ from litestar.response import Redirect
 
 from jiadian.application.payments import Payments
 from jiadian.application.ports import BlobStore
+from jiadian.application.refunds import Refunds
 from jiadian.domain.errors import NotFound
 from jiadian.entrypoints.http import payment_schemas as p
+from jiadian.entrypoints.http import refund_schemas as r
 from jiadian.entrypoints.http import schemas as s
 from jiadian.entrypoints.http.auth import AuthUser, current_admin
 from jiadian.entrypoints.http.catalog import PageParam, parse_page
@@ -113,7 +115,9 @@ class AdminPaymentsController(Controller):
         payment_state: Annotated[
             str | None,
             QueryParameter(
-                name="state", max_length=16, description="pending, applied, needs_refund, refunded or closed"
+                name="state",
+                max_length=16,
+                description="pending, applied, needs_refund, refunding, refunded or closed",
             ),
         ] = None,
         q: Annotated[str | None, Parameter(max_length=64, description="an order id or trade number")] = None,
@@ -124,7 +128,7 @@ class AdminPaymentsController(Controller):
     @post(
         "/{payment_id:int}/refunded",
         status_code=200,
-        summary="Record that a needs_refund payment was refunded",
+        summary="Record that a needs_refund payment was refunded by hand at the gateway's console",
     )
     async def mark_refunded(
         self, payment_id: FromPath[int], admin: NamedDependency[AuthUser], payments: NamedDependency[Payments]
@@ -141,6 +145,23 @@ class AdminPaymentsController(Controller):
         self, admin: NamedDependency[AuthUser], payments: NamedDependency[Payments]
     ) -> p.ReconcileOut:
         return p.ReconcileOut.of(await payments.reconcile(by=admin.actor))
+
+    @post(
+        "/{payment_id:int}/refund",
+        status_code=200,
+        summary="Give a needs_refund payment back through its gateway (needs_refund → refunding → refunded)",
+    )
+    async def refund(
+        self,
+        payment_id: FromPath[int],
+        admin: NamedDependency[AuthUser],
+        refunds: NamedDependency[Refunds],
+        data: JSONBody[r.RefundRequestIn | None] = None,
+    ) -> r.AdminRefundOut:
+        reason = r.RefundRequestIn.reason_of(data)
+        return r.AdminRefundOut.of(
+            await refunds.refund_payment(payment_id, operator=admin.username, reason=reason, by=admin.actor)
+        )
 
     @get(
         "/notifications", summary="The newest gateway callbacks received, verified or not, with the verdicts"

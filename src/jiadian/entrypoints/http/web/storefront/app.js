@@ -20,11 +20,15 @@
  *   #/search?q=&page=          search results
  *   #/product/{id}             product detail
  *   #/register  #/login?next=  #/logout
+ *   #/password/forgot?email=   ask for a password-reset code by e-mail
+ *   #/password/reset?email=    set a new password with the code
  *   #/user                     user center: profile, avatar, browsing history
+ *   #/user/password            change the password (other devices are signed out)
  *   #/user/balance             wallet
  *   #/user/addresses?next=     addresses (next: hash to return to after saving, e.g. checkout)
- *   #/user/orders?status=&page=   order history (status: 1..5 | cancelled); #/orders is an alias
- *   #/order/{order_id}         order detail (pay, cancel, confirm receipt)
+ *   #/user/orders?status=&page=   order history (status: 1..5 | cancelled | refund_requested | refunded);
+ *                              #/orders is an alias
+ *   #/order/{order_id}         order detail (pay, cancel, ask for a refund, confirm receipt; the refund's state)
  *   #/order/{order_id}/review  review the lines of a received order
  *   #/cart                     cart
  *   #/checkout?skus=1,2        checkout of chosen cart lines
@@ -53,7 +57,10 @@
  *             reviews-pagination, hot-products
  *   register: register-form, register-username, register-email, register-password,
  *             register-password2, register-code, register-send-code, register-submit
- *   login:    login-form, login-username, login-password, login-submit
+ *   login:    login-form, login-username, login-password, login-submit, forgot-link
+ *   password: forgot-form, forgot-email, forgot-submit; reset-form, reset-email, reset-username,
+ *             reset-code, reset-password, reset-password2, reset-submit, reset-resend;
+ *             password-form, password-current, password-new, password-new2, password-submit
  *   user:     user-menu, profile-form, profile-username, profile-email, profile-phone,
  *             profile-introduce, profile-save, avatar-image, avatar-input, avatar-upload,
  *             history-list
@@ -72,10 +79,13 @@
  *   pay:      pay-order-no, pay-total, wallet-balance, pay-wallet-button, pay-alipay-button,
  *             payment-success, payment-pending, order-link
  *   orders:   order-status-tabs, order-tab-all, order-tab-1 … order-tab-5, order-tab-cancelled,
+ *             order-tab-refund_requested, order-tab-refunded,
  *             order-card (data-order-id), order-status, order-line (data-line-id),
  *             order-detail-link, order-pay-button, review-link
  *   order:    order-detail, order-status, order-no, order-address, order-amount, order-freight,
- *             order-total, order-pay-button, cancel-order-button, confirm-receipt-button, review-link
+ *             order-total, order-pay-button, cancel-order-button, confirm-receipt-button, review-link,
+ *             refund-request-button, refund-form, refund-reason, refund-submit, refund-cancel,
+ *             refund-state (data-state), refund-state-label, refund-answer
  *   review:   review-form (data-line-id), review-score (radios, value 1|3|5), review-content,
  *             review-submit, review-done
  */
@@ -92,8 +102,11 @@ import * as search from './pages/search.js';
 import * as product from './pages/product.js';
 import * as register from './pages/register.js';
 import * as login from './pages/login.js';
+import * as forgot from './pages/forgot.js';
+import * as reset from './pages/reset.js';
 import * as logout from './pages/logout.js';
 import * as user from './pages/user.js';
+import * as password from './pages/password.js';
 import * as balance from './pages/balance.js';
 import * as addresses from './pages/addresses.js';
 import * as orders from './pages/orders.js';
@@ -112,7 +125,10 @@ const routes = [
   [/^\/register$/, register],
   [/^\/login$/, login],
   [/^\/logout$/, logout],
+  [/^\/password\/forgot$/, forgot],
+  [/^\/password\/reset$/, reset],
   [/^\/user$/, user],
+  [/^\/user\/password$/, password],
   [/^\/user\/balance$/, balance],
   [/^\/user\/addresses$/, addresses],
   [/^\/user\/orders$/, orders],

@@ -47,6 +47,7 @@ const USER_MENU = [
   ['/user/balance', '我的余额'],
   ['/user/addresses', '收货地址'],
   ['/user/orders', '我的订单'],
+  ['/user/password', '修改密码'],
 ];
 
 export function userLayout(active, content) {

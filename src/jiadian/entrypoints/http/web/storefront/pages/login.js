@@ -18,7 +18,7 @@ export async function render(ctx) {
         <label>用户名<input name="username" autocomplete="username" required data-testid="login-username"></label>
         <label>密码<input name="password" type="password" autocomplete="current-password" required data-testid="login-password"></label>
         <button type="submit" class="button" data-testid="login-submit">登录</button>
-        <p class="muted">还没有账号？<a href="#/register">免费注册</a></p>
+        <p class="muted">还没有账号？<a href="#/register">免费注册</a>　<a href="#/password/forgot" data-testid="forgot-link">忘记密码？</a></p>
       </form>
     </section>`);
   const form = $('form', ctx.view);

@@ -16,6 +16,8 @@ const ORDER_TABS = [
   ['4', '待评价', '4'],
   ['5', '已完成', '5'],
   ['cancelled', '已取消', 'cancelled'],
+  ['refund_requested', '退款申请中', 'refund_requested'],
+  ['refunded', '已退款', 'refunded'],
 ];
 
 export async function render(ctx) {
