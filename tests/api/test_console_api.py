@@ -276,3 +276,27 @@ async def test_a_shopper_sees_none_of_it(console: Console) -> None:
     for path in ("/api/admin/dashboard", "/api/admin/orders", "/api/admin/users", "/api/admin/audit"):
         response = await console.client.get(path)
         assert (response.status_code, response.json()["code"]) == (403, "forbidden")
+
+
+async def test_a_buyers_refund_request_decided_from_the_order(console: Console) -> None:
+    o3 = console.world.orders["o3"]
+    await console.world.container.orders().request_refund(console.world.alice, o3.id, "尺寸不合适")
+    board = await console.get("/api/admin/dashboard")
+    assert (board["refund_requests"], board["refunds_failed"], board["awaiting_shipment"]) == (1, 0, 0)
+    detail = await console.get(f"/api/admin/orders/{o3.id}")
+    assert (detail["order"]["status"], detail["can_refund"], detail["can_ship"]) == (
+        "refund_requested",
+        True,
+        False,
+    )
+    (refund,) = detail["refunds"]
+    assert (refund["state"], refund["reason"], refund["method"]) == ("requested", "尺寸不合适", "wallet")
+    approved = await console.client.post(f"/api/admin/refunds/{refund['id']}/approve")
+    assert approved.json()["state"] == "refunded"
+    after = await console.get(f"/api/admin/orders/{o3.id}")
+    assert [(s["step"], s["by"]) for s in after["history"]][-2:] == [
+        ("refund_decided", "chief"),
+        ("refunded", None),
+    ]
+    assert [e["action"] for e in after["audit"]] == ["refund.approve"]
+    assert after["can_refund"] is False

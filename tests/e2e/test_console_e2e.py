@@ -3,7 +3,7 @@
 A shopper who opens /admin/ gets the sign-in page and no data. An operator signs in, creates a product with
 two skus and three images (ordered), sees it in the storefront, changes its price and stock (the storefront
 shows the new values at once), ships an order a shopper placed in the same test, finds a payment kept for a
-refund and marks it refunded; the audit log shows each change with the operator's name. Every console page is
+refund and gives it back through the gateway; the audit log shows each change with the operator's name. Every console page is
 saved as a screenshot at both sizes under test-output/screenshots/ (console-*).
 """
 
@@ -246,10 +246,17 @@ def test_an_operator_runs_the_shop_from_the_console(
     expect(refund).to_contain_text(kept)
     expect(tid("notification-row").first).to_be_visible()
     shot("payments")
-    refund.get_by_test_id("mark-refunded").click()
+    refund.get_by_test_id("refund-payment").click()  # back through Alipay (the simulator refunds at once)
+    tid("confirm-input").fill("订单已用余额支付")
     tid("confirm-ok").click()
-    expect(j.notice).to_contain_text("已标记为已退款")
+    expect(j.notice).to_contain_text("已退款")
     expect(tid("payment-row")).to_have_count(0)
+    tid("nav-refunds").click()
+    tid("refund-tab-all").click()
+    expect(tid("refund-row")).to_have_count(1)
+    expect(tid("refund-row").get_by_test_id("refund-state")).to_have_text("已退款")
+    expect(tid("refund-row")).to_contain_text("订单已用余额支付")
+    shot("refunds")
 
     # --- every other page -------------------------------------------------------------------------
     tid("nav-stock").click()
@@ -290,7 +297,7 @@ def test_an_operator_runs_the_shop_from_the_console(
         "sku_image.order",
         "product.update",
         "order.ship",
-        "payment.refunded",
+        "payment.refund",
         "banner.order",
     ):
         assert wanted in actions, (wanted, actions)

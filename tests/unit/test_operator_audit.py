@@ -372,3 +372,66 @@ async def test_files_removed_and_moved_by_hand(shop: Shop) -> None:
     count = len(await shop.log())
     await migration.run(by=ROOT)  # nothing left to move: nothing to say
     assert len(await shop.log()) == count
+
+
+async def test_refunds_decided_by_an_operator(shop: Shop) -> None:
+    ordering = OrderingShop(shop.container, shop.clock)
+    buyer, address = await ordering.given_buyer(balance="100000.00")
+    refunds, orders = shop.container.refunds(), shop.container.orders()
+
+    direct = await ordering.buy(buyer, address, shop.sku_id)
+    await orders.pay(buyer, direct.id, "wallet")
+    await refunds.refund_order(direct.id, operator="boss", reason="缺货", by=BOSS)
+    entry = await shop.last()
+    assert (entry.action, entry.target, entry.actor) == ("order.refund", f"order:{direct.id}", BOSS)
+    assert dict(entry.before) == {"status": "2", "refund_state": None}
+    assert (entry.after["status"], entry.after["refund_state"], entry.after["refund_method"]) == (
+        "refunded",
+        "refunded",
+        "wallet",
+    )
+
+    asked = await ordering.buy(buyer, address, shop.sku_id)
+    await orders.pay(buyer, asked.id, "wallet")
+    request = await orders.request_refund(buyer, asked.id, "不想要了")
+    await refunds.refuse(request.id, operator="boss", answer="已出库", by=BOSS)
+    refused = await shop.last()
+    assert (refused.action, refused.before["status"], refused.after["status"]) == (
+        "refund.refuse",
+        "refund_requested",
+        "2",
+    )
+    assert (refused.after["refund_state"], refused.after["answer"]) == ("refused", "已出库")
+
+    again = await ordering.buy(buyer, address, shop.sku_id)
+    await orders.pay(buyer, again.id, "wallet")
+    second = await orders.request_refund(buyer, again.id, "买错了")
+    await refunds.approve(second.id, operator="boss", by=ROOT)
+    approved = await shop.last()
+    assert (approved.action, approved.actor, approved.before["refund_state"]) == (
+        "refund.approve",
+        ROOT,
+        "requested",
+    )
+
+    count = len(await shop.log())
+    await refunds.settle_due(by=BOSS)  # nothing pending: nothing asked, nothing logged
+    assert len(await shop.log()) == count
+
+
+async def test_a_needs_refund_payment_given_back(shop: Shop) -> None:
+    ordering = OrderingShop(shop.container, shop.clock)
+    buyer, address = await ordering.given_buyer(balance="100000.00")
+    order = await ordering.buy(buyer, address, shop.sku_id)
+    await shop.container.orders().pay(buyer, order.id, "alipay")
+    await ordering.fulfilment.cancel(order.id)  # its trade left open
+    await shop.container.payments().simulate_pay(order.id)
+    kept = (await shop.container.payments().list("needs_refund", 1, 10)).items[0]
+    refund = await shop.container.refunds().refund_payment(
+        kept.id, operator="boss", reason="订单已取消", by=BOSS
+    )
+    given = [e for e in await shop.log() if e.action == "payment.refund"]
+    assert [(e.target, e.before["state"], e.after["state"]) for e in given] == [
+        (f"payment:{kept.id}", "needs_refund", "refunding")
+    ]
+    assert given[0].after["refund_id"] == refund.id

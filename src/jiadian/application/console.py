@@ -35,6 +35,7 @@ from jiadian.domain.errors import NotFound, ValidationFailed
 from jiadian.domain.money import Money
 from jiadian.domain.ordering import Order, OrderStatus
 from jiadian.domain.payments import Payment, PaymentState
+from jiadian.domain.refunds import Refund, RefundOrigin, RefundState, order_subject, payment_subject
 from jiadian.domain.wallet import LedgerEntry, Wallet
 
 MAX_TEXT = 100
@@ -60,6 +61,8 @@ class Dashboard:
     needs_refund: int
     needs_refund_amount: Money
     pending_trades: int  # started at the gateway, no answer yet
+    refund_requests: int  # buyers' requests waiting for an operator's decision
+    refunds_failed: int  # refused by the gateway for good: retry, or refund by hand
     low_stock: int  # skus with at most `low_stock_at_most` in stock
     low_stock_at_most: int
 
@@ -80,6 +83,7 @@ class OrderDetail:
     order: Order
     buyer: User | None
     payments: list[Payment]
+    refunds: list[Refund]  # the order's own (at most one), then its payments'
     history: list[Step]
     audit: list[AuditEntry]
 
@@ -124,6 +128,9 @@ class Console:
         monday = today - timedelta(days=today.weekday())
         refunds, refund_amount = await self.queries.payment_totals(PaymentState.NEEDS_REFUND)
         pending, _ = await self.queries.payment_totals(PaymentState.PENDING)
+        async with self.uow() as uow:
+            requests = await uow.refunds.count(state=RefundState.REQUESTED)
+            failed = await uow.refunds.count(state=RefundState.FAILED)
         return Dashboard(
             now=now,
             today=shown[-1].figures,
@@ -137,6 +144,8 @@ class Console:
             needs_refund=refunds,
             needs_refund_amount=refund_amount,
             pending_trades=pending,
+            refund_requests=requests,
+            refunds_failed=failed,
             low_stock=await self.queries.count_low_stock(self.low_stock_at_most),
             low_stock_at_most=self.low_stock_at_most,
         )
@@ -310,8 +319,13 @@ class Console:
         async with self.uow() as uow:
             buyer = await uow.users.get(order.user_id)
             payments = await uow.payments.of_order(order.id)
+            subjects = [order_subject(order.id), *(payment_subject(p.id) for p in payments)]
+            found = [await uow.refunds.of_subject(subject) for subject in subjects]
+        refunds = [refund for refund in found if refund is not None]
         changes = await self.queries.audit(AuditQuery(target=target("order", order.id)), 0, 50)
-        return OrderDetail(order, buyer, payments, _history(order, row.username, changes), changes)
+        own = next((r for r in refunds if r.subject == order_subject(order.id)), None)
+        history = _history(order, row.username, changes, own)
+        return OrderDetail(order, buyer, payments, refunds, history, changes)
 
     async def user(self, user_id: int) -> UserDetail:
         if not is_possible_id(user_id):
@@ -335,10 +349,11 @@ def _text(label: str, value: str | None) -> str:
     return text
 
 
-def _history(order: Order, buyer: str, changes: list[AuditEntry]) -> list[Step]:
-    """The order's steps from the time of each transition; who took a step an operator took comes from
-    the audit log, the buyer's steps are the buyer's, the rest the shop's own (expiry, the sweeps)."""
-    by_operator = {entry.action: entry.actor.label for entry in changes}
+def _history(order: Order, buyer: str, changes: list[AuditEntry], refund: Refund | None) -> list[Step]:
+    """The order's steps from the time of each transition (and of its refund's); who took a step an
+    operator took comes from the audit log (or the refund), the buyer's steps are the buyer's, the rest
+    the shop's own (expiry, the sweeps, the gateway's confirmation)."""
+    by_operator = {entry.action: entry.actor.label for entry in reversed(changes)}
     steps = [Step("placed", order.created_at, buyer)]
     if order.paid_at:
         steps.append(Step("paid", order.paid_at, buyer, order.pay_method))
@@ -351,4 +366,15 @@ def _history(order: Order, buyer: str, changes: list[AuditEntry]) -> list[Step]:
     if order.cancelled_at:
         who = {"buyer": buyer, "operator": by_operator.get("order.cancel")}.get(order.cancel_reason)
         steps.append(Step("cancelled", order.cancelled_at, who, order.cancel_reason))
-    return steps
+    if refund is not None:
+        if refund.origin is RefundOrigin.BUYER:
+            steps.append(Step("refund_requested", refund.created_at, buyer, refund.reason))
+        if refund.decided_at and refund.state is RefundState.REFUSED:
+            steps.append(Step("refund_refused", refund.decided_at, refund.operator or None, refund.answer))
+        elif refund.decided_at:
+            steps.append(
+                Step("refund_decided", refund.decided_at, refund.operator or None, refund.method.value)
+            )
+        if refund.refunded_at:
+            steps.append(Step("refunded", refund.refunded_at, None, refund.method.value))
+    return sorted(steps, key=lambda step: step.at)

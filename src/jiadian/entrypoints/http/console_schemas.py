@@ -13,11 +13,12 @@ from jiadian.application.console_ports import CategoryRow, OrderRow, ProductRow,
 from jiadian.application.ports import BlobStore
 from jiadian.domain.audit import AuditEntry
 from jiadian.domain.catalog import SkuImage, Spu
-from jiadian.domain.ordering import OrderStatus
+from jiadian.domain.ordering import REFUNDABLE, OrderStatus
 from jiadian.domain.wallet import LedgerEntry
 from jiadian.entrypoints.http.account_schemas import AddressOut
 from jiadian.entrypoints.http.order_schemas import OrderOut
 from jiadian.entrypoints.http.payment_schemas import PaymentOut
+from jiadian.entrypoints.http.refund_schemas import AdminRefundOut
 from jiadian.entrypoints.http.schemas import Amount, WalletOut
 
 Value = str | int | bool | None
@@ -75,6 +76,8 @@ class DashboardOut(BaseModel):
     needs_refund: Annotated[int, Field(description="payments kept for a refund")]
     needs_refund_amount: Amount
     pending_trades: Annotated[int, Field(description="trades started at the gateway, not settled")]
+    refund_requests: Annotated[int, Field(description="buyers' refund requests to decide")]
+    refunds_failed: Annotated[int, Field(description="refunds the gateway refused: retry or refund by hand")]
     low_stock: Annotated[int, Field(description="skus with at most `low_stock_at_most` in stock")]
     low_stock_at_most: int
 
@@ -91,6 +94,8 @@ class DashboardOut(BaseModel):
             needs_refund=board.needs_refund,
             needs_refund_amount=str(board.needs_refund_amount),
             pending_trades=board.pending_trades,
+            refund_requests=board.refund_requests,
+            refunds_failed=board.refunds_failed,
             low_stock=board.low_stock,
             low_stock_at_most=board.low_stock_at_most,
         )
@@ -294,10 +299,22 @@ class BuyerOut(BaseModel):
 
 
 class StepOut(BaseModel):
-    step: Annotated[str, Field(description="placed, paid, shipped, received, completed or cancelled")]
+    step: Annotated[
+        str,
+        Field(
+            description="placed, paid, shipped, received, completed, cancelled; refund_requested, "
+            "refund_refused, refund_decided, refunded"
+        ),
+    ]
     at: str
     by: Annotated[str | None, Field(description="the buyer or operator who took it; null: the shop itself")]
-    note: Annotated[str, Field(description="paid: the method; cancelled: buyer, expired or operator")]
+    note: Annotated[
+        str,
+        Field(
+            description="paid: the method; cancelled: buyer, expired or operator; a refund's request: its "
+            "reason; refused: the answer; decided, refunded: wallet or alipay"
+        ),
+    ]
 
     @classmethod
     def of(cls, step: Step) -> StepOut:
@@ -334,10 +351,12 @@ class AdminOrderDetail(BaseModel):
     order: AdminOrderOut
     buyer: BuyerOut | None
     payments: list[PaymentOut]
+    refunds: Annotated[list[AdminRefundOut], Field(description="the order's refund, then its payments'")]
     history: Annotated[list[StepOut], Field(description="the order's steps, oldest first")]
     audit: Annotated[list[AuditEntryOut], Field(description="the operators' changes of it, newest first")]
     can_ship: bool
     can_cancel: bool
+    can_refund: Annotated[bool, Field(description="paid and not shipped: an operator may refund it")]
 
     @classmethod
     def of(cls, detail: OrderDetail, blobs: BlobStore) -> AdminOrderDetail:
@@ -351,10 +370,12 @@ class AdminOrderDetail(BaseModel):
             if buyer
             else None,
             payments=[PaymentOut.of(p) for p in detail.payments],
+            refunds=[AdminRefundOut.of(r) for r in detail.refunds],
             history=[StepOut.of(s) for s in detail.history],
             audit=[AuditEntryOut.of(e) for e in detail.audit],
             can_ship=order.status is OrderStatus.AWAITING_SHIPMENT,
             can_cancel=order.status is OrderStatus.AWAITING_PAYMENT,
+            can_refund=order.status in REFUNDABLE,
         )
 
 

@@ -25,6 +25,7 @@ import * as stock from './pages/stock.js';
 import * as categories from './pages/categories.js';
 import * as banners from './pages/banners.js';
 import * as payments from './pages/payments.js';
+import * as refunds from './pages/refunds.js';
 import * as users from './pages/users.js';
 import * as user from './pages/user.js';
 import * as gate from './pages/gate.js';
@@ -47,6 +48,7 @@ const routes = [
   [/^\/categories$/, categories],
   [/^\/banners$/, banners],
   [/^\/payments$/, payments],
+  [/^\/refunds$/, refunds],
   [/^\/users$/, users],
   [/^\/users\/(\d+)$/, user],
   [/^\/gate$/, gate],

@@ -9,12 +9,23 @@ import { $, enc } from '../shared/dom.js';
 import { go, withQuery } from '../shared/router.js';
 import { formatTime, money } from '../shared/format.js';
 
-export const ORDER_STATUS = { 1: '待支付', 2: '待发货', 3: '待收货', 4: '待评价', 5: '已完成', cancelled: '已取消' };
-export const PAYMENT_STATE = {
-  pending: '待确认', applied: '已入账', needs_refund: '待退款', refunded: '已退款', closed: '已关闭',
+export const ORDER_STATUS = {
+  1: '待支付', 2: '待发货', 3: '待收货', 4: '待评价', 5: '已完成', cancelled: '已取消',
+  refund_requested: '退款申请中', refunded: '已退款',
 };
+export const PAYMENT_STATE = {
+  pending: '待确认', applied: '已入账', needs_refund: '待退款', refunding: '退款中', refunded: '已退款', closed: '已关闭',
+};
+export const REFUND_STATE = {
+  requested: '退款申请中', refused: '已拒绝', pending: '退款处理中', refunded: '已退款', failed: '退款失败',
+};
+export const REFUND_METHOD = { wallet: '退回余额', alipay: '原路退回支付宝' };
+export const REFUND_ORIGIN = { buyer: '买家申请', operator: '运营发起', payment: '多付款退回' };
 export const CANCEL_REASON = { buyer: '买家取消', expired: '超时未支付', operator: '运营取消' };
-export const STEP = { placed: '下单', paid: '支付', shipped: '发货', received: '确认收货', completed: '评价完成', cancelled: '取消' };
+export const STEP = {
+  placed: '下单', paid: '支付', shipped: '发货', received: '确认收货', completed: '评价完成', cancelled: '取消',
+  refund_requested: '申请退款', refund_refused: '拒绝退款', refund_decided: '同意退款', refunded: '退款到账',
+};
 export const VERDICT = {
   applied: '已入账', duplicate: '重复通知', needs_refund: '待退款', not_paid: '未支付', unsigned: '无签名',
   bad_signature: '签名错误', missing_fields: '字段缺失', wrong_app_id: 'AppID 不符', unknown_trade: '未知交易',
@@ -51,6 +62,15 @@ export const ACTION = {
   'gate.open': '开启库存闸门',
   'gate.close': '关闭库存闸门',
   'gate.reconcile': '校准库存令牌',
+  'order.refund': '退款',
+  'refund.approve': '同意退款',
+  'refund.refuse': '拒绝退款',
+  'refund.retry': '重新退款',
+  'refund.by_hand': '记录手工退款',
+  'refund.settle': '向支付宝确认退款',
+  'payment.refund': '原路退回支付款',
+  'file.delete': '删除文件',
+  'file.migrate': '迁移文件',
 };
 const FIELD = {
   price: '价格', stock: '库存', color: '颜色', size: '规格', name: '名称', on_shelf: '上架', category_id: '分类编号',
@@ -58,7 +78,9 @@ const FIELD = {
   balance: '余额', total_recharged: '累计充值', is_admin: '管理员', active: '显示', position: '顺序', image: '图片',
   order: '顺序', gate_tokens: '闸门令牌', slug: '标识', username: '用户名', email: '邮箱', amount: '金额',
   verdict: '结果', order_id: '订单号', checked: '核对', applied: '入账', needs_refund: '待退款', closed: '关闭',
-  waiting: '待支付', refused: '不符', unavailable: '未应答',
+  waiting: '待支付', refused: '不符', unavailable: '未应答', refund_id: '退款编号', refund_state: '退款状态',
+  refund_method: '退款方式', refund_amount: '退款金额', answer: '答复', references: '引用数', refunded: '已退款',
+  failed: '失败', unconfirmed: '待确认', missing: '缺失', vanished: '已无引用',
 };
 
 /** A field of an audit entry in words: "skus.12.price" → "SKU 12 价格". */
@@ -70,7 +92,10 @@ export function fieldLabel(key) {
   return FIELD[key] || key;
 }
 
-const VALUES = { status: ORDER_STATUS, state: PAYMENT_STATE, cancel_reason: CANCEL_REASON };
+const VALUES = {
+  status: ORDER_STATUS, state: PAYMENT_STATE, cancel_reason: CANCEL_REASON, refund_state: REFUND_STATE,
+  refund_method: REFUND_METHOD,
+};
 
 function shown(key, value) {
   if (value === null || value === undefined || value === '') return '—';
@@ -109,13 +134,14 @@ export function changes(entry) {
 
 const KIND = {
   product: '商品', sku: 'SKU', category: '分类', banner: '轮播图', order: '订单', payment: '支付记录',
-  payments: '支付宝交易', user: '用户',
+  payments: '支付宝交易', user: '用户', refund: '退款', refunds: '退款', file: '文件', files: '文件',
 };
 
 /** An audit target in words ("SKU #12", "订单 2026…"), linked to its page when it has one. */
 export function targetLink(target) {
   const [kind, id = ''] = String(target).split(':');
-  const label = `${KIND[kind] || kind} ${/^\d{1,11}$/.test(id) ? `#${id}` : id === 'pending' ? '待确认' : id}`;
+  const named = { pending: '待确认', all: '全部' };
+  const label = `${KIND[kind] || kind} ${/^\d{1,11}$/.test(id) ? `#${id}` : named[id] || id}`;
   const pages = { order: '/orders/', product: '/products/', user: '/users/' };
   if (pages[kind] && id) return html`<a class="text-link" href="#${pages[kind]}${enc(id)}" title="${target}">${label}</a>`;
   return html`<span title="${target}">${label}</span>`;
@@ -127,6 +153,10 @@ export function statusTag(status, label) {
 
 export function stateTag(state) {
   return html`<span class="status-tag state-${state}" data-testid="payment-state">${PAYMENT_STATE[state] || state}</span>`;
+}
+
+export function refundTag(state) {
+  return html`<span class="status-tag refund-${state}" data-testid="refund-state">${REFUND_STATE[state] || state}</span>`;
 }
 
 /**

@@ -25,6 +25,7 @@ export const NAV = [
   ['/categories', '分类', 'nav-categories'],
   ['/banners', '轮播图', 'nav-banners'],
   ['/payments', '支付', 'nav-payments'],
+  ['/refunds', '退款', 'nav-refunds'],
   ['/users', '用户', 'nav-users'],
   ['/gate', '库存闸门', 'nav-gate'],
   ['/audit', '操作日志', 'nav-audit'],

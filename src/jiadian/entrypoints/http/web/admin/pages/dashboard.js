@@ -3,7 +3,8 @@
  * waits for an operator — each figure a link to the list it counts.
  *
  * Test ids: stat-today-orders, stat-today-revenue, stat-week-orders, stat-week-revenue,
- * todo-ship, todo-expiring, todo-refund, todo-low-stock, todo-pending (each with -value), days.
+ * todo-ship, todo-expiring, todo-refund, todo-low-stock, todo-refund-requests, todo-refunds-failed,
+ * todo-pending (each with -value), days.
  */
 
 import { api } from '../../shared/api.js';
@@ -43,6 +44,12 @@ export async function render(ctx) {
       })}
       ${stat('库存不足的 SKU', board.low_stock, {
         testid: 'todo-low-stock', href: '#/stock', note: `库存不超过 ${board.low_stock_at_most} 件`, alert: board.low_stock > 0,
+      })}
+      ${stat('待处理的退款申请', board.refund_requests, {
+        testid: 'todo-refund-requests', href: '#/refunds?state=requested', alert: board.refund_requests > 0,
+      })}
+      ${stat('退款失败', board.refunds_failed, {
+        testid: 'todo-refunds-failed', href: '#/refunds?state=failed', note: '重试或手工退款', alert: board.refunds_failed > 0,
       })}
       ${stat('待支付宝确认的交易', board.pending_trades, { testid: 'todo-pending', href: '#/payments?state=pending' })}
     </section>

@@ -3,31 +3,37 @@
  * history — each step with who took it — and the operators' changes of it. Ship or
  * cancel after a confirmation; with the payment simulator, mark an unpaid order paid.
  *
+ * Refund a paid, unshipped order, or decide its buyer's request (approve, refuse with an answer).
+ *
  * Test ids: order-detail, order-status, order-no, order-trade-no, order-buyer, order-address,
- * order-lines, order-total, order-history, history-step (data-step), order-payments,
- * ship-button, cancel-button, simulate-pay-button, order-audit.
+ * order-lines, order-total, order-history, history-step (data-step), order-payments, order-refunds,
+ * ship-button, cancel-button, refund-order-button, approve-refund, refuse-refund, simulate-pay-button,
+ * order-audit.
  */
 
 import { api, post } from '../../shared/api.js';
 import { html } from '../../shared/html.js';
-import { $, enc } from '../../shared/dom.js';
+import { $, enc, on } from '../../shared/dom.js';
 import { withBusy } from '../../shared/messages.js';
 import { go } from '../../shared/router.js';
-import { confirmAction } from '../../shared/dialog.js';
+import { askText, confirmAction } from '../../shared/dialog.js';
 import { PAY_METHODS, specs } from '../../shared/format.js';
 import { image } from '../../shared/components.js';
 import { state } from '../session.js';
 import {
-  ACTION, CANCEL_REASON, STEP, changes, pageHead, stateTag, statusTag, table, when, yuan,
+  ACTION, CANCEL_REASON, REFUND_METHOD, REFUND_ORIGIN, STEP, changes, pageHead, refundTag, stateTag, statusTag, table,
+  when, yuan,
 } from '../components.js';
 import { shipOrCancel } from './orders.js';
+import { decideRefund, refundActions } from './refunds.js';
 
 function address(a) {
   return `${a.recipient} ${a.phone} ${a.province}${a.city}${a.county}${a.detail}`;
 }
 
 function step(s) {
-  const note = s.step === 'paid' ? PAY_METHODS[s.note] || s.note : CANCEL_REASON[s.note] || '';
+  const notes = { paid: PAY_METHODS, cancelled: CANCEL_REASON, refund_decided: REFUND_METHOD, refunded: REFUND_METHOD };
+  const note = notes[s.step] ? notes[s.step][s.note] || s.note : s.note;
   return html`
     <li data-testid="history-step" data-step="${s.step}">
       <span class="step-name">${STEP[s.step] || s.step}</span>
@@ -41,6 +47,7 @@ export async function render(ctx) {
   const detail = await api(`/api/admin/orders/${enc(orderId)}`);
   const o = detail.order;
   const simulator = state.settings && state.settings.payment_gateway === 'simulator';
+  const requested = detail.refunds.find((r) => r.state === 'requested' && r.subject === `order:${o.order_id}`);
   document.title = `订单 ${o.order_id} · 运营后台`;
   ctx.render(html`
     <p class="breadcrumb"><a href="#/orders">订单</a> › ${o.order_id}</p>
@@ -62,6 +69,9 @@ export async function render(ctx) {
         <div class="actions">
           ${detail.can_ship ? html`<button type="button" class="button" data-action="ship" data-testid="ship-button">发货</button>` : ''}
           ${detail.can_cancel ? html`<button type="button" class="button secondary" data-action="cancel" data-testid="cancel-button">取消订单</button>` : ''}
+          ${detail.can_refund && !requested
+            ? html`<button type="button" class="button secondary" data-testid="refund-order-button">退款</button>` : ''}
+          ${requested ? refundActions(requested) : ''}
           ${detail.can_cancel && simulator
             ? html`<button type="button" class="button secondary" data-testid="simulate-pay-button" title="支付模拟器：不发生真实支付">模拟买家已支付</button>`
             : ''}
@@ -99,8 +109,19 @@ export async function render(ctx) {
         ['时间', (p) => when(p.created_at)],
       ], detail.payments, { testid: 'payments', rowTestid: 'payment-row', empty: o.pay_method === 'wallet' ? '余额支付，无第三方支付记录' : '没有第三方支付记录' })}
       ${detail.payments.some((p) => p.state === 'needs_refund')
-        ? html`<p class="message message-error">这笔钱到账时订单已不能收款，需要退款：请在支付宝后台退款后，到<a class="text-link" href="#/payments?state=needs_refund">支付页</a>标记为已退款。</p>`
+        ? html`<p class="message message-error">这笔钱到账时订单已不能收款，需要退还：到<a class="text-link" href="#/payments?state=needs_refund">支付页</a>原路退款，或记下在支付宝后台的手工退款。</p>`
         : ''}
+      ${detail.refunds.length ? html`<h3>退款</h3>${table([
+        ['编号', (r) => r.id],
+        ['对象', (r) => (r.subject.startsWith('payment:') ? `支付记录 ${r.payment_id}` : '订单')],
+        ['金额', (r) => yuan(r.amount), 'num'],
+        ['方式', (r) => REFUND_METHOD[r.method] || r.method],
+        ['来源', (r) => REFUND_ORIGIN[r.origin] || r.origin],
+        ['原因', (r) => html`${r.reason || '—'}${r.answer ? html`<span class="muted small block">答复：${r.answer}</span>` : ''}`, 'wide'],
+        ['状态', (r) => refundTag(r.state)],
+        ['处理人', (r) => r.operator || '—'],
+        ['操作', (r) => (r.state === 'failed' ? refundActions(r) : ''), 'actions-cell'],
+      ], detail.refunds, { testid: 'order-refunds', rowTestid: 'order-refund' })}` : ''}
     </section>
     <section class="panel">
       <h2>操作记录</h2>
@@ -117,6 +138,26 @@ export async function render(ctx) {
     button.addEventListener('click', async () => {
       const notice = await shipOrCancel(row, button.dataset.action, button);
       if (notice) go(location.hash, { notice });
+    });
+  }
+  const byId = new Map(detail.refunds.map((r) => [String(r.id), r]));
+  on(ctx.view, '[data-decide]', 'click', async (event, button) => {
+    const notice = await decideRefund(byId.get(button.dataset.refund), button.dataset.decide, button);
+    if (notice) go(location.hash, { notice });
+  });
+  const refundButton = $('[data-testid="refund-order-button"]', ctx.view);
+  if (refundButton) {
+    refundButton.addEventListener('click', async () => {
+      const reason = await askText({
+        title: '退款',
+        message: `订单 ${o.order_id} 将全额退款 ${yuan(o.total)}：${o.pay_method === 'wallet' ? '立即退回买家余额' : '经支付宝原路退回'}，库存退回，订单不再发货。`,
+        label: '退款原因（选填）',
+        confirmText: '退款',
+        danger: true,
+      });
+      if (reason === null) return;
+      const refund = await withBusy(refundButton, () => post(`/api/admin/orders/${enc(o.order_id)}/refund`, { reason }));
+      if (refund) go(location.hash, { notice: `退款 ${refund.id}：${refund.state_label}` });
     });
   }
   const simulate = $('[data-testid="simulate-pay-button"]', ctx.view);

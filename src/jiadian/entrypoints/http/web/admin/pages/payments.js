@@ -3,11 +3,11 @@
  * search by order or trade number, reconciling the pending trades with Alipay from
  * the page, and the notifications received with their verdicts.
  *
- * Refunds: the shop does not send money back itself yet; an operator refunds at
- * Alipay's console, then marks the payment refunded here (after a confirmation).
+ * Money kept for a refund goes back through Alipay's refund API (原路退款: a refund, followed on the
+ * 退款 page), or — refunded by hand at Alipay's console — is recorded here. Each after a confirmation.
  *
  * Test ids: payment-tabs, payment-tab-<state|all>, payment-search, filter-q, payments (table),
- * payment-row (data-key = payment id), mark-refunded, reconcile-button, reconcile-report,
+ * payment-row (data-key = payment id), refund-payment, mark-refunded, reconcile-button, reconcile-report,
  * notifications (table), notification-row, notification-filter.
  */
 
@@ -17,11 +17,14 @@ import { $, enc, on } from '../../shared/dom.js';
 import { bindPagination, pagination } from '../../shared/components.js';
 import { withBusy } from '../../shared/messages.js';
 import { go, withQuery } from '../../shared/router.js';
-import { confirmAction } from '../../shared/dialog.js';
+import { askText, confirmAction } from '../../shared/dialog.js';
 import { state } from '../session.js';
 import { PAYMENT_STATE, VERDICT, bindFilters, pageHead, pageOf, qs, stateTag, table, when, yuan } from '../components.js';
 
-const TABS = [['needs_refund', '待退款'], ['pending', '待确认'], ['applied', '已入账'], ['refunded', '已退款'], ['closed', '已关闭'], ['all', '全部']];
+const TABS = [
+  ['needs_refund', '待退款'], ['pending', '待确认'], ['applied', '已入账'], ['refunding', '退款中'], ['refunded', '已退款'],
+  ['closed', '已关闭'], ['all', '全部'],
+];
 
 function verdict(value) {
   const returned = value.startsWith('return:');
@@ -53,7 +56,7 @@ export async function render(ctx) {
     </form>
     <section class="panel">
       ${chosen === 'needs_refund'
-        ? html`<p class="notice-box">这些钱到账时订单已不能收款（已取消、已过期或已用余额支付）。请在支付宝商家后台原路退款，再点“标记已退款”。</p>`
+        ? html`<p class="notice-box">这些钱到账时订单已不能收款（已取消、已过期或已用余额支付）。“原路退款”经支付宝退款接口退回（可在<a class="text-link" href="#/refunds?state=pending">退款</a>页查看进度）；已在支付宝商家后台手工退款的，点“已手工退款”记下。</p>`
         : ''}
       ${table([
         ['编号', (p) => p.id],
@@ -64,7 +67,8 @@ export async function render(ctx) {
         ['状态', (p) => stateTag(p.state)],
         ['时间', (p) => when(p.created_at), 'nowrap'],
         ['操作', (p) => (p.state === 'needs_refund'
-          ? html`<button type="button" class="button small" data-refunded="${p.id}" data-amount="${p.amount}" data-testid="mark-refunded">标记已退款</button>`
+          ? html`<button type="button" class="button small" data-refund-payment="${p.id}" data-amount="${p.amount}" data-testid="refund-payment">原路退款</button>
+                 <button type="button" class="button small secondary" data-refunded="${p.id}" data-amount="${p.amount}" data-testid="mark-refunded">已手工退款</button>`
           : ''), 'actions-cell'],
       ], page.items, { testid: 'payments', rowTestid: 'payment-row', rowKey: (p) => p.id, empty: `没有${PAYMENT_STATE[chosen] || ''}的支付记录` })}
       ${pagination(page)}
@@ -88,10 +92,21 @@ export async function render(ctx) {
   bindFilters(ctx.view, '[data-testid="payment-search"]');
   bindFilters(ctx.view, '[data-testid="notification-filter"]');
   bindPagination(ctx.view, (n) => go(withQuery({ page: n })));
+  on(ctx.view, '[data-refund-payment]', 'click', async (event, button) => {
+    const reason = await askText({
+      title: '原路退款',
+      message: `经支付宝退还 ¥${button.dataset.amount}（支付记录 ${button.dataset.refundPayment}）。`,
+      label: '退款原因（选填）',
+      confirmText: '退款',
+    });
+    if (reason === null) return;
+    const refund = await withBusy(button, () => post(`/api/admin/payments/${button.dataset.refundPayment}/refund`, { reason }));
+    if (refund) go(location.hash, { notice: `退款 ${refund.id}：${refund.state_label}` });
+  });
   on(ctx.view, '[data-refunded]', 'click', async (event, button) => {
     const ok = await confirmAction({
-      title: '标记已退款',
-      message: `确认已在支付宝退还 ¥${button.dataset.amount}（支付记录 ${button.dataset.refunded}）？标记后不可撤销。`,
+      title: '记录手工退款',
+      message: `确认已在支付宝商家后台退还 ¥${button.dataset.amount}（支付记录 ${button.dataset.refunded}）？记录后不可撤销。`,
       confirmText: '已退款',
     });
     if (!ok) return;
