@@ -26,6 +26,7 @@ from jiadian.adapters.memory.codes import MemoryCodeStore
 from jiadian.adapters.memory.console import MemoryConsoleQueries
 from jiadian.adapters.memory.files import MemoryFileReferences
 from jiadian.adapters.memory.mail import MemoryMailer
+from jiadian.adapters.memory.search import MemorySearchQueries
 from jiadian.adapters.memory.sessions import MemorySessionIndex
 from jiadian.adapters.memory.state import MemoryState
 from jiadian.adapters.memory.stock_gate import MemoryStockGate
@@ -33,12 +34,14 @@ from jiadian.adapters.memory.uow import MemoryUnitOfWork
 from jiadian.adapters.passwords import Argon2Hasher
 from jiadian.adapters.redis.cache import RedisCache
 from jiadian.adapters.redis.cart import RedisBrowsingHistory, RedisCartStore
+from jiadian.adapters.search.analyzer import shared_analyzer
 from jiadian.adapters.sessions import ServerSessions
 from jiadian.adapters.sql.catalog import SqlCatalogQueries
 from jiadian.adapters.sql.console import SqlConsoleQueries
 from jiadian.adapters.sql.engine import make_engine
 from jiadian.adapters.sql.files import SqlFileReferences
 from jiadian.adapters.sql.retry import DatabaseRetry
+from jiadian.adapters.sql.search import SqlSearchQueries
 from jiadian.adapters.sql.uow import SqlUnitOfWork
 from jiadian.adapters.tasks.inline import InlineTaskQueue
 from jiadian.application.accounts import Accounts, DeliverVerificationCode, Profiles, Registration
@@ -58,6 +61,7 @@ from jiadian.application.passwords import DeliverPasswordResetCode, Passwords
 from jiadian.application.payments import Payments
 from jiadian.application.ports import BlobStore, Cache
 from jiadian.application.refunds import Refunds
+from jiadian.application.search import Search, SearchAdmin
 from jiadian.application.sign_in import SignIn
 from jiadian.application.stock import stock_keeper
 from jiadian.application.stock_gate import StockGates
@@ -149,8 +153,11 @@ class Container(containers.DeclarativeContainer):
     near_cache = providers.Singleton(MemoryCache, max_ttl_seconds=60, max_entries=20_000)
     blobs = providers.Singleton(_blobs, settings)
 
-    uow = providers.Factory(SqlUnitOfWork, engine, clock)
+    # Search: text into terms (jieba's dictionary, loaded once per process) and the index's reads.
+    analyzer = providers.Singleton(shared_analyzer)
+    uow = providers.Factory(SqlUnitOfWork, engine, clock, analyzer)
     catalog_queries = providers.Singleton(SqlCatalogQueries, engine)
+    search_queries = providers.Singleton(SqlSearchQueries, engine)
 
     # The stock gate of hot skus: the operator works on its store; checkout uses it when `stock_gate` is on.
     stock_gate_store = providers.Singleton(wiring.stock_gate_store, redis)
@@ -168,6 +175,8 @@ class Container(containers.DeclarativeContainer):
         cache_ttl=settings.provided.cache_ttl_seconds,
         max_page_size=settings.provided.max_page_size,
     )
+    search = providers.Singleton(Search, catalog=catalog, queries=search_queries, analyzer=analyzer)
+    search_admin = providers.Singleton(SearchAdmin, uow=uow.provider, cache=cache, analyzer=analyzer)
     file_references = providers.Singleton(SqlFileReferences, engine)
     catalog_admin = providers.Singleton(
         CatalogAdmin,
@@ -334,8 +343,10 @@ class Container(containers.DeclarativeContainer):
         gate=stock_gate,
     )
     # Async callables run every `sweep_interval_seconds`: the sweeps, the refunds the gateway has not
-    # confirmed yet (and the gate's reconcile when on).
-    periodic_jobs = providers.Callable(wiring.periodic_jobs, settings, fulfilment, stock_gates, refunds)
+    # confirmed yet, search's ranking sales (and the gate's reconcile when on).
+    periodic_jobs = providers.Callable(
+        wiring.periodic_jobs, settings, fulfilment, stock_gates, refunds, search_admin
+    )
     orders.add_kwargs(before_cancel=payments.provided.close_for_cancel)
 
     # The operator console's reads (its changes go through the use cases above, which audit them).
@@ -365,9 +376,10 @@ def build_container(settings: Settings | None = None) -> Container:
 def use_memory(container: Container, state: MemoryState | None = None) -> MemoryState:
     """Serve every storage port from memory (one shared state). Returns the state for inspection."""
     state = state or MemoryState()
-    container.uow.override(providers.Factory(MemoryUnitOfWork, state, container.clock))
+    container.uow.override(providers.Factory(MemoryUnitOfWork, state, container.clock, container.analyzer))
     container.catalog_queries.override(providers.Object(MemoryCatalogQueries(state)))
     container.console_queries.override(providers.Object(MemoryConsoleQueries(state)))
+    container.search_queries.override(providers.Object(MemorySearchQueries(state)))
     container.file_references.override(providers.Object(MemoryFileReferences(state)))
     container.cache.override(providers.Object(MemoryCache()))
     container.session_store.override(providers.Object(MemoryStore()))

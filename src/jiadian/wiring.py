@@ -25,6 +25,7 @@ from jiadian.adapters.tasks.periodic import PeriodicJob
 from jiadian.application.accounts_ports import CodeStore, Mailer
 from jiadian.application.fulfilment import Fulfilment
 from jiadian.application.refunds import Refunds
+from jiadian.application.search import SearchAdmin
 from jiadian.application.stock_gate import NO_GATE, StockGate, StockGates
 from jiadian.application.tasks import TaskQueue
 from jiadian.settings import Settings
@@ -49,11 +50,16 @@ def stock_gate(settings: Settings, store: StockGate) -> StockGate:
 
 
 def periodic_jobs(
-    settings: Settings, fulfilment: Fulfilment, gates: StockGates, refunds: Refunds
+    settings: Settings, fulfilment: Fulfilment, gates: StockGates, refunds: Refunds, search: SearchAdmin
 ) -> list[PeriodicJob]:
-    """The sweeps and the refunds due at the gateway; with the stock gate on, also its reconcile (lost
-    tokens come back by themselves)."""
-    jobs: list[PeriodicJob] = [fulfilment.expire_unpaid, fulfilment.ship_due, refunds.settle_due]
+    """The sweeps, the refunds due at the gateway, and search's ranking sales following the orders; with
+    the stock gate on, also its reconcile (lost tokens come back by themselves)."""
+    jobs: list[PeriodicJob] = [
+        fulfilment.expire_unpaid,
+        fulfilment.ship_due,
+        refunds.settle_due,
+        search.follow_sales,
+    ]
     if settings.stock_gate:
         jobs.append(gates.reconcile)
     return jobs

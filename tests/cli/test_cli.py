@@ -4,88 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
+from tests.cli_support import Cli, use_shop
 from tests.conftest import settings_for
-from typer.testing import CliRunner, Result
+from typer.testing import CliRunner
 
 from jiadian.container import build_container, shutdown
-from jiadian.domain.catalog import SortKey
-from jiadian.entrypoints.cli.main import app, server_options
-
-
-class Cli:
-    def __init__(self, var: Path) -> None:
-        self.var = var
-
-    def __call__(self, *args: str, code: int = 0, stdin: str | None = None) -> str:
-        result: Result = CliRunner().invoke(app, list(args), input=stdin)
-        output = result.output  # stdout and stderr, as a terminal shows them
-        assert result.exit_code == code, f"{args}: exit {result.exit_code}\n{output}\n{result.exception!r}"
-        if code == 0:
-            assert result.exception is None, result.exception
-        else:
-            assert "Traceback" not in output
-            assert isinstance(result.exception, SystemExit), repr(result.exception)
-        return " ".join(output.split())
-
-    def json_lines(self, *args: str) -> list[dict[str, Any]]:
-        """A command's output of one JSON object per line."""
-        result = CliRunner().invoke(app, list(args))
-        assert result.exit_code == 0, result.output
-        return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
-
-    def products(self) -> list[dict[str, Any]]:
-        """Every on-shelf product as cards, read through the use cases (not through the CLI)."""
-
-        async def read() -> list[dict[str, Any]]:
-            container = build_container()
-            try:
-                page = await container.catalog().list_products("all", SortKey.DATE, 1, 50)
-                return [
-                    {"id": c.id, "name": c.name, "price": str(c.price), "sku_id": c.sku_id}
-                    for c in page.items
-                ]
-            finally:
-                await shutdown(container)
-
-        return asyncio.run(read())
-
-    def count(self) -> int:
-        async def read() -> int:
-            container = build_container()
-            try:
-                return await container.catalog_admin().product_count()
-            finally:
-                await shutdown(container)
-
-        return asyncio.run(read())
-
-
-def use_shop(root: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
-    """Point the `jiadian` settings at a shop under `root`: root/cli.sqlite3 and root/var."""
-    for name in list(os.environ):
-        if name.startswith("JIADIAN_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(root)  # no stray .env file
-    monkeypatch.setenv("JIADIAN_VAR_DIR", str(root / "var"))
-    monkeypatch.setenv("JIADIAN_DATABASE_URL", f"sqlite+aiosqlite:///{root / 'cli.sqlite3'}")
-    return Cli(root / "var")
-
-
-@pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
-    return use_shop(tmp_path, monkeypatch)
-
-
-@pytest.fixture
-def migrated(cli: Cli) -> Cli:
-    cli("db", "upgrade")
-    return cli
+from jiadian.entrypoints.cli.main import WORKER_HEALTHCHECK_SECONDS, app, server_options
 
 
 def write_lines(path: Path, rows: list[Any]) -> Path:
@@ -354,3 +284,9 @@ def test_the_client_address_is_taken_from_proxies_only_when_they_are_named(tmp_p
     options = server_options(behind, host="0.0.0.0", port=9000, workers=3)
     assert (options["proxy_headers"], options["forwarded_allow_ips"]) == (True, "10.0.0.5,10.1.0.0/16")
     assert (options["host"], options["port"], options["workers"]) == ("0.0.0.0", 9000, 3)
+
+
+def test_a_worker_slow_to_start_is_not_taken_for_hung(tmp_path: Path) -> None:
+    options = server_options(settings_for(tmp_path), host=None, port=None, workers=2)
+    assert options["timeout_worker_healthcheck"] == WORKER_HEALTHCHECK_SECONDS >= 30  # uvicorn's default: 5
+    uvicorn.Config("jiadian.entrypoints.http.asgi:app", **options)  # an option uvicorn knows

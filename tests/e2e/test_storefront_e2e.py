@@ -133,10 +133,8 @@ def card_prices(j: Journey) -> list[Decimal]:
     return [money(t) for t in j.tid("product-grid").locator(".card-meta .price").all_inner_texts()]
 
 
-@pytest.mark.parametrize("size", list(SIZES), ids=list(SIZES))
-def test_a_shopper_buys_pays_receives_and_reviews(
-    browser: Any, shop: Shop, screenshots: Path, size: str
-) -> None:
+def open_page(browser: Any, shop: Shop, screenshots: Path, size: str) -> tuple[Any, Journey, list[str]]:
+    """A browser context at one of SIZES, a Journey on its page, and the page's script errors as they come."""
     from playwright.sync_api import expect
 
     expect.set_options(timeout=EXPECT_TIMEOUT_MS)
@@ -146,8 +144,17 @@ def test_a_shopper_buys_pays_receives_and_reviews(
     page.set_default_timeout(EXPECT_TIMEOUT_MS)
     page_errors: list[str] = []
     page.on("pageerror", lambda exc: page_errors.append(str(exc)))
-    j = Journey(page, shop, screenshots, (width, height))
-    tid = j.tid
+    return context, Journey(page, shop, screenshots, (width, height)), page_errors
+
+
+@pytest.mark.parametrize("size", list(SIZES), ids=list(SIZES))
+def test_a_shopper_buys_pays_receives_and_reviews(
+    browser: Any, shop: Shop, screenshots: Path, size: str
+) -> None:
+    from playwright.sync_api import expect
+
+    context, j, page_errors = open_page(browser, shop, screenshots, size)
+    page, tid = j.page, j.tid
     username, email = f"shopper_{size}", f"shopper.{size}@example.com"
 
     # --- home ---------------------------------------------------------------------------------

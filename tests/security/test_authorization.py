@@ -382,6 +382,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/catalog/banners"): Rule(Access.PUBLIC, 200),
     ("GET", "/api/catalog/products"): Rule(Access.PUBLIC, 200),
     ("GET", "/api/catalog/search"): Rule(Access.PUBLIC, 200, fixed(Call(query={"q": "a"}))),
+    ("GET", "/api/catalog/search/suggest"): Rule(Access.PUBLIC, 200, fixed(Call(query={"q": "iph"}))),
     ("GET", "/api/catalog/products/{product_id:int}"): Rule(Access.PUBLIC, 200, product_path),
     ("GET", "/api/catalog/products/{product_id:int}/reviews"): Rule(Access.PUBLIC, 200, product_path),
     ("GET", "/schema"): Rule(Access.PUBLIC, 200),

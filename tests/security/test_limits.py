@@ -204,6 +204,10 @@ async def test_every_text_input_has_a_length_limit(shop: Shop, owner: Person) ->
     assert (await owner.client.post(review, json={"score": 5, "content": "字" * 500})).status_code == 201
     # The catalogue: search, and the operators' names and texts.
     await check_length("search q", lambda t: anonymous.get("/api/catalog/search", params={"q": t}), 100, 200)
+    suggest = anonymous.get
+    await check_length(
+        "suggest q", lambda t: suggest("/api/catalog/search/suggest", params={"q": t}), 100, 200
+    )
     product = {
         "category": "intelligence",
         "spu": "长度",

@@ -1,6 +1,7 @@
 """The operator's catalogue: categories, products, skus, images and banners.
 
-Each write commits one transaction, then bumps the catalogue's generation so every cached read moves on."""
+Each write commits one transaction — with the search index's entries of the products it changed — then
+bumps the catalogue's generation so every cached read moves on."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from jiadian.application.audit import (
     sku_fields,
 )
 from jiadian.application.blob_ports import FileReferences
-from jiadian.application.catalog import CACHED_KEYS, GENERATION_KEY, is_possible_id
+from jiadian.application.catalog import catalogue_changed, is_possible_id
 from jiadian.application.catalog_ports import (
     CatalogRepository,
     NewSku,
@@ -115,8 +116,7 @@ class CatalogAdmin:
     gate: StockGate = NO_GATE
 
     async def _invalidate(self) -> None:
-        await self.cache.delete(*CACHED_KEYS)
-        await self.cache.incr(GENERATION_KEY)
+        await catalogue_changed(self.cache)
 
     def url(self, file_id: str) -> str:
         """The public URL of a stored file ("" for none)."""
@@ -138,6 +138,23 @@ class CatalogAdmin:
         await self._invalidate()
         return category
 
+    async def rename_category(self, slug: str, name: str, *, by: Actor = SYSTEM) -> Category:
+        """Rename a category; its products are indexed again (its name is part of their searchable text)."""
+        async with self.uow() as uow:
+            category = await uow.catalog.find_category(slug)
+            if category is None:
+                raise NotFound("分类", slug)
+            before = category_fields(category)
+            category.name = _check_text("分类名", name, 20)
+            await uow.catalog.save_category(category)
+            await uow.search.refresh_category(category.id)
+            await uow.audit.record(
+                by, "category.rename", target("category", category.id), before, category_fields(category)
+            )
+            await uow.commit()
+        await self._invalidate()
+        return category
+
     async def upsert_product(
         self, spec: ProductSpec, *, must_be_new: bool = False, by: Actor = SYSTEM
     ) -> Product:
@@ -148,6 +165,7 @@ class CatalogAdmin:
         """
         async with self.uow() as uow:
             product = await self._upsert(uow, spec, by, must_be_new=must_be_new)
+            await uow.search.refresh([product.id])
             await uow.commit()
         await self._invalidate()
         await self._resync(product)
@@ -181,6 +199,7 @@ class CatalogAdmin:
                     raise
                 if index % step == 0 or index == len(specs):
                     progress(step if index % step == 0 else index % step)
+            await uow.search.refresh([p.id for p in written])
             await uow.commit()
         await self._invalidate()
         await self._resync(*written)
@@ -280,9 +299,11 @@ class CatalogAdmin:
             before = product_fields(product, line)
             if category is not None or spu is not None:
                 line = await self._move(repo, product, line, category, spu, spu_detail)
-            if spu_detail is not None:
+            siblings: list[int] = []  # products whose searchable text holds the spu's detail
+            if spu_detail is not None and spu_detail.strip() != line.detail:
                 line.detail = _check_text("商品详情", spu_detail, 10_000, required=False)
                 await repo.save_spu(line)
+                siblings = await repo.products_of_spu(line.id)
             product.name = _check_text("商品名", name, 100)
             namesake = await repo.find_product(product.name, product.spu_id)
             if namesake is not None and namesake.id != product.id:
@@ -290,6 +311,7 @@ class CatalogAdmin:
             product.on_shelf = on_shelf
             await self._apply_skus(repo, product, skus)
             await repo.save_product(product)
+            await uow.search.refresh(sorted({product.id, *siblings}))
             await uow.audit.record(
                 by, "product.update", target("product", product.id), before, product_fields(product, line)
             )
@@ -341,6 +363,7 @@ class CatalogAdmin:
             before = product_fields(product)
             change(product)
             await uow.catalog.save_product(product)
+            await uow.search.refresh([product.id])
             await uow.audit.record(by, action, target("product", product.id), before, product_fields(product))
             await uow.commit()
         await self._invalidate()
@@ -359,6 +382,7 @@ class CatalogAdmin:
                     list(spec.images),
                 ),
             )
+            await uow.search.refresh([product_id])
             await uow.audit.record(by, "sku.create", target("sku", sku.id), None, sku_fields(sku))
             await uow.commit()
         await self._invalidate()

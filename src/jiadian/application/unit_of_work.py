@@ -12,6 +12,7 @@ from jiadian.application.catalog_ports import CatalogRepository
 from jiadian.application.ordering_ports import OrderRepository, StockRepository
 from jiadian.application.payments_ports import PaymentRepository
 from jiadian.application.refunds_ports import RefundRepository
+from jiadian.application.search_ports import SearchIndex
 
 
 class UnitOfWork(Protocol):
@@ -25,6 +26,7 @@ class UnitOfWork(Protocol):
     stock: StockRepository
     payments: PaymentRepository
     audit: AuditLog  # operators' changes, written in the transaction that makes them
+    search: SearchIndex
     refunds: RefundRepository
 
     async def __aenter__(self) -> Self: ...

@@ -141,6 +141,50 @@ banners = Table(
     _ts("created_at"),
 )
 
+# --- search ----------------------------------------------------------------------------------
+
+# A term as the analyzer gives it (folded already): compared byte for byte, so MariaDB's case- and
+# accent-insensitive collations cannot make two terms one.
+Term = String(32).with_variant(
+    mysql.VARCHAR(32, charset="utf8mb4", collation="utf8mb4_bin"), "mysql", "mariadb"
+)
+
+# What the index holds of each product (listed or not; a product without a row was never indexed): its
+# terms, to replace them, and the sales its postings rank by.
+search_documents = Table(
+    "search_documents",
+    metadata,
+    Column("product_id", Id, primary_key=True, autoincrement=False),
+    Column("terms", Text, nullable=False),  # space-separated; empty when the product is not listed
+    Column("sales", BigInteger, nullable=False, server_default="0"),
+)
+
+# The postings: one row per term a listed product holds, with the weight of the best field holding it and
+# the product's sales when indexed. The primary key finds a term's products in id order (a query of
+# several terms joins on it); the rank index walks one term's products best first, so a page of a
+# one-word query reads that page's entries and no more, however many products match.
+search_terms = Table(
+    "search_terms",
+    metadata,
+    Column("term", Term, primary_key=True),
+    Column("product_id", Id, primary_key=True, autoincrement=False),
+    Column("weight", SmallInteger, nullable=False),
+    Column("sales", BigInteger, nullable=False),
+    Index("ix_search_terms_rank", "term", "weight", "sales", "product_id"),
+    sqlite_with_rowid=False,
+)
+
+# Brand aliases (two words that mean the same), folded, the smaller first.
+search_aliases = Table(
+    "search_aliases",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("word", String(30), nullable=False),
+    Column("other", String(30), nullable=False),
+    _ts("created_at"),
+    UniqueConstraint("word", "other", name="uq_search_aliases_word_other"),
+)
+
 # --- accounts --------------------------------------------------------------------------------
 
 users = Table(

@@ -7,6 +7,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from jiadian.adapters.search.analyzer import Analyzer
 from jiadian.adapters.sql.accounts import SqlAddressRepository, SqlUserRepository, SqlWalletRepository
 from jiadian.adapters.sql.audit import SqlAuditLog
 from jiadian.adapters.sql.catalog import SqlCatalogRepository
@@ -14,6 +15,7 @@ from jiadian.adapters.sql.engine import WRITER_OPTION, transaction_ended
 from jiadian.adapters.sql.ordering import SqlOrderRepository, SqlStockRepository
 from jiadian.adapters.sql.payments import SqlPaymentRepository
 from jiadian.adapters.sql.refunds import SqlRefundRepository
+from jiadian.adapters.sql.search import SqlSearchIndex
 from jiadian.application.ports import Clock
 
 
@@ -26,11 +28,13 @@ class SqlUnitOfWork:
     stock: SqlStockRepository
     payments: SqlPaymentRepository
     audit: SqlAuditLog
+    search: SqlSearchIndex
     refunds: SqlRefundRepository
 
-    def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
+    def __init__(self, engine: AsyncEngine, clock: Clock, analyzer: Analyzer) -> None:
         self._engine = engine
         self._clock = clock
+        self._analyzer = analyzer
         self._conn: AsyncConnection | None = None
 
     @property
@@ -51,6 +55,7 @@ class SqlUnitOfWork:
         self.stock = SqlStockRepository(self._conn)
         self.payments = SqlPaymentRepository(self._conn)
         self.audit = SqlAuditLog(self._conn, self._clock)
+        self.search = SqlSearchIndex(self._conn, self._analyzer, self._clock)
         self.refunds = SqlRefundRepository(self._conn)
         return self
 

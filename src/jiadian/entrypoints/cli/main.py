@@ -6,7 +6,19 @@ from typing import Any
 
 import typer
 
-from jiadian.entrypoints.cli import audit, blobs, catalog, db, orders, payments, refunds, stock, users, worker
+from jiadian.entrypoints.cli import (
+    audit,
+    blobs,
+    catalog,
+    db,
+    orders,
+    payments,
+    refunds,
+    search,
+    stock,
+    users,
+    worker,
+)
 from jiadian.entrypoints.cli import cart as cart_commands
 from jiadian.entrypoints.cli.common import err, run
 from jiadian.settings import InsecureSettings, Settings
@@ -29,6 +41,14 @@ app.add_typer(payments.app, name="payments")
 app.add_typer(refunds.app, name="refunds")
 app.add_typer(stock.app, name="stock")
 app.add_typer(audit.app, name="audit")
+app.add_typer(search.app, name="search")
+
+
+# How long a worker may not answer uvicorn's supervisor before it is taken for hung and replaced. Its
+# answers come from a thread, which waits while a long native call holds the interpreter: at start-up,
+# loading jieba's dictionary and the first full collection take about a second, several on a loaded
+# machine (uvicorn's default of 5 s had workers replaced in a loop on a busy 2-core machine).
+WORKER_HEALTHCHECK_SECONDS = 30
 
 
 @app.command()
@@ -81,6 +101,7 @@ def server_options(
         "access_log": False,
         "proxy_headers": settings.forwarded_allow_ips is not None,
         "forwarded_allow_ips": settings.forwarded_allow_ips,
+        "timeout_worker_healthcheck": WORKER_HEALTHCHECK_SECONDS,
     }
 
 

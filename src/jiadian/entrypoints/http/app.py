@@ -98,6 +98,7 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
     async def lifespan(_app: Litestar) -> AsyncIterator[None]:
         if prepare_database if prepare_database is not None else settings.auto_migrate:
             await prepare(container)
+        container.analyzer().warm()  # jieba's dictionary, before the first search rather than during it
         try:
             async with web_background(container):
                 yield
@@ -107,6 +108,7 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
     dependencies = {
         "catalog": _provide(container.catalog),
         "catalog_admin": _provide(container.catalog_admin),
+        "search": _provide(container.search),
         "accounts": _provide(container.accounts),
         "sign_in": _provide(container.sign_in),
         "registration": _provide(container.registration),

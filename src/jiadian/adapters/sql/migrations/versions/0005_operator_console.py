@@ -1,7 +1,7 @@
 """the operator console: the audit log, an order of a sku's images, and the indexes of the operator's lists
 
 Revision ID: 0005
-Revises: 0006
+Revises: 0004
 Create Date: 2026-11-26 09:00:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import mysql
 
 revision = "0005"
-down_revision = "0006"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

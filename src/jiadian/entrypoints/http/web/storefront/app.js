@@ -17,7 +17,7 @@
  * Routes
  *   #/                         home: banners carousel, categories with nav line and 4 products
  *   #/category/{slug|all}?sort=&page=   product list (sort: price -price sales -sales date -date)
- *   #/search?q=&page=          search results
+ *   #/search?q=&sort=&page=    search results (best match first, or a list order)
  *   #/product/{id}             product detail
  *   #/register  #/login?next=  #/logout
  *   #/password/forgot?email=   ask for a password-reset code by e-mail
@@ -38,6 +38,7 @@
  *
  * data-testid values (for end-to-end tests)
  *   layout:   site-logo, search-form, search-input, search-button, user-nav, category-nav,
+ *             search-suggestions, search-suggestion (data-kind: line | product; aria-selected),
  *             category-link (data-slug; "all" for 全部商品), cart-link, cart-count,
  *             login-link, register-link, user-link, orders-link, logout-button, view,
  *             error-message (role=alert, class=error), error-close, notice-message (role=status),
@@ -49,7 +50,7 @@
  *   category: category-title, sort-bar, sort-default, sort-price-asc, sort-price-desc,
  *             sort-sales-asc, sort-sales-desc, sort-date-asc, sort-date-desc
  *             (each sort button also has data-sort with the API key)
- *   search:   search-summary
+ *   search:   search-summary, sort-bar and its buttons (as on a category; sort-default is 最相关)
  *   product:  product-name, product-gallery, product-main-image, product-thumb,
  *             variant-size, variant-color (data-value; aria-pressed=true when chosen),
  *             sku-price, sku-stock, count-input, count-dec, count-inc, add-to-cart-button,
@@ -96,6 +97,7 @@ import { route, startRouter } from '../shared/router.js';
 import {
   bindSearchForm, loadCategories, loadSession, markActiveCategory, onUnauthorized, renderUserNav, syncSearchBox,
 } from './session.js';
+import { bindSuggestions } from './suggest.js';
 import * as home from './pages/home.js';
 import * as category from './pages/category.js';
 import * as search from './pages/search.js';
@@ -155,6 +157,7 @@ async function boot() {
   bindMessageButtons();
   configureMessages({ onUnauthorized });
   bindSearchForm();
+  bindSuggestions();
   renderUserNav();
   startRouter({
     routes,

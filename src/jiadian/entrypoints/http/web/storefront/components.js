@@ -1,7 +1,8 @@
 /* The storefront's own components: product cards, order lines, the user centre's layout. */
 
 import { attrIf, html } from '../shared/html.js';
-import { enc } from '../shared/dom.js';
+import { enc, on } from '../shared/dom.js';
+import { go, withQuery } from '../shared/router.js';
 import { emptyState, image } from '../shared/components.js';
 import { money, specs } from '../shared/format.js';
 
@@ -22,6 +23,30 @@ export function productCard(product) {
 export function productGrid(products, testid = 'product-grid') {
   if (!products || !products.length) return emptyState('暂无商品');
   return html`<div class="grid" data-testid="${testid}">${products.map(productCard)}</div>`;
+}
+
+const SORTS = [
+  ['price', '价格从低到高', 'sort-price-asc'],
+  ['-price', '价格从高到低', 'sort-price-desc'],
+  ['sales', '销量从低到高', 'sort-sales-asc'],
+  ['-sales', '销量从高到低', 'sort-sales-desc'],
+  ['date', '最早上架', 'sort-date-asc'],
+  ['-date', '最新上架', 'sort-date-desc'],
+];
+
+/** The list orders as buttons (a category's, a search's); `first` names the order without a sort key. */
+export function sortBar(sort, first) {
+  return html`
+    <div class="sort-bar" data-testid="sort-bar" role="group" aria-label="排序">
+      ${[['', first, 'sort-default'], ...SORTS].map(([key, label, testid]) => html`
+        <button type="button" data-sort="${key}" data-testid="${testid}" class="${key === sort ? 'active' : ''}"
+                aria-pressed="${key === sort ? 'true' : 'false'}">${label}</button>`)}
+    </div>`;
+}
+
+/** A sort button goes to the first page in its order. */
+export function bindSortBar(view) {
+  on(view, '.sort-bar button', 'click', (event, button) => go(withQuery({ sort: button.dataset.sort, page: null })));
 }
 
 export function orderLine(line) {

@@ -2,21 +2,10 @@
 
 import { api } from '../../shared/api.js';
 import { html } from '../../shared/html.js';
-import { on } from '../../shared/dom.js';
 import { bindPagination, pagination } from '../../shared/components.js';
 import { go, withQuery } from '../../shared/router.js';
-import { productGrid } from '../components.js';
+import { bindSortBar, productGrid, sortBar } from '../components.js';
 import { state } from '../session.js';
-
-const SORTS = [
-  ['', '默认', 'sort-default'],
-  ['price', '价格从低到高', 'sort-price-asc'],
-  ['-price', '价格从高到低', 'sort-price-desc'],
-  ['sales', '销量从低到高', 'sort-sales-asc'],
-  ['-sales', '销量从高到低', 'sort-sales-desc'],
-  ['date', '最早上架', 'sort-date-asc'],
-  ['-date', '最新上架', 'sort-date-desc'],
-];
 
 export async function render(ctx) {
   const slug = ctx.params[0];
@@ -31,13 +20,9 @@ export async function render(ctx) {
   if (!ctx.render(html`
     <nav class="breadcrumb"><a href="#/">首页</a> › <span>${title}</span></nav>
     <h1 data-testid="category-title">${title}</h1>
-    <div class="sort-bar" data-testid="sort-bar" role="group" aria-label="排序">
-      ${SORTS.map(([key, label, testid]) => html`
-        <button type="button" data-sort="${key}" data-testid="${testid}" class="${key === sort ? 'active' : ''}"
-                aria-pressed="${key === sort ? 'true' : 'false'}">${label}</button>`)}
-    </div>
+    ${sortBar(sort, '默认')}
     ${productGrid(result.items)}
     ${pagination(result)}`)) return;
-  on(ctx.view, '.sort-bar button', 'click', (event, button) => go(withQuery({ sort: button.dataset.sort, page: null })));
+  bindSortBar(ctx.view);
   bindPagination(ctx.view, (n) => go(withQuery({ page: n })));
 }
