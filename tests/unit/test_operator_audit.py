@@ -435,3 +435,39 @@ async def test_a_needs_refund_payment_given_back(shop: Shop) -> None:
         (f"payment:{kept.id}", "needs_refund", "refunding")
     ]
     assert given[0].after["refund_id"] == refund.id
+
+
+async def test_a_spu_detail_edit_indexes_each_of_its_products_for_search(shop: Shop) -> None:
+    sibling = await shop.admin.upsert_product(
+        product("intelligence", "iPhone 14", "iPhone 14 Plus", sku("6999.00"))
+    )
+    search = shop.container.search()
+    assert (await search.products("灵动岛", 1, 8)).total == 0
+    await shop.admin.update_product(
+        shop.product_id,
+        "iPhone 14 Pro",
+        [sku("8888.00", 5, color="白色")],
+        spu_detail="灵动岛 全新设计",
+        by=BOSS,
+    )
+    found = await search.products("灵动岛", 1, 8)
+    assert sorted(card.id for card in found.items) == sorted([shop.product_id, sibling.id])
+
+
+async def test_brand_aliases_and_category_names(shop: Shop) -> None:
+    await shop.container.search_admin().add_alias("苹果", "apple", by=ROOT)
+    added = await shop.last()
+    assert (added.action, dict(added.before), dict(added.after)) == (
+        "alias.add",
+        {},
+        {"alias": "apple = 苹果"},
+    )
+    await shop.container.search_admin().remove_alias("苹果", "apple", by=ROOT)
+    assert (await shop.last()).action == "alias.remove"
+    await shop.admin.rename_category("computer", "电脑办公", by=BOSS)
+    renamed = await shop.last()
+    assert (renamed.action, dict(renamed.before), dict(renamed.after)) == (
+        "category.rename",
+        {"name": "电脑产品"},
+        {"name": "电脑办公"},
+    )

@@ -71,6 +71,9 @@ export const ACTION = {
   'payment.refund': '原路退回支付款',
   'file.delete': '删除文件',
   'file.migrate': '迁移文件',
+  'category.rename': '分类改名',
+  'alias.add': '添加品牌别名',
+  'alias.remove': '删除品牌别名',
 };
 const FIELD = {
   price: '价格', stock: '库存', color: '颜色', size: '规格', name: '名称', on_shelf: '上架', category_id: '分类编号',
@@ -80,7 +83,7 @@ const FIELD = {
   verdict: '结果', order_id: '订单号', checked: '核对', applied: '入账', needs_refund: '待退款', closed: '关闭',
   waiting: '待支付', refused: '不符', unavailable: '未应答', refund_id: '退款编号', refund_state: '退款状态',
   refund_method: '退款方式', refund_amount: '退款金额', answer: '答复', references: '引用数', refunded: '已退款',
-  failed: '失败', unconfirmed: '待确认', missing: '缺失', vanished: '已无引用',
+  failed: '失败', unconfirmed: '待确认', missing: '缺失', vanished: '已无引用', alias: '别名',
 };
 
 /** A field of an audit entry in words: "skus.12.price" → "SKU 12 价格". */
@@ -134,7 +137,7 @@ export function changes(entry) {
 
 const KIND = {
   product: '商品', sku: 'SKU', category: '分类', banner: '轮播图', order: '订单', payment: '支付记录',
-  payments: '支付宝交易', user: '用户', refund: '退款', refunds: '退款', file: '文件', files: '文件',
+  payments: '支付宝交易', user: '用户', refund: '退款', refunds: '退款', file: '文件', files: '文件', alias: '别名',
 };
 
 /** An audit target in words ("SKU #12", "订单 2026…"), linked to its page when it has one. */

@@ -15,7 +15,8 @@ import { ACTION, bindFilters, filterButtons, changes, pageHead, pageOf, qs, tabl
 
 const KINDS = [
   ['', '全部操作'], ['product', '商品'], ['sku', 'SKU（价格、库存）'], ['sku_image', 'SKU 图片'], ['category', '分类'],
-  ['banner', '轮播图'], ['order', '订单'], ['payment', '支付'], ['wallet', '钱包'], ['user', '用户'], ['gate', '库存闸门'],
+  ['banner', '轮播图'], ['order', '订单'], ['payment', '支付'], ['refund', '退款'], ['wallet', '钱包'], ['user', '用户'],
+  ['gate', '库存闸门'], ['alias', '品牌别名'], ['file', '文件'],
 ];
 
 export async function render(ctx) {
