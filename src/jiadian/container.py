@@ -19,6 +19,7 @@ from jiadian import wiring, wiring_payments
 from jiadian.adapters.clock import SystemClock
 from jiadian.adapters.images import sniff_image
 from jiadian.adapters.local_files import LocalBlobStore
+from jiadian.adapters.memory.blobs import MemoryBlobStore
 from jiadian.adapters.memory.cache import MemoryCache
 from jiadian.adapters.memory.cart import MemoryBrowsingHistory, MemoryCartStore
 from jiadian.adapters.memory.catalog import MemoryCatalogQueries
@@ -374,8 +375,15 @@ def build_container(settings: Settings | None = None) -> Container:
 
 
 def use_memory(container: Container, state: MemoryState | None = None) -> MemoryState:
-    """Serve every storage port from memory (one shared state). Returns the state for inspection."""
+    """Serve every storage port from memory (one shared state). Returns the state for inspection.
+
+    The blob store too: files live in a `MemoryBlobStore` (`container.blobs()`), and nothing is written
+    to the media directory.
+    """
     state = state or MemoryState()
+    blobs = MemoryBlobStore(container.settings().media_url)
+    container.blobs.override(providers.Object(blobs))
+    container.local_blobs.override(providers.Object(blobs))
     container.uow.override(providers.Factory(MemoryUnitOfWork, state, container.clock, container.analyzer))
     container.catalog_queries.override(providers.Object(MemoryCatalogQueries(state)))
     container.console_queries.override(providers.Object(MemoryConsoleQueries(state)))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from dependency_injector import providers
@@ -14,7 +13,6 @@ from tests.files_support import breakable_commits, png
 from jiadian.adapters.clock import FixedClock
 from jiadian.adapters.memory.mail import MemoryMailer
 from jiadian.adapters.memory.state import MemoryState
-from jiadian.adapters.tasks.inline import InlineTaskQueue
 from jiadian.application.accounts import VERIFICATION_SUBJECT, DeliverVerificationCode
 from jiadian.application.addresses import AddressFields
 from jiadian.application.tasks import SendVerificationCode
@@ -24,28 +22,36 @@ from jiadian.domain.audit import Actor
 from jiadian.domain.errors import FileTooLarge, NotFound, RateLimited, UsernameTaken, ValidationFailed
 from jiadian.domain.money import Money
 from jiadian.domain.wallet import BalanceCapExceeded, RechargeDisabled, balance_from
+from jiadian.testing import InMemoryShop
 
 IP = "203.0.113.7"
 
 
 @dataclass
 class Shop:
-    container: Container
-    state: MemoryState
-    clock: FixedClock
+    """The testing kit's shop, with the registration steps these tests repeat."""
+
+    kit: InMemoryShop
+
+    @property
+    def container(self) -> Container:
+        return self.kit.container
+
+    @property
+    def state(self) -> MemoryState:
+        return self.kit.state
+
+    @property
+    def clock(self) -> FixedClock:
+        return self.kit.clock
 
     @property
     def mailer(self) -> MemoryMailer:
-        mailer = self.container.mailer()
-        assert isinstance(mailer, MemoryMailer)
-        return mailer
+        return self.kit.mailer
 
     async def code_for(self, email: str, *, username: str = "newcomer", client: str = IP) -> str:
         await self.container.registration().request_code(username, email, client)
-        queue = self.container.task_queue()
-        assert isinstance(queue, InlineTaskQueue)
-        await queue.join()
-        return code_in(self.mailer.to(email)[-1].body)
+        return code_in(self.mailer.to(email)[-1].body)  # the kit's queue delivers at once
 
     async def register(self, username: str = "newcomer", email: str = "new@example.com") -> User:
         code = await self.code_for(email, username=username)
@@ -55,14 +61,14 @@ class Shop:
         async with self.container.uow() as uow:
             return await uow.users.by_username(username)
 
-    def media_files(self) -> list[Path]:
-        return [p for p in self.container.settings().media_dir.rglob("*") if p.is_file()]
+    def media_files(self) -> list[str]:
+        """The files in the blob store (in memory: `use_memory` writes none to the media directory)."""
+        return list(self.kit.blobs.files)
 
 
 @pytest.fixture
-def shop(memory: tuple[Container, MemoryState], clock: FixedClock) -> Shop:
-    container, state = memory
-    return Shop(container, state, clock)
+def shop(memory_shop: InMemoryShop) -> Shop:
+    return Shop(memory_shop)
 
 
 # --- registration -----------------------------------------------------------------------------
@@ -114,7 +120,9 @@ async def test_a_code_expires_after_two_minutes(shop: Shop) -> None:
 async def test_a_code_is_good_for_just_under_two_minutes(shop: Shop) -> None:
     code = await shop.code_for("a@example.com")
     shop.clock.advance(seconds=119)
-    await shop.container.registration().register("newcomer", "a@example.com", PASSWORD, code, IP)
+    user = await shop.container.registration().register("newcomer", "a@example.com", PASSWORD, code, IP)
+    assert (user.username, user.email) == ("newcomer", "a@example.com")
+    assert await shop.user("newcomer") == user
 
 
 async def test_a_code_is_used_once(shop: Shop) -> None:

@@ -22,6 +22,7 @@ from tests.catalog_support import (
 )
 
 from jiadian.adapters.clock import FixedClock
+from jiadian.adapters.memory.blobs import MemoryBlobStore
 from jiadian.adapters.memory.catalog import CATEGORIES as CATEGORY_TABLE
 from jiadian.adapters.memory.catalog import REVIEWS, StoredReview
 from jiadian.adapters.memory.state import MemoryState
@@ -389,11 +390,11 @@ async def test_add_sku_and_image(world: World) -> None:
 
 
 async def test_add_image_to_an_unknown_sku_keeps_no_file(world: World) -> None:
-    container_blobs = world.admin.blobs
+    blobs = world.admin.blobs
+    assert isinstance(blobs, MemoryBlobStore)
     with pytest.raises(NotFound):
         await world.admin.add_image(999, b"data", "png")
-    root = container_blobs.root  # type: ignore[attr-defined]
-    assert [p for p in root.rglob("*") if p.is_file()] == []
+    assert blobs.files == {}
 
 
 async def test_banners_can_be_switched_off_and_deleted(world: World) -> None:

@@ -15,8 +15,8 @@ from jiadian.adapters.clock import FixedClock
 from jiadian.adapters.memory.mail import MemoryMailer
 from jiadian.adapters.memory.sessions import MemorySessionIndex
 from jiadian.adapters.memory.state import MemoryState
+from jiadian.adapters.memory.tasks import ScheduledTaskQueue
 from jiadian.adapters.sessions import ServerSessions
-from jiadian.adapters.tasks.inline import InlineTaskQueue
 from jiadian.application.passwords import RESET_SUBJECT
 from jiadian.container import Container
 from jiadian.domain.accounts import InvalidCode, WrongPassword
@@ -38,9 +38,10 @@ class Shop:
         return mailer
 
     async def mailed(self) -> None:
+        """The testing kit's queue delivers a mail when it is sent; anything due runs now."""
         queue = self.container.task_queue()
-        assert isinstance(queue, InlineTaskQueue)
-        await queue.join()
+        assert isinstance(queue, ScheduledTaskQueue)
+        await queue.run_due()
 
     async def user(self, name: str, email: str | None = None) -> int:
         user = await self.container.accounts().create_user(name, email or f"{name}@example.com", PASSWORD)

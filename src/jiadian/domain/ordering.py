@@ -25,6 +25,8 @@ MAX_LINE_COUNT = 9999  # one line of one order
 
 
 class OrderStatus(StrEnum):
+    """The stored codes ("1".."5", "cancelled", …) are the values; code, logs and print show the names."""
+
     AWAITING_PAYMENT = "1"
     AWAITING_SHIPMENT = "2"
     SHIPPED = "3"
@@ -33,6 +35,9 @@ class OrderStatus(StrEnum):
     CANCELLED = "cancelled"
     REFUND_REQUESTED = "refund_requested"  # paid, the buyer asked for a refund: not shipped meanwhile
     REFUNDED = "refunded"  # paid, then refunded before shipping: stock back, sales off
+
+    def __str__(self) -> str:
+        return self.name  # the code is `.value` (stored, and what the API answers)
 
     @property
     def label(self) -> str:
@@ -103,11 +108,12 @@ class IllegalTransition(Conflict):
     message = "订单当前状态不允许该操作"
 
     def __init__(self, order_id: str, current: OrderStatus, wanted: OrderStatus | str) -> None:
+        wanted = wanted.value if isinstance(wanted, OrderStatus) else wanted
         super().__init__(
-            f"订单{current.label}，不能{_ACTIONS.get(str(wanted), '执行该操作')}",
+            f"订单{current.label}，不能{_ACTIONS.get(wanted, '执行该操作')}",
             order_id=order_id,
             status=current.value,
-            wanted=str(wanted),
+            wanted=wanted,
         )
 
 
