@@ -30,7 +30,7 @@ from jiadian.application.ports import Clock
 from jiadian.application.unit_of_work import UnitOfWorkFactory
 from jiadian.domain.accounts import Address, User
 from jiadian.domain.audit import AuditEntry, AuditQuery, target
-from jiadian.domain.catalog import Spu
+from jiadian.domain.catalog import MAX_STOCK, Spu
 from jiadian.domain.errors import NotFound, ValidationFailed
 from jiadian.domain.money import Money
 from jiadian.domain.ordering import Order, OrderStatus
@@ -240,7 +240,7 @@ class Console:
         """Skus with at most `at_most` (default: the shop's threshold) in stock, least first."""
         self._check_page_size(page_size)
         limit = self.low_stock_at_most if at_most is None else at_most
-        if not 0 <= limit <= 2_000_000_000:
+        if not 0 <= limit <= MAX_STOCK:
             raise ValidationFailed("库存上限须为非负整数", at_most=limit)
         return await self._paged(
             lambda: self.queries.count_low_stock(limit),

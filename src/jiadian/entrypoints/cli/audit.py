@@ -7,12 +7,11 @@ from datetime import datetime
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from jiadian.application.pagination import Page
 from jiadian.container import Container
 from jiadian.domain.audit import AuditEntry
-from jiadian.entrypoints.cli.common import console, run
+from jiadian.entrypoints.cli.common import console, run, table
 
 app = typer.Typer(help="The audit log: who changed what, when, from what to what.", no_args_is_help=True)
 
@@ -59,7 +58,7 @@ def list_entries(
             }
             typer.echo(json.dumps(line, ensure_ascii=False))
         return
-    table = Table(
+    rows = table(
         "id",
         "at (UTC)",
         "who",
@@ -67,10 +66,11 @@ def list_entries(
         "target",
         "before",
         "after",
+        ids=("id", "target"),
         title=f"page {result.page}/{result.pages}",
     )
     for entry in result.items:
-        table.add_row(
+        rows.add_row(
             str(entry.id),
             f"{entry.at:%Y-%m-%d %H:%M:%S}",
             escape(entry.actor.label),
@@ -79,5 +79,5 @@ def list_entries(
             escape(_values(dict(entry.before))),
             escape(_values(dict(entry.after))),
         )
-    console.print(table)
+    console.print(rows)
     console.print(f"{result.total} entries")

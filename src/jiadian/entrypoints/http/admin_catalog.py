@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from jiadian.application.catalog_admin import CatalogAdmin, ProductSpec, SkuSpec
 from jiadian.application.console import Console
 from jiadian.application.ports import BlobStore
-from jiadian.domain.catalog import Product, Sku
+from jiadian.domain.catalog import MAX_STOCK, Product, Sku
 from jiadian.entrypoints.http import console_schemas as cs
 from jiadian.entrypoints.http import schemas as s
 from jiadian.entrypoints.http.auth import AuthUser, current_admin
@@ -29,7 +29,7 @@ from jiadian.entrypoints.http.schemas import Amount
 Price = Annotated[
     str, Field(pattern=r"^\d{1,9}(\.\d{1,2})?$", examples=["8888.00"], description="CNY, at most 2 places")
 ]
-Stock = Annotated[int, Field(ge=0, le=2_000_000_000)]
+Stock = Annotated[int, Field(ge=0, le=MAX_STOCK)]
 PageSize = Annotated[int, Parameter(description="items per page (1..50)")]
 
 
@@ -260,7 +260,7 @@ class AdminCatalogController(Controller):
         admin: NamedDependency[AuthUser],
         console: NamedDependency[Console],
         blobs: NamedDependency[BlobStore],
-        stock_at_most: Annotated[int | None, Parameter(ge=0, le=2_000_000_000)] = None,
+        stock_at_most: Annotated[int | None, Parameter(ge=0, le=MAX_STOCK)] = None,
         page: PageParam = "1",
         page_size: PageSize = 20,
     ) -> s.Page[cs.StockRowOut]:

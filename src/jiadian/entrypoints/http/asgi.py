@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import gc
-import logging
 
 from litestar import Litestar
 
+from jiadian.container import build_container
 from jiadian.entrypoints.http.app import create_app
+from jiadian.logs import configure_logging
 
 YOUNG_GENERATION = (
     10_000  # allocations between collections of the youngest generation (Python's default: 700)
@@ -15,8 +16,10 @@ YOUNG_GENERATION = (
 
 
 def app() -> Litestar:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    application = create_app()
+    container = build_container()
+    settings = container.settings()
+    configure_logging(settings.log_level, settings.log_format)
+    application = create_app(container)
     # What exists now (modules, the app and its container) lives as long as the worker. Frozen, it is left
     # out of the collector's full passes, which otherwise walk it again and again under load; and with a
     # larger young generation, a request's objects die young instead of filling the old one. Measured in
