@@ -65,7 +65,7 @@ async def test_requests_are_counted_by_route_template_not_raw_path(sqlite: Conta
         and 'status="404"' in ln
     )  # fmt: skip
     assert float(line.rsplit(" ", 1)[1]) >= 2
-    assert "987654" not in text
+    assert "/987654" not in text  # no raw path as a label (a latency may hold the digits)
 
 
 @pytest.mark.parametrize(
