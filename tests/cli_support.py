@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -19,8 +20,8 @@ class Cli:
     def __init__(self, var: Path) -> None:
         self.var = var
 
-    def __call__(self, *args: str, code: int = 0) -> str:
-        result: Result = CliRunner().invoke(app, list(args))
+    def __call__(self, *args: str, code: int = 0, stdin: str | None = None) -> str:
+        result: Result = CliRunner().invoke(app, list(args), input=stdin)
         output = result.output  # stdout and stderr, as a terminal shows them
         assert result.exit_code == code, f"{args}: exit {result.exit_code}\n{output}\n{result.exception!r}"
         if code == 0:
@@ -29,6 +30,12 @@ class Cli:
             assert "Traceback" not in output
             assert isinstance(result.exception, SystemExit), repr(result.exception)
         return " ".join(output.split())
+
+    def json_lines(self, *args: str) -> list[dict[str, Any]]:
+        """A command's output of one JSON object per line."""
+        result = CliRunner().invoke(app, list(args))
+        assert result.exit_code == 0, result.output
+        return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
 
     def products(self) -> list[dict[str, Any]]:
         """Every on-shelf product as cards, read through the use cases (not through the CLI)."""

@@ -24,6 +24,7 @@ from jiadian.adapters.memory.cache import MemoryCache
 from jiadian.adapters.memory.cart import MemoryBrowsingHistory, MemoryCartStore
 from jiadian.adapters.memory.catalog import MemoryCatalogQueries
 from jiadian.adapters.memory.codes import MemoryCodeStore
+from jiadian.adapters.memory.console import MemoryConsoleQueries
 from jiadian.adapters.memory.files import MemoryFileReferences
 from jiadian.adapters.memory.mail import MemoryMailer
 from jiadian.adapters.memory.search import MemorySearchQueries
@@ -38,6 +39,7 @@ from jiadian.adapters.redis.cart import RedisBrowsingHistory, RedisCartStore
 from jiadian.adapters.search.analyzer import shared_analyzer
 from jiadian.adapters.sessions import ServerSessions
 from jiadian.adapters.sql.catalog import SqlCatalogQueries
+from jiadian.adapters.sql.console import SqlConsoleQueries
 from jiadian.adapters.sql.engine import make_engine
 from jiadian.adapters.sql.files import SqlFileReferences
 from jiadian.adapters.sql.retry import DatabaseRetry
@@ -54,6 +56,7 @@ from jiadian.application.cart_ports import BrowsingHistory, CartStore
 from jiadian.application.catalog import Catalog
 from jiadian.application.catalog_admin import CatalogAdmin
 from jiadian.application.checkout import Checkout
+from jiadian.application.console import Console
 from jiadian.application.fulfilment import Fulfilment
 from jiadian.application.operations import Operations
 from jiadian.application.orders import Orders
@@ -66,6 +69,7 @@ from jiadian.application.sign_in import SignIn
 from jiadian.application.stock import stock_keeper
 from jiadian.application.stock_gate import StockGates
 from jiadian.application.tasks import ExpireOrder, SendPasswordResetCode, SendVerificationCode, ShipOrder
+from jiadian.application.unit_of_work import UnitOfWorkFactory
 from jiadian.application.wallets import Wallets
 from jiadian.domain.money import Money
 from jiadian.settings import Settings
@@ -127,11 +131,13 @@ def _fastdfs_blobs(settings: Settings) -> BlobStore:
     )
 
 
-def _to_fastdfs(references: FileReferences, local: BlobStore, fastdfs: BlobStore) -> BlobMigration:
+def _to_fastdfs(
+    references: FileReferences, local: BlobStore, fastdfs: BlobStore, uow: UnitOfWorkFactory
+) -> BlobMigration:
     """`jiadian blobs migrate --to fastdfs`: the local directory's files into FastDFS."""
     from jiadian.adapters.fastdfs import is_file_id
 
-    return BlobMigration(references=references, source=local, target=fastdfs, in_target=is_file_id)
+    return BlobMigration(references=references, source=local, target=fastdfs, in_target=is_file_id, uow=uow)
 
 
 def _session_store(redis: Redis | None) -> Store:
@@ -184,10 +190,12 @@ class Container(containers.DeclarativeContainer):
         references=file_references,
         gate=stock_gate_store,
     )
-    blob_files = providers.Singleton(BlobFiles, blobs=blobs, references=file_references)
+    blob_files = providers.Singleton(BlobFiles, blobs=blobs, references=file_references, uow=uow.provider)
     local_blobs = providers.Singleton(_local_blobs, settings)
     fastdfs_blobs = providers.Singleton(_fastdfs_blobs, settings)
-    migration_to_fastdfs = providers.Factory(_to_fastdfs, file_references, local_blobs, fastdfs_blobs)
+    migration_to_fastdfs = providers.Factory(
+        _to_fastdfs, file_references, local_blobs, fastdfs_blobs, uow.provider
+    )
 
     hasher = providers.Singleton(Argon2Hasher)
     accounts = providers.Singleton(Accounts, uow=uow.provider, hasher=hasher)
@@ -368,6 +376,22 @@ class Container(containers.DeclarativeContainer):
     )
     orders.add_kwargs(before_cancel=payments.provided.close_for_cancel)
 
+    # The operator console's reads (its changes go through the use cases above, which audit them).
+    console_queries = providers.Singleton(SqlConsoleQueries, engine)
+    console = providers.Singleton(
+        Console,
+        queries=console_queries,
+        uow=uow.provider,
+        clock=clock,
+        zone=settings.provided.zone,
+        order_ttl_seconds=settings.provided.order_ttl_seconds,
+        expiring_within_seconds=providers.Callable(
+            lambda hours: hours * 3600, settings.provided.expiring_within_hours
+        ),
+        low_stock_at_most=settings.provided.low_stock_at_most,
+        max_page_size=settings.provided.max_page_size,
+    )
+
 
 def build_container(settings: Settings | None = None) -> Container:
     container = Container()
@@ -388,6 +412,7 @@ def use_memory(container: Container, state: MemoryState | None = None) -> Memory
     container.local_blobs.override(providers.Object(blobs))
     container.uow.override(providers.Factory(MemoryUnitOfWork, state, container.clock, container.analyzer))
     container.catalog_queries.override(providers.Object(MemoryCatalogQueries(state)))
+    container.console_queries.override(providers.Object(MemoryConsoleQueries(state)))
     container.search_queries.override(providers.Object(MemorySearchQueries(state)))
     container.file_references.override(providers.Object(MemoryFileReferences(state)))
     container.cache.override(providers.Object(MemoryCache()))

@@ -13,10 +13,12 @@ from __future__ import annotations
 import json
 import os
 import re
+from datetime import timedelta, timezone, tzinfo
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
@@ -30,6 +32,16 @@ MIN_CSRF_SECRET = 32  # characters: `openssl rand -hex 32` gives 64, `secrets.to
 
 class InsecureSettings(ValueError):
     """The settings would run a production shop with a published secret; the message says what to set."""
+
+
+def _zone(name: str) -> tzinfo:
+    """An IANA time zone; China's fixed UTC+8 for Asia/Shanghai when the system has no zone database."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        if name == "Asia/Shanghai":
+            return timezone(timedelta(hours=8), "CST")
+        raise ValueError(f"unknown time zone {name!r} (an IANA name, e.g. Asia/Shanghai)") from exc
 
 
 class StockStrategy(StrEnum):
@@ -275,6 +287,17 @@ class Settings(BaseSettings):
     )
     ship_after_seconds: int = Field(5 * 60, ge=0, description="A paid order ships this long after payment")
 
+    # The operator console.
+    shop_timezone: str = Field(
+        "Asia/Shanghai", description="The shop's days and weeks in the console's figures (an IANA zone name)"
+    )
+    low_stock_at_most: int = Field(
+        10, ge=0, description="A sku with at most this much stock counts as low on stock (console)"
+    )
+    expiring_within_hours: int = Field(
+        2, ge=1, description="Unpaid orders this close to their expiry show as expiring (console)"
+    )
+
     # Payments.
     payment_gateway: Literal["simulator", "alipay"] = Field(
         "simulator", description="`alipay`, or the `simulator` (pays only by an operator's action)"
@@ -308,6 +331,17 @@ class Settings(BaseSettings):
     def _absolute(cls, value: Path) -> Path:
         """Resolved once: later changes of the working directory (or a worker process) see the same path."""
         return value.expanduser().resolve()
+
+    @field_validator("shop_timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        _zone(name)
+        return name
+
+    @property
+    def zone(self) -> tzinfo:
+        """The shop's time zone (`shop_timezone`)."""
+        return _zone(self.shop_timezone)
 
     @property
     def resolved_database_url(self) -> str:

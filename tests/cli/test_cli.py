@@ -58,7 +58,7 @@ def add_categories(cli: Cli) -> None:
 def test_db_upgrade_and_current(cli: Cli) -> None:
     assert "current: (empty database)" in cli("db", "current")
     assert "database at revision head" in cli("db", "upgrade")
-    assert "current: 0009 head: 0009" in cli("db", "current")
+    assert "current: 0005 head: 0005" in cli("db", "current")
     assert "database at revision head" in cli("db", "upgrade")  # again: nothing to do
 
 
@@ -201,12 +201,50 @@ def test_set_price(demo: Cli) -> None:
     assert "not_found" in demo("catalog", "set-price", "9999", "1.00", code=1)
 
 
+# --- the audit log and operators ---------------------------------------------------------------
+
+
+def test_the_cli_writes_the_audit_log_and_lists_it(demo: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SUDO_USER", "ops")  # the login behind sudo names the operator
+    sku_id = demo.products()[0]["sku_id"]
+    demo("catalog", "set-price", str(sku_id), "1234.50")
+    demo("catalog", "set-stock", str(sku_id), "7")
+    table = demo("audit", "list", "--actor", "cli:ops")
+    assert "2 entries" in table
+    assert "sku.stock" in table
+    assert "sku.price" in table
+    lines = demo.json_lines("audit", "list", "--actor", "cli:ops", "--json")
+    assert [line["action"] for line in lines] == ["sku.stock", "sku.price"]
+    assert lines[1]["after"] == {"price": "1234.50"}
+    assert lines[1]["actor"] == "cli:ops"
+    assert f"sku:{sku_id}" in demo("audit", "list", "--target", f"sku:{sku_id}")
+    assert "0 entries" in demo("audit", "list", "--actor", "cli:ops", "--since", "2999-01-01")
+    assert "validation_error" in demo(
+        "audit", "list", "--since", "2999-01-01", "--until", "2000-01-01", code=1
+    )
+    assert "24 entries" in demo("audit", "list", "--action", "product.create")  # the demo, as the shop's own
+
+
+def test_users_made_and_unmade_operators(demo: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SUDO_USER", "ops")
+    created = demo("users", "create", "chief", "--email", "c@example.com", "--admin", stdin="secret-123\n")
+    assert "(admin) created" in created
+    demo("users", "create", "alice", "--email", "a@example.com", stdin="secret-123\n")
+    assert "alice: admin" in demo("users", "admin", "alice")
+    assert "alice: not an admin" in demo("users", "admin", "alice", "--remove")
+    assert "not_found" in demo("users", "admin", "nobody", code=1)
+    listed = demo.json_lines("audit", "list", "--target", "user", "--json")
+    assert [line["action"] for line in listed] == ["user.admin", "user.admin", "user.create", "user.create"]
+    assert listed[0]["before"] == {"is_admin": True}
+    assert listed[0]["after"] == {"is_admin": False}
+
+
 # --- help ------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
     "group",
-    [[], ["db"], ["demo"], ["catalog"], ["users"]],
+    [[], ["db"], ["demo"], ["catalog"], ["users"], ["audit"]],
 )
 def test_help_on_every_command_group(cli: Cli, group: list[str]) -> None:
     output = cli(*group, "--help")
@@ -227,6 +265,8 @@ def test_help_on_every_command_group(cli: Cli, group: list[str]) -> None:
         ["catalog", "shelve"],
         ["catalog", "unshelve"],
         ["catalog", "add-image"],
+        ["audit", "list"],
+        ["users", "admin"],
         ["serve"],
     ],
 )
@@ -236,7 +276,7 @@ def test_help_on_every_catalogue_command(cli: Cli, command: list[str]) -> None:
 
 def test_every_group_is_listed_in_the_main_help(cli: Cli) -> None:
     output = cli("--help")
-    for group in ("db", "demo", "catalog", "users", "serve"):
+    for group in ("db", "demo", "catalog", "users", "audit", "serve"):
         assert group in output
 
 

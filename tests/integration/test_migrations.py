@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
@@ -16,8 +17,10 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from tests.conftest import MYSQL_URL, require
 
+from jiadian.adapters.clock import SystemClock
+from jiadian.adapters.sql.catalog import SqlCatalogRepository
 from jiadian.adapters.sql.engine import make_engine
-from jiadian.adapters.sql.migrate import current, head, upgrade
+from jiadian.adapters.sql.migrate import alembic_config, current, head, upgrade
 from jiadian.adapters.sql.tables import metadata
 
 
@@ -92,7 +95,7 @@ async def empty_mariadb() -> AsyncIterator[AsyncEngine]:
 
 
 def test_there_is_one_head() -> None:
-    assert head() == "0009"
+    assert head() == "0005"
 
 
 async def test_upgrade_an_empty_sqlite_database_to_head(empty_sqlite: AsyncEngine) -> None:
@@ -191,3 +194,71 @@ async def test_0009_prices_every_card_from_its_cheapest_sku_on_sqlite(empty_sqli
 @pytest.mark.mysql
 async def test_0009_prices_every_card_from_its_cheapest_sku_on_mariadb(empty_mariadb: AsyncEngine) -> None:
     await check_0009_prices_every_card(empty_mariadb)
+
+
+async def _sku_with_images(engine: AsyncEngine) -> None:
+    """A category, product, sku and three images, as revision 0003 stores them (no order column)."""
+    async with engine.begin() as conn:
+        now = "2026-01-01 00:00:00"
+        await conn.execute(
+            text(
+                f"INSERT INTO categories (id, name, slug, image, created_at, updated_at) VALUES (1, 'c', 'c', '', '{now}', '{now}')"
+            )
+        )
+        await conn.execute(
+            text(
+                f"INSERT INTO spus (id, name, detail, category_id, created_at, updated_at) VALUES (1, 's', '', 1, '{now}', '{now}')"
+            )
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO products (id, name, spu_id, category_id, on_shelf, image, price, sales, created_at, updated_at) "
+                f"VALUES (1, 'p', 1, 1, 1, '', 0, 0, '{now}', '{now}')"
+            )
+        )
+        await conn.execute(
+            text(
+                f"INSERT INTO skus (id, product_id, price, stock, sales, version, created_at, updated_at) VALUES (1, 1, 1, 1, 0, 0, '{now}', '{now}')"
+            )
+        )
+        for image_id in (3, 1, 2):
+            await conn.execute(
+                text(
+                    f"INSERT INTO sku_images (id, sku_id, image, created_at) VALUES ({image_id}, 1, 'f{image_id}.png', '{now}')"
+                )
+            )
+
+
+async def _images_in_order(engine: AsyncEngine) -> list[int]:
+
+    async with engine.connect() as conn:
+        return [image.id for image in await SqlCatalogRepository(conn, SystemClock()).list_sku_images(1)]
+
+
+async def _check_0005_keeps_the_images_order_and_goes_back(engine: AsyncEngine) -> None:
+    await upgrade(engine, "0003")
+    await _sku_with_images(engine)
+    await upgrade(engine)
+    assert await _images_in_order(engine) == [1, 2, 3]  # every position 0: the upload order, as before
+    assert "audit_log" in await table_names(engine)
+    await _downgrade(engine, "0003")
+    assert "audit_log" not in await table_names(engine)
+    await upgrade(engine)
+    assert await schema_differences(engine) == []
+
+
+async def _downgrade(engine: AsyncEngine, revision: str) -> None:
+    def run(connection: Connection) -> None:
+        command.downgrade(alembic_config(connection), revision)
+
+    async with engine.begin() as conn:
+        await conn.run_sync(run)
+
+
+async def test_0005_on_sqlite(empty_sqlite: AsyncEngine) -> None:
+    await _check_0005_keeps_the_images_order_and_goes_back(empty_sqlite)
+
+
+@pytest.mark.mysql
+async def test_0005_on_mariadb(empty_mariadb: AsyncEngine) -> None:
+    await _check_0005_keeps_the_images_order_and_goes_back(empty_mariadb)

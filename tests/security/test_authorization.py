@@ -356,6 +356,23 @@ async def login(world: World) -> Call:
     return Call(json={"username": world.people["other"].name, "password": PASSWORD})
 
 
+async def image_order(world: World) -> Call:
+    await world.sku_image()
+    operator = world.people["operator"].client
+    images = (await operator.get(f"/api/admin/catalog/skus/{world.admin_sku_id}/images")).json()
+    return Call({"sku_id": world.admin_sku_id}, json={"ids": [image["id"] for image in reversed(images)]})
+
+
+async def banner_order(world: World) -> Call:
+    await world.banner()
+    banners = (await world.people["operator"].client.get("/api/admin/catalog/banners")).json()
+    return Call(json={"ids": [banner["id"] for banner in reversed(banners)]})
+
+
+async def owner_path(world: World) -> Call:
+    return Call({"user_id": world.owner.user_id}, json={"is_admin": False})
+
+
 async def simulator_page(world: World) -> Call:
     order, _payment_id = await world.gateway_payment()
     return Call({"trade_no": order["trade_no"]})
@@ -392,6 +409,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/schema/{path:str}"): Rule(Access.PUBLIC, 404, fixed(Call({"path": "nothing-here"}))),
     ("GET", "/media/{file_path:path}"): Rule(Access.PUBLIC, 200, media_file),
     ("HEAD", "/media/{file_path:path}"): Rule(Access.PUBLIC, 200, media_file),
+    ("GET", "/admin"): Rule(Access.PUBLIC, 200),  # the console's page: no data, its API is the operators'
+    ("GET", "/admin/"): Rule(Access.PUBLIC, 200),
     ("GET", "/"): Rule(Access.PUBLIC, 200),
     ("GET", "/assets/{version:str}/{name:path}"): Rule(Access.PUBLIC, 200, asset),
     # --- public: signing in and up (a signed-in person may sign in again, or out) ---
@@ -498,6 +517,26 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/admin/payments/{payment_id:int}/refund"): Rule(Access.OPERATOR, 409, refunded),
     ("GET", "/api/admin/payments/notifications"): Rule(Access.OPERATOR, 200),
     ("POST", "/api/admin/payments/simulator/{order_ref:str}/pay"): Rule(Access.OPERATOR, 200, simulated_pay),
+    ("GET", "/api/admin/dashboard"): Rule(Access.OPERATOR, 200),
+    ("GET", "/api/admin/console"): Rule(Access.OPERATOR, 200),
+    ("GET", "/api/admin/audit"): Rule(Access.OPERATOR, 200),
+    ("GET", "/api/admin/catalog/categories"): Rule(Access.OPERATOR, 200),
+    ("POST", "/api/admin/catalog/categories"): Rule(
+        Access.OPERATOR, 201, fixed(Call(json={"name": "新分类", "slug": "new-category"}))
+    ),
+    ("GET", "/api/admin/catalog/spus"): Rule(Access.OPERATOR, 200, fixed(Call(query={"q": "授权"}))),
+    ("GET", "/api/admin/catalog/products"): Rule(Access.OPERATOR, 200),
+    ("GET", "/api/admin/catalog/skus"): Rule(Access.OPERATOR, 200),
+    ("PUT", "/api/admin/catalog/skus/{sku_id:int}/image-order"): Rule(Access.OPERATOR, 200, image_order),
+    ("PUT", "/api/admin/catalog/banner-order"): Rule(Access.OPERATOR, 200, banner_order),
+    ("GET", "/api/admin/orders"): Rule(Access.OPERATOR, 200),
+    ("GET", "/api/admin/orders/{order_id:str}"): Rule(Access.OPERATOR, 200, order_path),
+    ("POST", "/api/admin/orders/{order_id:str}/cancel"): Rule(Access.OPERATOR, 200, order_path),
+    ("GET", "/api/admin/users"): Rule(Access.OPERATOR, 200),
+    ("GET", "/api/admin/users/{user_id:int}"): Rule(Access.OPERATOR, 200, owner_path),
+    ("GET", "/api/admin/users/{user_id:int}/ledger"): Rule(Access.OPERATOR, 200, owner_path),
+    ("PUT", "/api/admin/users/{user_id:int}/admin"): Rule(Access.OPERATOR, 200, owner_path),
+    ("POST", "/api/admin/payments/reconcile"): Rule(Access.OPERATOR, 200),
     ("GET", "/api/admin/stock-gate"): Rule(Access.OPERATOR, 200),
     ("PUT", "/api/admin/stock-gate/{sku_id:int}"): Rule(Access.OPERATOR, 200, sku_path),
     ("DELETE", "/api/admin/stock-gate/{sku_id:int}"): Rule(Access.OPERATOR, 204, sku_path),

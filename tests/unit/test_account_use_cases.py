@@ -18,6 +18,7 @@ from jiadian.application.addresses import AddressFields
 from jiadian.application.tasks import SendVerificationCode
 from jiadian.container import Container
 from jiadian.domain.accounts import MAX_ADDRESSES, AddressLimitReached, InvalidCode, User
+from jiadian.domain.audit import Actor
 from jiadian.domain.errors import FileTooLarge, NotFound, RateLimited, UsernameTaken, ValidationFailed
 from jiadian.domain.money import Money
 from jiadian.domain.wallet import BalanceCapExceeded, RechargeDisabled, balance_from
@@ -395,9 +396,9 @@ async def test_online_recharge_needs_the_setting(shop: Shop) -> None:
     wallets = shop.container.wallets()
     assert not wallets.online_recharge
     with pytest.raises(RechargeDisabled):
-        await wallets.recharge_online(user.id, "10.00", operator="boss")
+        await wallets.recharge_online(user.id, "10.00", by=Actor.operator(1, "boss"))
     enabled = type(wallets)(wallets.uow, online_recharge=True)
-    wallet = await enabled.recharge_online(user.id, "10.00", operator="boss")
+    wallet = await enabled.recharge_online(user.id, "10.00", by=Actor.operator(1, "boss"))
     assert wallet.balance == Money.of("10.00")
     assert [e.note for e in await wallets.ledger(user.id)] == ["admin:boss"]
 

@@ -20,6 +20,7 @@ from litestar.stores.base import Store
 
 from jiadian.application.ports import Clock
 from jiadian.domain.accounts import User
+from jiadian.domain.audit import Actor
 
 MAX_TOKEN_LENGTH = 100
 
@@ -30,6 +31,11 @@ class SessionUser:
 
     id: int
     username: str
+
+    @property
+    def actor(self) -> Actor:
+        """This user as the audit log names whoever makes a change (an operator, over HTTP)."""
+        return Actor.operator(self.id, self.username)
 
 
 class SessionIndex(Protocol):

@@ -9,7 +9,9 @@ from functools import cached_property
 
 from jiadian.application.accounts_ports import CodeStore, ImageSniffer, Mailer, NewUser, PasswordHasher
 from jiadian.application.attempts import Attempts
+from jiadian.application.audit import user_fields
 from jiadian.application.blob_ports import FileReferences
+from jiadian.application.catalog import is_possible_id
 from jiadian.application.files import Written, check_image_size, write_with_new_file
 from jiadian.application.ports import BlobStore, Clock
 from jiadian.application.tasks import SendVerificationCode, TaskQueue
@@ -29,8 +31,14 @@ from jiadian.domain.accounts import (
     code_key,
     new_code,
 )
-from jiadian.domain.errors import InvalidCredentials, NotFound, UsernameTaken
+from jiadian.domain.audit import SYSTEM, Actor, target
+from jiadian.domain.errors import Conflict, InvalidCredentials, NotFound, UsernameTaken
 from jiadian.domain.wallet import Wallet
+
+
+class CannotDemoteSelf(Conflict):
+    code = "cannot_demote_self"
+    message = "不能取消自己的管理员身份"
 
 
 @dataclass(frozen=True)
@@ -70,13 +78,32 @@ class Accounts:
             user = await uow.users.get(user_id)
         return user is not None and user.is_admin
 
-    async def create_user(self, username: str, email: str, password: str, *, is_admin: bool = False) -> User:
+    async def create_user(
+        self, username: str, email: str, password: str, *, is_admin: bool = False, by: Actor = SYSTEM
+    ) -> User:
         """The operator's way in (no verification code): `jiadian users create`."""
         check_username(username)
         check_email(email)
         password_hash = await asyncio.to_thread(self.hasher.hash, check_password(password))
         async with self.uow() as uow:
             user = await uow.users.add(NewUser(username, email.strip(), password_hash, is_admin))
+            await uow.audit.record(by, "user.create", target("user", user.id), None, user_fields(user))
+            await uow.commit()
+        return user
+
+    async def set_admin(self, user_id: int, is_admin: bool, *, by: Actor = SYSTEM) -> User:
+        """Make a user an operator, or no longer one. Nobody takes their own flag away (the shop would be
+        left without an operator who could give it back)."""
+        if not is_admin and by.user_id == user_id:
+            raise CannotDemoteSelf(user_id=user_id)
+        async with self.uow() as uow:
+            user = await uow.users.get(user_id) if is_possible_id(user_id) else None
+            if user is None:
+                raise NotFound("用户", user_id)
+            before = user_fields(user)
+            user.is_admin = is_admin
+            await uow.users.save(user)
+            await uow.audit.record(by, "user.admin", target("user", user.id), before, user_fields(user))
             await uow.commit()
         return user
 

@@ -6,9 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from jiadian.application.audit import audit_after
 from jiadian.application.blob_ports import FileReferences
 from jiadian.application.files import discard, extension_of
 from jiadian.application.ports import BlobStore
+from jiadian.application.unit_of_work import UnitOfWorkFactory
+from jiadian.domain.audit import SYSTEM, Actor, target
 from jiadian.domain.errors import Conflict, NotFound
 
 
@@ -24,17 +27,21 @@ class BlobFiles:
 
     blobs: BlobStore
     references: FileReferences
+    uow: UnitOfWorkFactory | None = None  # where the audit log is written (none: not written)
 
     async def put(self, data: bytes, extension: str) -> StoredFile:
         file_id = await self.blobs.save(data, extension)
         return StoredFile(file_id, self.blobs.url(file_id))
 
-    async def remove(self, file_id: str, *, force: bool = False) -> None:
-        """Delete a file; one the shop still refers to is refused (it would dangle) unless `force`."""
+    async def remove(self, file_id: str, *, force: bool = False, by: Actor = SYSTEM) -> None:
+        """Delete a file; one the shop still refers to is refused (it would dangle) unless `force`.
+
+        The store has no transaction: the audit log's entry is written once the file is gone."""
         used = await self.references.count(file_id)
         if used and not force:
             raise Conflict(f"文件仍被 {used} 处引用，未删除", file_id=file_id, references=used)
         await self.blobs.delete(file_id)
+        await audit_after(self.uow, by, "file.delete", target("file", file_id), {"references": used}, None)
 
 
 class Outcome(StrEnum):
@@ -72,6 +79,7 @@ class BlobMigration:
     source: BlobStore
     target: BlobStore
     in_target: Callable[[str], bool]
+    uow: UnitOfWorkFactory | None = None  # where the audit log is written (none: not written)
 
     async def pending(self) -> tuple[list[str], int]:
         """The referenced files still to copy, and how many are in the target already."""
@@ -102,8 +110,11 @@ class BlobMigration:
         limit: int | None = None,
         on_start: Callable[[int], None] = lambda _total: None,
         on_file: Callable[[str, Outcome], None] = lambda _file_id, _outcome: None,
+        by: Actor = SYSTEM,
     ) -> MigrationReport:
-        """Copy the files left (at most `limit`); `on_start(count)` first, `on_file` after each."""
+        """Copy the files left (at most `limit`); `on_start(count)` first, `on_file` after each; what it
+        came to is written to the audit log after (each file's references were rewritten in a
+        transaction of their own)."""
         todo, done = await self.pending()
         report = MigrationReport(total=len(todo) + done, skipped=done)
         if limit is not None:
@@ -118,4 +129,7 @@ class BlobMigration:
             else:
                 report.vanished += 1
             on_file(file_id, outcome)
+        summary = {"copied": report.copied, "missing": len(report.missing), "vanished": report.vanished}
+        if report.copied or report.missing or report.vanished:
+            await audit_after(self.uow, by, "file.migrate", target("files", "all"), None, summary)
         return report

@@ -7,9 +7,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from jiadian.application.ordering import SWEEP_BATCH, OrderUseCases, restock
+from jiadian.application.audit import order_fields
+from jiadian.application.ordering import SWEEP_BATCH, Effect, OrderUseCases, restock
 from jiadian.application.pagination import Page
 from jiadian.application.tasks import ExpireOrder, ShipOrder
+from jiadian.application.unit_of_work import UnitOfWork
+from jiadian.domain.audit import SYSTEM, Actor, target
 from jiadian.domain.ordering import (
     CancelReason,
     IllegalTransition,
@@ -35,14 +38,16 @@ class Fulfilment(OrderUseCases):
         async with self.uow() as uow:
             return await self._load(uow, order_id, None)
 
-    async def ship(self, order_id: str) -> Order:
+    async def ship(self, order_id: str, *, by: Actor = SYSTEM) -> Order:
         """The operator ships a paid order (409 unless it awaits shipment)."""
         now = self.clock.now()
-        return await self._change(order_id, None, lambda o: o.ship(now))
+        audit = _audited(by, "order.ship", OrderStatus.AWAITING_SHIPMENT)
+        return await self._change(order_id, None, lambda o: o.ship(now), audit)
 
-    async def cancel(self, order_id: str) -> Order:
+    async def cancel(self, order_id: str, *, by: Actor = SYSTEM) -> Order:
         """The operator cancels an unpaid order; the stock comes back."""
-        return await self._cancel(order_id, None, CancelReason.OPERATOR)
+        audit = _audited(by, "order.cancel", OrderStatus.AWAITING_PAYMENT)
+        return await self._cancel(order_id, None, CancelReason.OPERATOR, audit)
 
     async def expire(self, order_id: str) -> bool:
         """Cancel the order if it is still unpaid past its time; True when this call cancelled it.
@@ -100,3 +105,14 @@ class Fulfilment(OrderUseCases):
 
     async def on_ship_order(self, task: ShipOrder) -> None:
         await self.ship_if_due(task.order_id)
+
+
+def _audited(by: Actor, action: str, moved_from: OrderStatus) -> Effect:
+    """The operator's change of an order, written to the audit log in the change's transaction (it ran:
+    the order was in `moved_from`)."""
+
+    async def record(uow: UnitOfWork, order: Order) -> None:
+        before = {"status": moved_from.value, "cancel_reason": ""}
+        await uow.audit.record(by, action, target("order", order.id), before, order_fields(order))
+
+    return record

@@ -46,6 +46,9 @@ log = logging.getLogger(__name__)
 
 SWEEP_BATCH = 500
 
+# What a change of an order does besides, in its transaction, only when it wins (see `_change`).
+Effect = Callable[[UnitOfWork, Order], Awaitable[None]]
+
 
 def product_sales(lines: list[OrderLine], sign: int) -> dict[int, int]:
     changes: dict[int, int] = {}
@@ -87,7 +90,7 @@ class OrderUseCases:
         order_id: str,
         user_id: int | None,
         change: Callable[[Order], None],
-        effect: Callable[[UnitOfWork, Order], Awaitable[None]] | None = None,
+        effect: Effect | None = None,
     ) -> Order:
         """Apply `change` to the order and store it conditionally; `effect` runs only for the winner."""
 
@@ -110,16 +113,25 @@ class OrderUseCases:
         await self._publish(order.pull_events())
         return order
 
-    async def _cancel(self, order_id: str, user_id: int | None, reason: CancelReason) -> Order:
+    async def _cancel(
+        self, order_id: str, user_id: int | None, reason: CancelReason, also: Effect | None = None
+    ) -> Order:
         """Cancel an unpaid order; its stock comes back. Its gateway trade, if one was started, is closed
-        first: if the gateway says it was paid, the payment is applied and the cancel is refused."""
+        first: if the gateway says it was paid, the payment is applied and the cancel is refused.
+        `also` runs in the cancel's transaction after the stock came back."""
         if self.before_cancel is not None:
             async with self.uow() as uow:
                 order = await self._load(uow, order_id, user_id)
             if order.status is OrderStatus.AWAITING_PAYMENT:
                 await self.before_cancel(order)
         now = self.clock.now()
-        return await self._change(order_id, user_id, lambda o: o.cancel(reason, now), restock)
+
+        async def effect(uow: UnitOfWork, order: Order) -> None:
+            await restock(uow, order)
+            if also is not None:
+                await also(uow, order)
+
+        return await self._change(order_id, user_id, lambda o: o.cancel(reason, now), effect)
 
     async def _publish(self, events: list[OrderEvent]) -> None:
         """Follow-up work for what happened, after commit (see `Scheduling`): a cancelled or refunded

@@ -18,15 +18,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 
 from jiadian.application.accounts_ports import CodeStore, SendSlot
 from jiadian.application.attempts import check_login_allowed
+from jiadian.application.audit import audit_after, payment_fields
 from jiadian.application.ordering import Scheduling
 from jiadian.application.pagination import Page, clamp_page
 from jiadian.application.payments_ports import PaymentSimulator
 from jiadian.application.ports import GatewayTrade, PaymentGateway
+from jiadian.domain.audit import SYSTEM, Actor, target
 from jiadian.domain.errors import NotFound, RateLimited, ServiceUnavailable
 from jiadian.domain.money import Money
 from jiadian.domain.ordering import PAID, Order, OrderStatus, PayMethod
@@ -273,7 +275,17 @@ class Payments(Scheduling):
 
     # --- asking the gateway ---------------------------------------------------------------------
 
-    async def reconcile(self, limit: int = RECONCILE_BATCH) -> ReconcileReport:
+    async def reconcile(self, limit: int = RECONCILE_BATCH, *, by: Actor | None = None) -> ReconcileReport:
+        """`_reconcile`; run by an operator (`by`), what it came to is written to the audit log after, when it
+        asked about anything (each payment it applied was applied in a transaction of its own, as a
+        notification's is)."""
+        report = await self._reconcile(limit)
+        if by is not None and report.checked + report.unavailable:
+            pending = target("payments", "pending")
+            await audit_after(self.uow, by, "payment.reconcile", pending, None, asdict(report))
+        return report
+
+    async def _reconcile(self, limit: int) -> ReconcileReport:
         """Ask the gateway about every started (`pending`) trade and act on its signed answers.
 
         Paid → applied (or kept for a refund when the order can no longer take it). Unpaid, for an order
@@ -392,10 +404,15 @@ class Payments(Scheduling):
             raise NotFound("模拟交易", trade_no)
         return order_id
 
-    async def simulate_pay(self, order_ref: str, amount: str | None = None) -> PaymentOutcome:
+    async def simulate_pay(
+        self, order_ref: str, amount: str | None = None, *, by: Actor = SYSTEM
+    ) -> PaymentOutcome:
         """Operator/test action, with the payment SIMULATOR only: the buyer "paid" the order (by id or
         trade number) — `amount`, or its total. The simulator's signed notification then goes through
-        `notify` like any other, checks included. No money moves anywhere."""
+        `notify` like any other, checks included. No money moves anywhere.
+
+        The notification is applied in its own transaction, as a gateway's is; the operator's part in it
+        (sending it, and what it came to) is written to the audit log after."""
         if self.simulator is None:
             raise NotASimulator()
         async with self.uow() as uow:
@@ -407,11 +424,14 @@ class Payments(Scheduling):
             raise NotFound("订单", order_ref)
         paid = Money.of(amount) if amount is not None else order.total
         verdict = await self.notify(self.simulator.pay(order.trade_no, paid.amount))
-        return PaymentOutcome(verdict, await self._order(order.id))
+        outcome = PaymentOutcome(verdict, await self._order(order.id))
+        came_to = {"amount": str(paid), "verdict": verdict.value, "status": outcome.order.status.value}
+        await audit_after(self.uow, by, "payment.simulate", target("order", order.id), None, came_to)
+        return outcome
 
     # --- the operator ---------------------------------------------------------------------------
 
-    async def mark_refunded(self, payment_id: int) -> Payment:
+    async def mark_refunded(self, payment_id: int, *, by: Actor = SYSTEM) -> Payment:
         """The operator gave a `needs_refund` payment back (at the gateway's console)."""
         if not 1 <= payment_id <= MAX_PAYMENT_ID:
             raise NotFound("支付记录", payment_id)
@@ -422,21 +442,37 @@ class Payments(Scheduling):
             wanted = PaymentState.REFUNDED
             if not await uow.payments.change_state(payment_id, expected=PaymentState.NEEDS_REFUND, to=wanted):
                 raise IllegalPaymentChange(payment_id, payment.state, wanted)
+            refunded = replace(payment, state=wanted)
+            await uow.audit.record(
+                by,
+                "payment.refunded",
+                target("payment", payment_id),
+                payment_fields(payment),
+                payment_fields(refunded),
+            )
             await uow.commit()
-        return replace(payment, state=wanted)
+        return refunded
+
+    async def payments_of(self, order_id: str) -> list[Payment]:
+        """The gateway payments of one order (none, or its trade's), oldest first."""
+        async with self.uow() as uow:
+            return await uow.payments.of_order(order_id)
 
     async def notifications(self, trade_no: str | None = None, limit: int = 50) -> list[Notification]:
         async with self.uow() as uow:
             return await uow.payments.notifications(trade_no=trade_no, limit=limit)
 
-    async def list(self, state: str | None, page: int, page_size: int) -> Page[Payment]:
-        """Newest first; `state` one of pending, applied, needs_refund, refunding, refunded, closed."""
+    async def list(
+        self, state: str | None, page: int, page_size: int, *, ref: str | None = None
+    ) -> Page[Payment]:
+        """Newest first; `state` one of pending, applied, needs_refund, refunding, refunded, closed; `ref` an
+        order id or trade number."""
         wanted = PaymentState.parse(state) if state else None
         self._check_page_size(page_size)
         async with self.uow() as uow:
-            count = await uow.payments.count(state=wanted)
+            count = await uow.payments.count(state=wanted, ref=ref)
             request = clamp_page(page, page_size, count)
-            items = await uow.payments.list(state=wanted, offset=request.offset, limit=page_size)
+            items = await uow.payments.list(state=wanted, offset=request.offset, limit=page_size, ref=ref)
         return Page(items, request.page, page_size, count)
 
 

@@ -24,6 +24,10 @@ class PaymentRepository(Protocol):
 
     async def by_id(self, payment_id: int) -> Payment | None: ...
 
+    async def of_order(self, order_id: str) -> list[Payment]:
+        """The payments of one order, oldest first."""
+        ...
+
     async def order_id_for_trade(self, trade_no: str) -> str | None:
         """The id of the order with this trade number, or None when it is not one of ours."""
         ...
@@ -44,7 +48,9 @@ class PaymentRepository(Protocol):
         """Started trades still `pending`, oldest first (what reconciliation asks the gateway about)."""
         ...
 
-    async def count(self, *, state: PaymentState | None) -> int: ...
+    async def count(self, *, state: PaymentState | None, ref: str | None = None) -> int:
+        """How many payments (in this state; of the order with this id or trade number)."""
+        ...
 
     async def add_notification(self, notification: Notification) -> int:
         """Keep one received callback (raw fields and verdict); returns its id.
@@ -61,8 +67,10 @@ class PaymentRepository(Protocol):
         """Delete up to `limit` notifications with one of `verdicts` received before `before`; the count."""
         ...
 
-    async def list(self, *, state: PaymentState | None, offset: int, limit: int) -> list[Payment]:
-        """Newest first."""
+    async def list(
+        self, *, state: PaymentState | None, offset: int, limit: int, ref: str | None = None
+    ) -> list[Payment]:
+        """Newest first (in this state; of the order with this id or trade number)."""
         ...
 
 

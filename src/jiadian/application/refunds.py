@@ -19,14 +19,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
+from jiadian.application.audit import Snapshot, audit_after, order_fields, refund_fields
 from jiadian.application.ordering import OrderUseCases, restock
 from jiadian.application.pagination import Page, clamp_page
 from jiadian.application.ports import PaymentGateway
 from jiadian.application.unit_of_work import UnitOfWork
+from jiadian.domain.audit import SYSTEM, Actor, target
 from jiadian.domain.errors import NotFound, ServiceUnavailable
-from jiadian.domain.ordering import Order, PayMethod
+from jiadian.domain.ordering import Order, OrderStatus, PayMethod
 from jiadian.domain.payments import IllegalPaymentChange, PaymentState
 from jiadian.domain.refunds import (
     GatewayRefundOutcome,
@@ -81,23 +83,31 @@ class Refunds(OrderUseCases):
     # --- deciding -------------------------------------------------------------------------------
 
     async def refund_order(
-        self, order_id: str, *, operator: str, reason: str = "", approving: int | None = None
+        self,
+        order_id: str,
+        *,
+        operator: str,
+        reason: str = "",
+        approving: int | None = None,
+        by: Actor = SYSTEM,
     ) -> Refund:
         """Refund a paid, unshipped order in full: approves its buyer's request (or a refused one, after
         all), or refunds it at the operator's own initiative. `approving`: only if the order's refund is
-        this one, still requested (an approval racing a refusal loses)."""
+        this one, still requested (an approval racing a refusal loses). Written to the audit log as `by`."""
         reason = check_reason(reason)
         now = self.clock.now()
         decided: list[Refund] = []
 
         async def decide(uow: UnitOfWork, order: Order) -> None:
             await restock(uow, order)
-            refund = await uow.refunds.of_subject(order_subject(order.id))
-            if refund is None:
-                refund = refund_of_order(order, RefundOrigin.OPERATOR, reason, now)
-            before = refund.state
-            if approving is not None and (refund.id != approving or before is not RefundState.REQUESTED):
-                raise IllegalRefundChange(approving, before, RefundState.PENDING)
+            found = await uow.refunds.of_subject(order_subject(order.id))
+            before = _before_refund(found)
+            refund = found or refund_of_order(order, RefundOrigin.OPERATOR, reason, now)
+            state_before = refund.state
+            if approving is not None and (
+                refund.id != approving or state_before is not RefundState.REQUESTED
+            ):
+                raise IllegalRefundChange(approving, state_before, RefundState.PENDING)
             refund.decide(operator, now)
             if refund.method is RefundMethod.WALLET:
                 note = f"订单 {order.id} 退款"
@@ -113,27 +123,34 @@ class Refunds(OrderUseCases):
                     raise IllegalPaymentChange(payment.id if payment else 0, state, PaymentState.REFUNDING)
                 refund.payment_id = payment.id
                 await uow.wallets.take_consumed(order.user_id, order.total)
-            decided.append(await self._store(uow, refund, before))
+            stored = await self._store(uow, refund, state_before)
+            decided.append(stored)
+            action = "refund.approve" if approving is not None else "order.refund"
+            after = {**order_fields(order), **refund_fields(stored)}
+            await uow.audit.record(by, action, target("order", order.id), before, after)
 
         await self._change(order_id, None, lambda o: o.refund(now), decide)
         return await self._settle_now(decided[-1])
 
-    async def approve(self, refund_id: int, *, operator: str) -> Refund:
+    async def approve(self, refund_id: int, *, operator: str, by: Actor = SYSTEM) -> Refund:
         """Approve a buyer's request: the order is refunded (`refund_order`)."""
         refund = await self.show(refund_id)
         if refund.state is not RefundState.REQUESTED:
             raise IllegalRefundChange(refund.id, refund.state, RefundState.PENDING)
-        return await self.refund_order(refund.order_id, operator=operator, approving=refund.id)
+        return await self.refund_order(refund.order_id, operator=operator, approving=refund.id, by=by)
 
-    async def refuse(self, refund_id: int, *, operator: str, answer: str) -> Refund:
+    async def refuse(self, refund_id: int, *, operator: str, answer: str, by: Actor = SYSTEM) -> Refund:
         """Refuse a buyer's request, saying why: the order awaits shipment again (the sweep ships it)."""
         now = self.clock.now()
         refused: list[Refund] = []
 
-        async def record(uow: UnitOfWork, _order: Order) -> None:
+        async def record(uow: UnitOfWork, order: Order) -> None:
             refund = await self._get(uow, refund_id)
+            before = _before_refund(refund)
             refund.refuse(operator, answer, now)
             refused.append(await self._store(uow, refund, RefundState.REQUESTED))
+            after = {**order_fields(order), **refund_fields(refused[-1]), "answer": refund.answer}
+            await uow.audit.record(by, "refund.refuse", target("order", order.id), before, after)
 
         refund = await self.show(refund_id)
         if refund.state is not RefundState.REQUESTED:
@@ -141,7 +158,9 @@ class Refunds(OrderUseCases):
         await self._change(refund.order_id, None, lambda o: o.keep(), record)
         return refused[-1]
 
-    async def refund_payment(self, payment_id: int, *, operator: str, reason: str = "") -> Refund:
+    async def refund_payment(
+        self, payment_id: int, *, operator: str, reason: str = "", by: Actor = SYSTEM
+    ) -> Refund:
         """Give a `needs_refund` payment back through the gateway it came by."""
         reason = check_reason(reason)
         if not 1 <= payment_id <= MAX_ID:
@@ -174,21 +193,29 @@ class Refunds(OrderUseCases):
                 )
                 refund.decide(operator, now)
                 refund = await uow.refunds.add(refund)
+                await uow.audit.record(
+                    by,
+                    "payment.refund",
+                    target("payment", payment_id),
+                    {"state": PaymentState.NEEDS_REFUND.value},
+                    {"state": PaymentState.REFUNDING.value, **refund_fields(refund)},
+                )
                 await uow.commit()
             return refund
 
         return await self._settle_now(await self.retry.run(attempt))
 
-    async def retry_refund(self, refund_id: int, *, operator: str) -> Refund:
+    async def retry_refund(self, refund_id: int, *, operator: str, by: Actor = SYSTEM) -> Refund:
         """Ask the gateway again for a refund it refused (the same out-request number)."""
         now = self.clock.now()
-        refund = await self._update(refund_id, lambda r: r.retry(operator, now))
+        refund = await self._update(refund_id, lambda r: r.retry(operator, now), audit=(by, "refund.retry"))
         return await self._settle_now(refund)
 
-    async def refunded_by_hand(self, refund_id: int, *, operator: str) -> Refund:
+    async def refunded_by_hand(self, refund_id: int, *, operator: str, by: Actor = SYSTEM) -> Refund:
         """Record that a refund the gateway refused was made by hand (at the gateway's console)."""
         now = self.clock.now()
-        return await self._update(refund_id, lambda r: r.refunded_by_hand(operator, now))
+        change = lambda r: r.refunded_by_hand(operator, now)  # noqa: E731
+        return await self._update(refund_id, change, audit=(by, "refund.by_hand"))
 
     # --- the gateway ----------------------------------------------------------------------------
 
@@ -216,9 +243,18 @@ class Refunds(OrderUseCases):
 
         return await self._update(refund_id, change, expected=RefundState.PENDING)
 
-    async def settle_due(self, limit: int = SETTLE_BATCH) -> SettleReport:
+    async def settle_due(self, limit: int = SETTLE_BATCH, *, by: Actor | None = None) -> SettleReport:
         """The worker's sweep: ask the gateway about every `pending` refund, oldest first; stops at the
-        first unanswered question (the next sweep goes on)."""
+        first unanswered question (the next sweep goes on). Run by an operator (`by`), what it came to is
+        written to the audit log after, when it asked about anything (each answer was kept in a
+        transaction of its own)."""
+        report = await self._settle_due(limit)
+        if by is not None and report.checked + report.unavailable:
+            pending = target("refunds", "pending")
+            await audit_after(self.uow, by, "refund.settle", pending, None, asdict(report))
+        return report
+
+    async def _settle_due(self, limit: int) -> SettleReport:
         report = SettleReport()
         async with self.uow() as uow:
             due = await uow.refunds.due(limit)
@@ -263,9 +299,15 @@ class Refunds(OrderUseCases):
         return refund
 
     async def _update(
-        self, refund_id: int, change: Callable[[Refund], None], *, expected: RefundState | None = None
+        self,
+        refund_id: int,
+        change: Callable[[Refund], None],
+        *,
+        expected: RefundState | None = None,
+        audit: tuple[Actor, str] | None = None,
     ) -> Refund:
-        """Change one refund (and, when it ends `refunded`, its payment) in one transaction."""
+        """Change one refund (and, when it ends `refunded`, its payment) in one transaction; `audit`: the
+        operator and action the audit log records it as, in that transaction."""
 
         async def attempt() -> Refund:
             async with self.uow() as uow:
@@ -273,8 +315,14 @@ class Refunds(OrderUseCases):
                 before = refund.state
                 if expected is not None and before is not expected:
                     return refund  # somebody else settled it meanwhile
+                old = refund_fields(refund)
                 change(refund)
                 stored = await self._store(uow, refund, before)
+                if audit is not None:
+                    by, action = audit
+                    await uow.audit.record(
+                        by, action, target("refund", stored.id), old, refund_fields(stored)
+                    )
                 if stored.state is RefundState.REFUNDED and stored.payment_id is not None:
                     await uow.payments.change_state(
                         stored.payment_id, expected=PaymentState.REFUNDING, to=PaymentState.REFUNDED
@@ -283,3 +331,12 @@ class Refunds(OrderUseCases):
             return stored
 
         return await self.retry.run(attempt)
+
+
+def _before_refund(refund: Refund | None) -> Snapshot:
+    """What the audit log keeps of an order before a refund is decided: it awaited shipment, or its
+    buyer's request (then it was `refund_requested`); the order's change has been made by then."""
+    asked = refund is not None and refund.state is RefundState.REQUESTED
+    status = OrderStatus.REFUND_REQUESTED if asked else OrderStatus.AWAITING_SHIPMENT
+    fields: Snapshot = {"status": status.value, "cancel_reason": ""}
+    return {**fields, **(refund_fields(refund) if refund is not None else {"refund_state": None})}

@@ -16,6 +16,7 @@ from jiadian.application.pagination import Page, clamp_page
 from jiadian.application.ports import Cache
 from jiadian.application.search_ports import Analyzer, NamesRow, SearchQueries, Terms
 from jiadian.application.unit_of_work import UnitOfWorkFactory
+from jiadian.domain.audit import SYSTEM, Actor, target
 from jiadian.domain.catalog import SortKey
 from jiadian.domain.errors import ValidationFailed
 from jiadian.domain.search import SUGGESTIONS, Alias, check_query
@@ -114,16 +115,16 @@ class SearchAdmin:
         async with self.uow() as uow:
             return await uow.search.aliases()
 
-    async def add_alias(self, word: str, other: str) -> bool:
+    async def add_alias(self, word: str, other: str, *, by: Actor = SYSTEM) -> bool:
         """Make two words mean the same (both ways); False when they did already. Products holding
-        either are indexed again in the same transaction."""
-        return await self._change_alias(Alias.of(word, other), adding=True)
+        either are indexed again in the same transaction (and the change is in the audit log)."""
+        return await self._change_alias(Alias.of(word, other), adding=True, by=by)
 
-    async def remove_alias(self, word: str, other: str) -> bool:
+    async def remove_alias(self, word: str, other: str, *, by: Actor = SYSTEM) -> bool:
         """False when there was no such alias."""
-        return await self._change_alias(Alias.of(word, other), adding=False)
+        return await self._change_alias(Alias.of(word, other), adding=False, by=by)
 
-    async def _change_alias(self, alias: Alias, *, adding: bool) -> bool:
+    async def _change_alias(self, alias: Alias, *, adding: bool, by: Actor) -> bool:
         sides = [self.analyzer.query_terms(side) for side in (alias.word, alias.other)]
         if not all(sides):
             raise ValidationFailed("别名必须含有文字或数字", word=alias.word, other=alias.other)
@@ -133,6 +134,14 @@ class SearchAdmin:
                 return False
             holding = {p for words in sides for p in await uow.search.holding(words)}
             await uow.search.refresh(holding)
+            pair = {"alias": f"{alias.word} = {alias.other}"}
+            await uow.audit.record(
+                by,
+                "alias.add" if adding else "alias.remove",
+                target("alias", alias.word),
+                None if adding else pair,
+                pair if adding else None,
+            )
             await uow.commit()
         await catalogue_changed(self.cache)
         return True

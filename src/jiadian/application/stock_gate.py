@@ -26,11 +26,12 @@ skipped: checkout goes on to the database (availability wins; the database alone
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
 from jiadian.application.unit_of_work import UnitOfWorkFactory
+from jiadian.domain.audit import SYSTEM, Actor, target
 from jiadian.domain.errors import NotFound
 
 log = logging.getLogger(__name__)
@@ -166,19 +167,42 @@ class StockGates:
             levels = await uow.stock.levels(sku_ids, lock=False)
         return {sku_id: level.stock for sku_id, level in levels.items()}
 
-    async def open(self, sku_ids: Iterable[int]) -> dict[int, int]:
+    async def open(self, sku_ids: Iterable[int], *, by: Actor = SYSTEM) -> dict[int, int]:
         """Gate these skus with their MySQL stock as tokens (again, for one already gated)."""
         ids = sorted(set(sku_ids))
         stock = await self._stock(ids)
         for sku_id in ids:
             if sku_id not in stock:
                 raise NotFound("商品规格", sku_id)
+        before = await self.gate.tokens()
         await self.gate.open(stock)
+        await self._audit(by, "gate.open", {i: before.get(i) for i in ids}, stock)
         return stock
 
-    async def close(self, sku_ids: Iterable[int]) -> list[int]:
+    async def close(self, sku_ids: Iterable[int], *, by: Actor = SYSTEM) -> list[int]:
         """Stop gating these skus; returns those that were gated."""
-        return await self.gate.close(sorted(set(sku_ids)))
+        before = await self.gate.tokens()
+        closed = await self.gate.close(sorted(set(sku_ids)))
+        await self._audit(by, "gate.close", {i: before.get(i) for i in closed}, dict.fromkeys(closed))
+        return closed
+
+    async def _audit(
+        self, by: Actor, action: str, before: Mapping[int, int | None], after: Mapping[int, int | None]
+    ) -> None:
+        """The gate lives outside the database (Redis): its changes are written to the audit log after
+        they are made, one entry per sku, in one transaction."""
+        if not after:
+            return
+        async with self.uow() as uow:
+            for sku_id in sorted(after):
+                await uow.audit.record(
+                    by,
+                    action,
+                    target("sku", sku_id),
+                    {"gate_tokens": before.get(sku_id)},
+                    {"gate_tokens": after[sku_id]},
+                )
+            await uow.commit()
 
     async def status(self) -> list[GateStatus]:
         """Every gated sku: its tokens beside its MySQL stock."""
@@ -186,8 +210,23 @@ class StockGates:
         stock = await self._stock(sorted(tokens))
         return [GateStatus(sku_id, tokens[sku_id], stock.get(sku_id)) for sku_id in sorted(tokens)]
 
-    async def reconcile(self) -> GateReconciliation:
-        """Set every gated sku's tokens to its MySQL stock; close the gates of skus that are gone."""
+    async def reconcile(self, *, by: Actor | None = None) -> GateReconciliation:
+        """Set every gated sku's tokens to its MySQL stock; close the gates of skus that are gone.
+
+        The worker runs it every sweep; run by an operator (`by`), what it changed is written to the
+        audit log."""
+        report = await self._reconcile()
+        if by is not None:
+            await self._audit(
+                by,
+                "gate.reconcile",
+                {c.sku_id: c.before for c in report.changed},
+                {c.sku_id: c.after for c in report.changed},
+            )
+            await self._audit(by, "gate.close", {}, dict.fromkeys(report.closed))
+        return report
+
+    async def _reconcile(self) -> GateReconciliation:
         gated = sorted(await self.gate.tokens())
         if not gated:
             return GateReconciliation(0, [], [])

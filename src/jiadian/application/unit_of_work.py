@@ -7,6 +7,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from jiadian.application.accounts_ports import AddressRepository, UserRepository, WalletRepository
+from jiadian.application.audit_ports import AuditLog
 from jiadian.application.catalog_ports import CatalogRepository
 from jiadian.application.ordering_ports import OrderRepository, StockRepository
 from jiadian.application.payments_ports import PaymentRepository
@@ -24,6 +25,7 @@ class UnitOfWork(Protocol):
     orders: OrderRepository
     stock: StockRepository
     payments: PaymentRepository
+    audit: AuditLog  # operators' changes, written in the transaction that makes them
     search: SearchIndex
     refunds: RefundRepository
 

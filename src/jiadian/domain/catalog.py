@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
 from jiadian.domain.errors import InsufficientStock, InvalidQuantity, ValidationFailed
 from jiadian.domain.money import Money
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
+
+
+def check_slug(slug: str) -> str:
+    """A category's slug is its name in URLs: lowercase letters, digits and hyphens, at most 32."""
+    if not SLUG.match(slug):
+        raise ValidationFailed("分类标识须为 1-32 位小写字母、数字或连字符", field="slug", slug=slug)
+    return slug
 
 
 @dataclass(slots=True)
@@ -80,6 +90,7 @@ class SkuImage:
     id: int
     sku_id: int
     image: str  # blob file id
+    position: int = 0  # a sku's images show in (position, id) order; the first is its card's
 
 
 @dataclass(slots=True)

@@ -47,6 +47,11 @@ class StoredReview:
         return self.review.score
 
 
+def image_order(image: SkuImage) -> tuple[int, int]:
+    """A sku's images show in (position, id) order."""
+    return (image.position, image.id)
+
+
 def _copy_product(product: Product) -> Product:
     return replace(product, skus=[replace(s) for s in product.skus])
 
@@ -80,6 +85,12 @@ class MemoryCatalogRepository:
         found = self._s.table(SPUS).get(spu_id)
         return replace(found) if found else None
 
+    async def save_spu(self, spu: Spu) -> None:
+        self._s.table(SPUS)[spu.id] = replace(spu)
+
+    async def products_of_spu(self, spu_id: int) -> list[int]:
+        return sorted(p.id for p in self._s.table(PRODUCTS).values() if p.spu_id == spu_id)
+
     async def find_spu(self, name: str, category_id: int) -> Spu | None:
         spus = self._s.table(SPUS).values()
         return next((replace(s) for s in spus if s.name == name and s.category_id == category_id), None)
@@ -111,6 +122,7 @@ class MemoryCatalogRepository:
     async def save_product(self, product: Product) -> None:
         stored = self._s.table(PRODUCTS)[product.id]
         stored.name, stored.on_shelf, stored.updated_at = product.name, product.on_shelf, self._clock.now()
+        stored.spu_id, stored.category_id = product.spu_id, product.category_id
 
     async def add_sku(self, product_id: int, sku: NewSku) -> Sku:
         new = Sku(self._s.next_id(SKUS), product_id, sku.price, sku.stock, 0, sku.color, sku.size)
@@ -127,7 +139,8 @@ class MemoryCatalogRepository:
         self._s.table(SKUS)[sku.id] = replace(sku)
 
     async def add_sku_image(self, sku_id: int, image: str) -> SkuImage:
-        new = SkuImage(self._s.next_id(IMAGES), sku_id, image)
+        positions = [i.position for i in self._s.table(IMAGES).values() if i.sku_id == sku_id]
+        new = SkuImage(self._s.next_id(IMAGES), sku_id, image, max(positions) + 1 if positions else 0)
         self._s.table(IMAGES)[new.id] = replace(new)
         return new
 
@@ -137,7 +150,7 @@ class MemoryCatalogRepository:
 
     async def list_sku_images(self, sku_id: int) -> list[SkuImage]:
         images = (replace(i) for i in self._s.table(IMAGES).values() if i.sku_id == sku_id)
-        return sorted(images, key=lambda i: i.id)
+        return sorted(images, key=image_order)
 
     async def save_sku_image(self, image: SkuImage) -> None:
         self._s.table(IMAGES)[image.id] = replace(image)
@@ -179,7 +192,7 @@ class MemoryCatalogQueries:
         )
 
     def _images_of(self, sku_id: int) -> list[str]:
-        images = sorted((i for i in self._s.table(IMAGES).values() if i.sku_id == sku_id), key=lambda i: i.id)
+        images = sorted((i for i in self._s.table(IMAGES).values() if i.sku_id == sku_id), key=image_order)
         return [i.image for i in images]
 
     def _card(self, product: Product) -> CardRow | None:

@@ -10,7 +10,7 @@ import copy
 from datetime import datetime
 
 from jiadian.adapters.memory.accounts import USERS
-from jiadian.adapters.memory.catalog import IMAGES, PRODUCTS, REVIEWS, SKUS, StoredReview
+from jiadian.adapters.memory.catalog import IMAGES, PRODUCTS, REVIEWS, SKUS, StoredReview, image_order
 from jiadian.adapters.memory.state import MemoryState
 from jiadian.application.catalog_ports import ReviewRow
 from jiadian.application.ordering_ports import DuplicateOrder, SkuForSale, StockLevel
@@ -25,7 +25,7 @@ class MemoryStockRepository:
         self._s = state
 
     def _images(self, sku_id: int) -> list[str]:
-        found = sorted((i for i in self._s.table(IMAGES).values() if i.sku_id == sku_id), key=lambda i: i.id)
+        found = sorted((i for i in self._s.table(IMAGES).values() if i.sku_id == sku_id), key=image_order)
         return [i.image for i in found]
 
     def _first_image(self, sku: Sku) -> str:

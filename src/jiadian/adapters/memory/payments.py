@@ -44,6 +44,10 @@ class MemoryPaymentRepository:
         found = self._payments.get(payment_id)
         return self._user_of(found) if found else None
 
+    async def of_order(self, order_id: str) -> list[Payment]:
+        mine = [p for p in self._payments.values() if p.order_id == order_id]
+        return [self._user_of(p) for p in sorted(mine, key=lambda p: (p.created_at, p.id))]
+
     async def order_id_for_trade(self, trade_no: str) -> str | None:
         orders: dict[str, Order] = self._s.table(ORDERS)
         return next((o.id for o in orders.values() if o.trade_no == trade_no), None)
@@ -64,16 +68,22 @@ class MemoryPaymentRepository:
         self._payments[payment_id] = replace(found, state=to)
         return True
 
-    def _newest_first(self, state: PaymentState | None) -> list[Payment]:
-        chosen = [p for p in self._payments.values() if state is None or p.state is state]
+    def _newest_first(self, state: PaymentState | None, ref: str | None = None) -> list[Payment]:
+        orders: dict[str, Order] = self._s.table(ORDERS)
+
+        def of_ref(payment: Payment) -> bool:
+            order = orders.get(payment.order_id)
+            return ref is None or ref == payment.order_id or (order is not None and order.trade_no == ref)
+
+        chosen = [p for p in self._payments.values() if (state is None or p.state is state) and of_ref(p)]
         return sorted(chosen, key=lambda p: (p.created_at, p.id), reverse=True)
 
     async def pending(self, method: str, limit: int) -> list[Payment]:
         oldest = reversed(self._newest_first(PaymentState.PENDING))
         return [self._user_of(p) for p in oldest if p.method == method][:limit]
 
-    async def count(self, *, state: PaymentState | None) -> int:
-        return len(self._newest_first(state))
+    async def count(self, *, state: PaymentState | None, ref: str | None = None) -> int:
+        return len(self._newest_first(state, ref))
 
     async def add_notification(self, notification: Notification) -> int:
         new_id = self._s.next_id(NOTIFICATIONS)
@@ -95,5 +105,7 @@ class MemoryPaymentRepository:
             del kept[i]
         return len(chosen)
 
-    async def list(self, *, state: PaymentState | None, offset: int, limit: int) -> list[Payment]:
-        return [self._user_of(p) for p in self._newest_first(state)[offset : offset + limit]]
+    async def list(
+        self, *, state: PaymentState | None, offset: int, limit: int, ref: str | None = None
+    ) -> list[Payment]:
+        return [self._user_of(p) for p in self._newest_first(state, ref)[offset : offset + limit]]

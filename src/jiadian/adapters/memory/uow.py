@@ -10,6 +10,7 @@ from jiadian.adapters.memory.accounts import (
     MemoryUserRepository,
     MemoryWalletRepository,
 )
+from jiadian.adapters.memory.audit import MemoryAuditLog
 from jiadian.adapters.memory.catalog import MemoryCatalogRepository
 from jiadian.adapters.memory.ordering import MemoryOrderRepository, MemoryStockRepository
 from jiadian.adapters.memory.payments import MemoryPaymentRepository
@@ -28,6 +29,7 @@ class MemoryUnitOfWork:
     orders: MemoryOrderRepository
     stock: MemoryStockRepository
     payments: MemoryPaymentRepository
+    audit: MemoryAuditLog
     search: MemorySearchIndex
     refunds: MemoryRefundRepository
 
@@ -47,6 +49,7 @@ class MemoryUnitOfWork:
         self.orders = MemoryOrderRepository(self._state)
         self.stock = MemoryStockRepository(self._state)
         self.payments = MemoryPaymentRepository(self._state)
+        self.audit = MemoryAuditLog(self._state, self._clock)
         self.search = MemorySearchIndex(self._state, self._analyzer)
         self.refunds = MemoryRefundRepository(self._state)
         return self

@@ -46,6 +46,18 @@ def _address(row: Row[Any]) -> Address:
     )
 
 
+def ledger_entry(row: Row[Any]) -> LedgerEntry:
+    """A ledger row (its amount signed) as the entry it records (the amount positive, the kind its way)."""
+    return LedgerEntry(
+        EntryKind(row.kind),
+        Money.of(abs(row.amount)),
+        row.order_id,
+        row.note,
+        Money.of(row.balance_after),
+        from_db(row.created_at),
+    )
+
+
 def _wallet(row: Row[Any]) -> Wallet:
     return Wallet(
         row.user_id, Money.of(row.balance), Money.of(row.total_recharged), Money.of(row.total_consumed)
@@ -266,14 +278,4 @@ class SqlWalletRepository:
         rows = await self._conn.execute(
             select(wallet_ledger).where(wallet_ledger.c.user_id == user_id).order_by(wallet_ledger.c.id)
         )
-        return [
-            LedgerEntry(
-                EntryKind(r.kind),
-                Money.of(abs(r.amount)),
-                r.order_id,
-                r.note,
-                Money.of(r.balance_after),
-                from_db(r.created_at),
-            )
-            for r in rows
-        ]
+        return [ledger_entry(r) for r in rows]

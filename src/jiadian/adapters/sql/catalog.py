@@ -55,6 +55,10 @@ def _product(row: Row[Any], sku_rows: list[Sku]) -> Product:
     )
 
 
+def _image(row: Row[Any]) -> SkuImage:
+    return SkuImage(row.id, row.sku_id, row.image, row.position)
+
+
 def _banner(row: Row[Any]) -> Banner:
     return Banner(row.id, row.name, row.image, bool(row.active), row.position)
 
@@ -179,7 +183,7 @@ DETAIL: Select[Any] = (
     .outerjoin(skus, skus.c.product_id == products.c.id)
     .outerjoin(sku_images, sku_images.c.sku_id == skus.c.id)
     .where(products.c.id == bindparam("product_id"), products.c.on_shelf == true())
-    .order_by(skus.c.id, sku_images.c.id)
+    .order_by(skus.c.id, sku_images.c.position, sku_images.c.id)
 )
 # What changes with orders and reviews, for a page whose rest is cached.
 LIVE_DETAIL: Select[Any] = (
@@ -249,6 +253,17 @@ class SqlCatalogRepository:
         row = (await self._conn.execute(select(spus).where(spus.c.id == spu_id))).first()
         return _spu(row) if row else None
 
+    async def save_spu(self, spu: Spu) -> None:
+        await self._conn.execute(
+            update(spus)
+            .where(spus.c.id == spu.id)
+            .values(name=spu.name, detail=spu.detail, category_id=spu.category_id, updated_at=self._now())
+        )
+
+    async def products_of_spu(self, spu_id: int) -> list[int]:
+        rows = await self._conn.execute(select(products.c.id).where(products.c.spu_id == spu_id))
+        return sorted(int(r.id) for r in rows)
+
     async def find_spu(self, name: str, category_id: int) -> Spu | None:
         query = select(spus).where(spus.c.name == name, spus.c.category_id == category_id).order_by(spus.c.id)
         row = (await self._conn.execute(query.limit(1))).first()
@@ -288,7 +303,13 @@ class SqlCatalogRepository:
         await self._conn.execute(
             update(products)
             .where(products.c.id == product.id)
-            .values(name=product.name, on_shelf=product.on_shelf, updated_at=self._now())
+            .values(
+                name=product.name,
+                on_shelf=product.on_shelf,
+                spu_id=product.spu_id,
+                category_id=product.category_id,
+                updated_at=self._now(),
+            )
         )
         await self._refresh_card(product.id)
 
@@ -306,7 +327,7 @@ class SqlCatalogRepository:
                 select(sku_images.c.image)
                 .join(skus, skus.c.id == sku_images.c.sku_id)
                 .where(where)
-                .order_by(skus.c.id, sku_images.c.id)
+                .order_by(skus.c.id, sku_images.c.position, sku_images.c.id)
                 .limit(1)
                 .scalar_subquery()
             )
@@ -364,22 +385,31 @@ class SqlCatalogRepository:
         await self._refresh_card(sku.product_id)
 
     async def add_sku_image(self, sku_id: int, image: str) -> SkuImage:
-        new_id = await self._insert(sku_images, sku_id=sku_id, image=image, created_at=self._now())
-        return SkuImage(new_id, sku_id, image)
+        last = select(func.max(sku_images.c.position)).where(sku_images.c.sku_id == sku_id)
+        position = (await self._conn.execute(last)).scalar_one()
+        position = 0 if position is None else int(position) + 1
+        new_id = await self._insert(
+            sku_images, sku_id=sku_id, image=image, position=position, created_at=self._now()
+        )
+        return SkuImage(new_id, sku_id, image, position)
 
     async def get_sku_image(self, image_id: int) -> SkuImage | None:
         row = (await self._conn.execute(select(sku_images).where(sku_images.c.id == image_id))).first()
-        return SkuImage(row.id, row.sku_id, row.image) if row else None
+        return _image(row) if row else None
 
     async def list_sku_images(self, sku_id: int) -> list[SkuImage]:
         rows = await self._conn.execute(
-            select(sku_images).where(sku_images.c.sku_id == sku_id).order_by(sku_images.c.id)
+            select(sku_images)
+            .where(sku_images.c.sku_id == sku_id)
+            .order_by(sku_images.c.position, sku_images.c.id)
         )
-        return [SkuImage(r.id, r.sku_id, r.image) for r in rows]
+        return [_image(r) for r in rows]
 
     async def save_sku_image(self, image: SkuImage) -> None:
         await self._conn.execute(
-            update(sku_images).where(sku_images.c.id == image.id).values(image=image.image)
+            update(sku_images)
+            .where(sku_images.c.id == image.id)
+            .values(image=image.image, position=image.position)
         )
 
     async def delete_sku_image(self, image_id: int) -> None:

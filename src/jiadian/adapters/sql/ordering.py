@@ -38,7 +38,7 @@ def _less(column: Any, count: Any) -> Any:
 SKU_IMAGE = func.coalesce(
     select(sku_images.c.image)
     .where(sku_images.c.sku_id == skus.c.id)
-    .order_by(sku_images.c.id)
+    .order_by(sku_images.c.position, sku_images.c.id)
     .limit(1)
     .correlate(skus)
     .scalar_subquery(),

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import Row, Select, delete, func, insert, select, update
+from sqlalchemy import Row, Select, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -54,6 +54,17 @@ def _payment(row: Row[Any]) -> Payment:
     )
 
 
+def _listed(state: PaymentState | None, ref: str | None) -> list[Any]:
+    """The operator's filters: a state, and an order (by its id or its trade number)."""
+    conditions: list[Any] = []
+    if state is not None:
+        conditions.append(payments.c.state == state.value)
+    if ref is not None:
+        by_trade = select(orders.c.id).where(orders.c.trade_no == ref).scalar_subquery()
+        conditions.append(or_(payments.c.order_id == ref, payments.c.order_id == by_trade))
+    return conditions
+
+
 def _with_user() -> Select[Any]:
     return select(payments, orders.c.user_id).join_from(
         payments, orders, orders.c.id == payments.c.order_id, isouter=True
@@ -97,6 +108,12 @@ class SqlPaymentRepository:
 
     async def by_id(self, payment_id: int) -> Payment | None:
         return await self._one(_with_user().where(payments.c.id == payment_id))
+
+    async def of_order(self, order_id: str) -> list[Payment]:
+        query = (
+            _with_user().where(payments.c.order_id == order_id).order_by(payments.c.created_at, payments.c.id)
+        )
+        return [_payment(r) for r in await self._conn.execute(query)]
 
     async def order_id_for_trade(self, trade_no: str) -> str | None:
         row = (await self._conn.execute(select(orders.c.id).where(orders.c.trade_no == trade_no))).first()
@@ -144,10 +161,8 @@ class SqlPaymentRepository:
         )
         return [_payment(r) for r in await self._conn.execute(query)]
 
-    async def count(self, *, state: PaymentState | None) -> int:
-        query = select(func.count()).select_from(payments)
-        if state is not None:
-            query = query.where(payments.c.state == state.value)
+    async def count(self, *, state: PaymentState | None, ref: str | None = None) -> int:
+        query = select(func.count()).select_from(payments).where(*_listed(state, ref))
         return int((await self._conn.execute(query)).scalar_one())
 
     async def add_notification(self, notification: Notification) -> int:
@@ -189,9 +204,25 @@ class SqlPaymentRepository:
         result = await self._conn.execute(delete(payment_notifications).where(n.id.in_(chosen)))
         return int(result.rowcount)
 
-    async def list(self, *, state: PaymentState | None, offset: int, limit: int) -> list[Payment]:
-        query = _with_user()
-        if state is not None:
-            query = query.where(payments.c.state == state.value)
-        query = query.order_by(payments.c.created_at.desc(), payments.c.id.desc()).offset(offset).limit(limit)
+    async def list(
+        self, *, state: PaymentState | None, offset: int, limit: int, ref: str | None = None
+    ) -> list[Payment]:
+        # A deferred join: the page's ids from (state, created_at, id) or (created_at, id) alone.
+        page = (
+            select(payments.c.id, payments.c.created_at)
+            .where(*_listed(state, ref))
+            .order_by(payments.c.created_at.desc(), payments.c.id.desc())
+            .offset(offset)
+            .limit(limit)
+            .subquery("page")
+        )
+        query = (
+            select(payments, orders.c.user_id)
+            .select_from(
+                page.join(payments, payments.c.id == page.c.id).outerjoin(
+                    orders, orders.c.id == payments.c.order_id
+                )
+            )
+            .order_by(page.c.created_at.desc(), page.c.id.desc())
+        )
         return [_payment(r) for r in await self._conn.execute(query)]

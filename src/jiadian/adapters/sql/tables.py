@@ -93,6 +93,10 @@ products = Table(
     Index("ix_products_cat_sales", "category_id", "on_shelf", "sales", "id", "first_sku_id"),
     Index("ix_products_cat_created", "category_id", "on_shelf", "created_at", "id", "first_sku_id"),
     Index("ix_products_cat_updated", "category_id", "on_shelf", "updated_at", "id"),
+    # The operator's list, newest first, by category and shelf state (the primary key serves no filter).
+    Index("ix_products_shelf_id", "on_shelf", "id"),
+    Index("ix_products_cat_id", "category_id", "id"),
+    Index("ix_products_cat_shelf_id", "category_id", "on_shelf", "id"),
 )
 
 skus = Table(
@@ -111,15 +115,21 @@ skus = Table(
     CheckConstraint("stock >= 0", name="stock_not_negative"),
     CheckConstraint("sales >= 0", name="sales_not_negative"),
     CheckConstraint("price >= 0", name="price_not_negative"),
+    # No index may hold `stock`: with one, MariaDB's conditional `UPDATE … WHERE id = ? AND stock >= ?`
+    # refused buyers while stock remained, under concurrent checkouts (tests/integration/
+    # test_ordering_concurrency.py sold 44 of 50). The operator's low-stock list scans skus instead.
 )
 
+# A sku's images in the operator's order: (position, id); the first is the one its card shows.
 sku_images = Table(
     "sku_images",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
-    Column("sku_id", Id, ForeignKey("skus.id"), nullable=False, index=True),
+    Column("sku_id", Id, ForeignKey("skus.id"), nullable=False),
     Column("image", String(255), nullable=False),
+    Column("position", Integer, nullable=False, server_default="0"),
     _ts("created_at"),
+    Index("ix_sku_images_sku_position", "sku_id", "position", "id"),
 )
 
 banners = Table(
@@ -274,6 +284,9 @@ orders = Table(
     Index("ix_orders_user_status_created", "user_id", "status", "created_at"),
     Index("ix_orders_status_created", "status", "created_at"),
     Index("ix_orders_status_paid", "status", "paid_at"),
+    # The operator's lists and figures: every order newest first (or placed in a range), paid in a range.
+    Index("ix_orders_created", "created_at", "id"),
+    Index("ix_orders_paid", "paid_at", "total"),
 )
 
 order_lines = Table(
@@ -328,6 +341,7 @@ payments = Table(
     UniqueConstraint("method", "trade_no", name="uq_payments_method_trade"),
     # The operator's lists and counts by state, and the reconcile's pending payments, oldest first.
     Index("ix_payments_state_created", "state", "created_at"),
+    Index("ix_payments_created", "created_at", "id"),  # every payment, newest first
 )
 
 # Every notification a gateway sent, verified or not, for audit.
@@ -340,6 +354,29 @@ payment_notifications = Table(
     Column("fields", Text, nullable=False),  # JSON of the raw fields
     Column("verdict", String(32), nullable=False),
     _ts("received_at"),
+    Index("ix_payment_notifications_received", "received_at", "id"),  # the newest first
+)
+
+# --- the audit log ---------------------------------------------------------------------------
+
+# Every change an operator made (jiadian.domain.audit): written in the transaction of the change.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    _ts("at"),
+    Column("actor", String(80), nullable=False),  # Actor.label: a username, or "cli:login"
+    Column("actor_id", Id, nullable=True),  # the operator's user id (over HTTP)
+    Column("via", String(8), nullable=False),  # http | cli | system
+    Column("action", String(40), nullable=False),  # "sku.price", "order.ship" …
+    Column("target", String(80), nullable=False),  # "sku:12"
+    Column("before_values", Text, nullable=False),  # JSON object: the fields that changed, before
+    Column("after_values", Text, nullable=False),  # JSON object: the same fields, after
+    # Newest first, alone or by actor, action or target.
+    Index("ix_audit_log_at", "at", "id"),
+    Index("ix_audit_log_actor", "actor", "at", "id"),
+    Index("ix_audit_log_action", "action", "at", "id"),
+    Index("ix_audit_log_target", "target", "at", "id"),
 )
 
 # --- refunds ---------------------------------------------------------------------------------

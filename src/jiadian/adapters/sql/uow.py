@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from jiadian.adapters.search.analyzer import Analyzer
 from jiadian.adapters.sql.accounts import SqlAddressRepository, SqlUserRepository, SqlWalletRepository
+from jiadian.adapters.sql.audit import SqlAuditLog
 from jiadian.adapters.sql.catalog import SqlCatalogRepository
 from jiadian.adapters.sql.engine import WRITER_OPTION, transaction_ended
 from jiadian.adapters.sql.ordering import SqlOrderRepository, SqlStockRepository
@@ -26,6 +27,7 @@ class SqlUnitOfWork:
     orders: SqlOrderRepository
     stock: SqlStockRepository
     payments: SqlPaymentRepository
+    audit: SqlAuditLog
     search: SqlSearchIndex
     refunds: SqlRefundRepository
 
@@ -52,6 +54,7 @@ class SqlUnitOfWork:
         self.orders = SqlOrderRepository(self._conn)
         self.stock = SqlStockRepository(self._conn)
         self.payments = SqlPaymentRepository(self._conn)
+        self.audit = SqlAuditLog(self._conn, self._clock)
         self.search = SqlSearchIndex(self._conn, self._analyzer, self._clock)
         self.refunds = SqlRefundRepository(self._conn)
         return self

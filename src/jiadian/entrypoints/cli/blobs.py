@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from jiadian.application.blobs import MigrationReport, Outcome, StoredFile
 from jiadian.container import Container
-from jiadian.entrypoints.cli.common import console, err, run
+from jiadian.entrypoints.cli.common import console, err, operator, run
 
 app = typer.Typer(help="Files in the blob store (product images, banners, avatars).", no_args_is_help=True)
 
@@ -47,7 +47,7 @@ def rm(
     """Delete a file from the configured blob store. A file the shop still refers to is kept, unless --force."""
 
     async def action(c: Container) -> None:
-        await c.blob_files().remove(file_id, force=force)
+        await c.blob_files().remove(file_id, force=force, by=operator())
 
     run(action)
     console.print(f"deleted {file_id}")
@@ -84,7 +84,10 @@ def migrate(
                 progress.advance(task)
 
             return await migration.run(
-                limit=limit, on_start=lambda total: progress.update(task, total=total), on_file=advance
+                limit=limit,
+                on_start=lambda total: progress.update(task, total=total),
+                on_file=advance,
+                by=operator(),
             )
 
     try:

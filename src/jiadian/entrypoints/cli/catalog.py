@@ -15,7 +15,7 @@ from jiadian.application.catalog_admin import ProductSpec, SkuSpec
 from jiadian.container import Container
 from jiadian.domain.catalog import MAX_STOCK, Product, SortKey
 from jiadian.domain.errors import ValidationFailed
-from jiadian.entrypoints.cli.common import MAX_ID, console, run, table
+from jiadian.entrypoints.cli.common import MAX_ID, console, operator, run, table
 
 SKU_ID = typer.Argument(..., min=1, max=MAX_ID, help="A sku id", show_default=False)
 PRODUCT_ID = typer.Argument(..., min=1, max=MAX_ID, help="A product id", show_default=False)
@@ -131,6 +131,7 @@ def import_command(
                 progress=lambda n: progress.advance(task, n),
                 step=batch,
                 labels=[where for where, _spec in rows],  # a bad product is named by its line
+                by=operator(),
             )
 
     count = run(action)  # a domain error exits 1 with its message; nothing is imported
@@ -193,7 +194,7 @@ def set_stock(
     """Set a sku's stock to N."""
 
     async def action(c: Container) -> Any:
-        return await c.catalog_admin().set_stock(sku_id, stock)
+        return await c.catalog_admin().set_stock(sku_id, stock, by=operator())
 
     sku = run(action)
     console.print(f"sku {sku.id}: stock {sku.stock}")
@@ -206,7 +207,7 @@ def set_price(
     """Set a sku's price (a decimal with at most 2 places, e.g. 8888.00)."""
 
     async def action(c: Container) -> Any:
-        return await c.catalog_admin().set_price(sku_id, price)
+        return await c.catalog_admin().set_price(sku_id, price, by=operator())
 
     sku = run(action)
     console.print(f"sku {sku.id}: price {sku.price}")
@@ -217,7 +218,7 @@ def shelve(product_id: int = PRODUCT_ID) -> None:
     """Put a product on shelf."""
 
     async def action(c: Container) -> Any:
-        return await c.catalog_admin().shelve(product_id)
+        return await c.catalog_admin().shelve(product_id, by=operator())
 
     run(action)
     console.print(f"product {product_id} on shelf")
@@ -228,7 +229,7 @@ def unshelve(product_id: int = PRODUCT_ID) -> None:
     """Take a product off shelf (no longer listed nor purchasable)."""
 
     async def action(c: Container) -> Any:
-        return await c.catalog_admin().unshelve(product_id)
+        return await c.catalog_admin().unshelve(product_id, by=operator())
 
     run(action)
     console.print(f"product {product_id} off shelf")
@@ -239,7 +240,7 @@ def rename_category(slug: str, name: str) -> None:
     """Rename the category SLUG to NAME (its products are indexed again for search)."""
 
     async def action(c: Container) -> Any:
-        return await c.catalog_admin().rename_category(slug, name)
+        return await c.catalog_admin().rename_category(slug, name, by=operator())
 
     category = run(action)
     console.print(f"category {category.slug}: {escape(category.name)}")
@@ -256,7 +257,7 @@ def add_image(
     extension = sniff_image(data)
 
     async def action(c: Container) -> str:
-        return await c.catalog_admin().add_image(sku_id, data, extension)
+        return await c.catalog_admin().add_image(sku_id, data, extension, by=operator())
 
     file_id = run(action)
     console.print(f"sku {sku_id}: image {file_id}")

@@ -7,6 +7,8 @@ error in one line with a code and an exit status.
 from __future__ import annotations
 
 import asyncio
+import getpass
+import os
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -15,6 +17,7 @@ from rich.table import Table
 
 from jiadian.container import Container, build_container, shutdown
 from jiadian.domain.accounts import User
+from jiadian.domain.audit import Actor
 from jiadian.domain.errors import NotFound
 
 T = TypeVar("T")
@@ -61,3 +64,12 @@ def table(*columns: str, ids: tuple[str, ...] = (), **options: Any) -> Table:
         else:
             result.add_column(column, overflow="fold")
     return result
+
+
+def operator() -> Actor:
+    """Who runs this command, as the audit log names them: the login (the one behind sudo, if any)."""
+    try:
+        login = os.environ.get("SUDO_USER") or getpass.getuser()
+    except (OSError, KeyError):
+        login = "unknown"
+    return Actor.command_line(login)

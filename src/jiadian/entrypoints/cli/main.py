@@ -8,6 +8,7 @@ from typing import Any
 import typer
 
 from jiadian.entrypoints.cli import (
+    audit,
     blobs,
     catalog,
     db,
@@ -47,6 +48,7 @@ app.add_typer(orders.app, name="orders")
 app.add_typer(payments.app, name="payments")
 app.add_typer(refunds.app, name="refunds")
 app.add_typer(stock.app, name="stock")
+app.add_typer(audit.app, name="audit")
 app.command("status")(ops.status)
 app.add_typer(ops.settings_app, name="settings")
 app.add_typer(search.app, name="search")

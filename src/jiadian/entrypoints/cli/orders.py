@@ -8,7 +8,7 @@ import typer
 
 from jiadian.container import Container
 from jiadian.domain.ordering import Order, OrderStatus
-from jiadian.entrypoints.cli.common import MAX_ID, USER_HELP, console, find_user, run, table
+from jiadian.entrypoints.cli.common import MAX_ID, USER_HELP, console, find_user, operator, run, table
 
 app = typer.Typer(
     help="Orders: list, show, ship, cancel, and the expiry/shipping sweeps.", no_args_is_help=True
@@ -121,7 +121,7 @@ def ship(order_id: str) -> None:
     """Ship a paid order (status 2 → 3)."""
 
     async def action(c: Container) -> Order:
-        return await c.fulfilment().ship(order_id)
+        return await c.fulfilment().ship(order_id, by=operator())
 
     order = run(action)
     console.print(f"order {order.id}: {shown(order.status)}")
@@ -132,7 +132,7 @@ def cancel(order_id: str) -> None:
     """Cancel an unpaid order; its stock comes back."""
 
     async def action(c: Container) -> Order:
-        return await c.fulfilment().cancel(order_id)
+        return await c.fulfilment().cancel(order_id, by=operator())
 
     order = run(action)
     console.print(f"order {order.id}: {shown(order.status)}")

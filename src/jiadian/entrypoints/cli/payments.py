@@ -11,7 +11,7 @@ from jiadian.application.pagination import Page
 from jiadian.application.payments import PaymentOutcome, ReconcileReport
 from jiadian.container import Container
 from jiadian.domain.payments import Notification, Payment
-from jiadian.entrypoints.cli.common import MAX_ID, console, run, table
+from jiadian.entrypoints.cli.common import MAX_ID, console, operator, run, table
 
 app = typer.Typer(
     help="Gateway payments (Alipay, or the SIMULATOR): list, refunds due, reconcile, simulate a payment.",
@@ -63,7 +63,7 @@ def mark_refunded(payment_id: int = typer.Argument(..., min=1, max=MAX_ID, show_
     (`jiadian refunds payment` refunds it through the gateway instead)."""
 
     async def action(c: Container) -> Payment:
-        return await c.payments().mark_refunded(payment_id)
+        return await c.payments().mark_refunded(payment_id, by=operator())
 
     payment = run(action)
     console.print(f"payment {payment.id} of order {payment.order_id}: {payment.state.value}")
@@ -76,7 +76,7 @@ def reconcile(
     """Ask the gateway about every started (pending) trade and apply its verified answers."""
 
     async def action(c: Container) -> ReconcileReport:
-        return await c.payments().reconcile(limit)
+        return await c.payments().reconcile(limit, by=operator())
 
     report = run(action)
     console.print(
@@ -99,7 +99,7 @@ def simulate_pay(
     """
 
     async def action(c: Container) -> PaymentOutcome:
-        return await c.payments().simulate_pay(order, amount)
+        return await c.payments().simulate_pay(order, amount, by=operator())
 
     outcome = run(action)
     answer = "success" if outcome.verdict.acknowledged else "fail"

@@ -13,8 +13,9 @@ from rich.table import Table
 from jiadian.application.pagination import Page
 from jiadian.application.refunds import SettleReport
 from jiadian.container import Container
+from jiadian.domain.audit import Actor
 from jiadian.domain.refunds import Refund
-from jiadian.entrypoints.cli.common import console, run
+from jiadian.entrypoints.cli.common import console, operator, run
 
 app = typer.Typer(
     help="Refunds: buyers' requests (approve, refuse), refund an order or a needs_refund payment, ask the "
@@ -32,6 +33,11 @@ def _operator(name: str | None) -> str:
         return f"cli:{getpass.getuser()}"
     except (KeyError, OSError):
         return "cli"
+
+
+def _by(name: str | None) -> Actor:
+    """Who the audit log names: `--operator NAME` at this command line, else its login."""
+    return Actor.command_line(name) if name else operator()
 
 
 def _print(refund: Refund) -> None:
@@ -108,7 +114,7 @@ def approve(refund_id: int, operator: str | None = OPERATOR) -> None:
     """Approve a buyer's request: the order is refunded, its stock comes back, the money goes back."""
 
     async def action(c: Container) -> Refund:
-        return await c.refunds().approve(refund_id, operator=_operator(operator))
+        return await c.refunds().approve(refund_id, operator=_operator(operator), by=_by(operator))
 
     _print(run(action))
 
@@ -122,7 +128,9 @@ def refuse(
     """Refuse a buyer's request; the order awaits shipment again."""
 
     async def action(c: Container) -> Refund:
-        return await c.refunds().refuse(refund_id, operator=_operator(operator), answer=answer)
+        return await c.refunds().refuse(
+            refund_id, operator=_operator(operator), answer=answer, by=_by(operator)
+        )
 
     _print(run(action))
 
@@ -136,7 +144,9 @@ def refund_order(
     """Refund a paid, unshipped order in full (approving its buyer's request, if any)."""
 
     async def action(c: Container) -> Refund:
-        return await c.refunds().refund_order(order_id, operator=_operator(operator), reason=reason)
+        return await c.refunds().refund_order(
+            order_id, operator=_operator(operator), reason=reason, by=_by(operator)
+        )
 
     _print(run(action))
 
@@ -150,7 +160,9 @@ def refund_payment(
     """Give a needs_refund payment back through its gateway (see `jiadian payments list --needs-refund`)."""
 
     async def action(c: Container) -> Refund:
-        return await c.refunds().refund_payment(payment_id, operator=_operator(operator), reason=reason)
+        return await c.refunds().refund_payment(
+            payment_id, operator=_operator(operator), reason=reason, by=_by(operator)
+        )
 
     _print(run(action))
 
@@ -160,7 +172,7 @@ def retry(refund_id: int, operator: str | None = OPERATOR) -> None:
     """Ask the gateway again for a refund it refused (the same out-request number: it refunds once)."""
 
     async def action(c: Container) -> Refund:
-        return await c.refunds().retry_refund(refund_id, operator=_operator(operator))
+        return await c.refunds().retry_refund(refund_id, operator=_operator(operator), by=_by(operator))
 
     _print(run(action))
 
@@ -170,7 +182,7 @@ def mark_refunded(refund_id: int, operator: str | None = OPERATOR) -> None:
     """Record that a refund the gateway refused was made by hand at its console."""
 
     async def action(c: Container) -> Refund:
-        return await c.refunds().refunded_by_hand(refund_id, operator=_operator(operator))
+        return await c.refunds().refunded_by_hand(refund_id, operator=_operator(operator), by=_by(operator))
 
     _print(run(action))
 
@@ -183,7 +195,7 @@ def settle(limit: int = typer.Option(100, min=1, help="At most this many pending
     """
 
     async def action(c: Container) -> SettleReport:
-        return await c.refunds().settle_due(limit)
+        return await c.refunds().settle_due(limit, by=operator())
 
     report = run(action)
     console.print(

@@ -10,7 +10,7 @@ from rich.table import Table
 from jiadian.container import Container
 from jiadian.domain.errors import NotFound
 from jiadian.domain.search import Alias
-from jiadian.entrypoints.cli.common import console, run
+from jiadian.entrypoints.cli.common import console, operator, run
 
 app = typer.Typer(help="The search index and brand aliases.", no_args_is_help=True)
 aliases = typer.Typer(help="Brand aliases: two words that find the same products (huawei ↔ 华为).")
@@ -54,7 +54,7 @@ def add_alias(word: str, other: str) -> None:
     """Make WORD and OTHER find the same products, both ways (products holding either are indexed again)."""
 
     async def action(c: Container) -> bool:
-        return await c.search_admin().add_alias(word, other)
+        return await c.search_admin().add_alias(word, other, by=operator())
 
     added = run(action)
     console.print(f"alias {escape(word)} ↔ {escape(other)} " + ("added" if added else "was there already"))
@@ -65,7 +65,7 @@ def remove_alias(word: str, other: str) -> None:
     """Remove the alias WORD ↔ OTHER (in either order); exits 1 when there is none."""
 
     async def action(c: Container) -> bool:
-        return await c.search_admin().remove_alias(word, other)
+        return await c.search_admin().remove_alias(word, other, by=operator())
 
     if not run(action):  # one error line, like every command's refusals (cli/errors.py)
         raise NotFound(f"别名 {word} ↔ {other}", f"{word} ↔ {other}")

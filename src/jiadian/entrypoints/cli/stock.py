@@ -7,7 +7,7 @@ from rich.table import Table
 
 from jiadian.application.stock_gate import GateReconciliation, GateStatus
 from jiadian.container import Container
-from jiadian.entrypoints.cli.common import MAX_ID, console, err, run
+from jiadian.entrypoints.cli.common import MAX_ID, console, err, operator, run
 
 app = typer.Typer(help="Stock: the gate for hot skus.", no_args_is_help=True)
 gate = typer.Typer(
@@ -42,7 +42,7 @@ def open_gate(sku_ids: list[int] = SKUS) -> None:
 
     async def action(c: Container) -> dict[int, int]:
         _notes(c)
-        return await c.stock_gates().open(sku_ids)
+        return await c.stock_gates().open(sku_ids, by=operator())
 
     for sku_id, tokens in sorted(run(action).items()):
         console.print(f"sku {sku_id}: gate open, {tokens} tokens")
@@ -54,7 +54,7 @@ def close_gate(sku_ids: list[int] = SKUS) -> None:
 
     async def action(c: Container) -> list[int]:
         _notes(c)
-        return await c.stock_gates().close(sku_ids)
+        return await c.stock_gates().close(sku_ids, by=operator())
 
     closed = set(run(action))
     for sku_id in sorted(set(sku_ids)):
@@ -92,7 +92,7 @@ def reconcile() -> None:
 
     async def action(c: Container) -> GateReconciliation:
         _notes(c)
-        return await c.stock_gates().reconcile()
+        return await c.stock_gates().reconcile(by=operator())
 
     report = run(action)
     for change in report.changed:

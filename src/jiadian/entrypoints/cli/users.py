@@ -11,7 +11,7 @@ from rich.table import Table
 from jiadian.container import Container
 from jiadian.domain.accounts import User
 from jiadian.domain.wallet import Wallet
-from jiadian.entrypoints.cli.common import USER_HELP, console, find_user, run, table
+from jiadian.entrypoints.cli.common import USER_HELP, console, find_user, operator, run, table
 
 USER = typer.Argument(..., help=USER_HELP, show_default=False)
 
@@ -35,7 +35,7 @@ def create(
     password = read_password()
 
     async def action(c: Container) -> Any:
-        return await c.accounts().create_user(username, email, password, is_admin=admin)
+        return await c.accounts().create_user(username, email, password, is_admin=admin, by=operator())
 
     user = run(action)
     console.print(f"user {user.id} {user.username}{' (admin)' if user.is_admin else ''} created")
@@ -54,6 +54,21 @@ def list_users(
     for user in run(action):
         rows.add_row(str(user.id), user.username, user.email, user.phone, "yes" if user.is_admin else "")
     console.print(rows)
+
+
+@app.command("admin")
+def set_admin(
+    user: str = USER,
+    remove: bool = typer.Option(False, "--remove", help="Take the operator's flag away instead"),
+) -> None:
+    """Make a user an operator (or, with --remove, no longer one); effective at their next request."""
+
+    async def action(c: Container) -> User:
+        found = await find_user(c, user)
+        return await c.accounts().set_admin(found.id, not remove, by=operator())
+
+    changed = run(action)
+    console.print(f"user {changed.id} {changed.username}: {'admin' if changed.is_admin else 'not an admin'}")
 
 
 wallet = typer.Typer(help="Customer wallets: balance and recharges.", no_args_is_help=True)
@@ -89,7 +104,7 @@ def wallet_recharge(
 
     async def action(c: Container) -> tuple[User, Wallet]:
         found_user = await find_user(c, user)
-        return found_user, await c.wallets().recharge(found_user.id, amount, note="cli")
+        return found_user, await c.wallets().recharge(found_user.id, amount, note="cli", by=operator())
 
     found_user, found = run(action)
     console.print(f"recharged {found_user.username}")

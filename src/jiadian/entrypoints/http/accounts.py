@@ -3,14 +3,15 @@ addresses and wallet; the admin's wallet recharge."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, JSONBody, MultipartBody
+from litestar.params import FromPath, JSONBody, MultipartBody, Parameter
 
 from jiadian.application.accounts import Accounts, Profiles, Registration
 from jiadian.application.addresses import AddressBook
+from jiadian.application.console import Console, UserDetail
 from jiadian.application.passwords import Passwords
 from jiadian.application.ports import BlobStore
 from jiadian.application.sign_in import SignIn
@@ -18,6 +19,7 @@ from jiadian.application.wallets import Wallets
 from jiadian.domain.accounts import CODE_TTL, RESET_CODE_TTL, SEND_INTERVAL, User
 from jiadian.domain.wallet import Wallet
 from jiadian.entrypoints.http import account_schemas as a
+from jiadian.entrypoints.http import console_schemas as cs
 from jiadian.entrypoints.http import schemas as s
 from jiadian.entrypoints.http.auth import (
     AuthUser,
@@ -27,6 +29,7 @@ from jiadian.entrypoints.http.auth import (
     session_token,
     with_cookie,
 )
+from jiadian.entrypoints.http.catalog import PageParam, parse_page
 from jiadian.entrypoints.http.errors import error_responses
 from jiadian.entrypoints.http.web import web_assets
 
@@ -49,6 +52,11 @@ def profile(user: User, wallet: Wallet, blobs: BlobStore) -> s.Profile:
         is_admin=user.is_admin,
         wallet=s.WalletOut.of(wallet),
     )
+
+
+def _user_detail(detail: UserDetail, blobs: BlobStore) -> cs.AdminUserDetail:
+    avatar = blobs.url(detail.user.avatar) if detail.user.avatar else DEFAULT_AVATAR
+    return cs.AdminUserDetail.of(detail, avatar)
 
 
 class AuthController(Controller):
@@ -253,8 +261,65 @@ class MeController(Controller):
 
 class AdminAccountsController(Controller):
     path = "/api/admin/users"
-    tags = ["admin"]
+    tags = ["operator: users"]
     dependencies = {"admin": Provide(current_admin)}
+
+    @get("", summary="Every account, newest first: by username, e-mail or id, operators or not")
+    async def list_users(
+        self,
+        admin: NamedDependency[AuthUser],
+        console: NamedDependency[Console],
+        q: Annotated[
+            str | None, Parameter(max_length=100, description="in the username or e-mail, or the id")
+        ] = None,
+        is_admin: Annotated[
+            bool | None, Parameter(description="operators only (true) or shoppers only")
+        ] = None,
+        page: PageParam = "1",
+        page_size: Annotated[int, Parameter(description="users per page (1..50)")] = 20,
+    ) -> s.Page[cs.UserRowOut]:
+        result = await console.users(
+            text=q or None, is_admin=is_admin, page=parse_page(page), page_size=page_size
+        )
+        return s.Page.of(result, [cs.UserRowOut.of(row) for row in result.items])
+
+    @get("/{user_id:int}", summary="A user with their wallet, addresses and number of orders")
+    async def detail(
+        self,
+        user_id: FromPath[int],
+        admin: NamedDependency[AuthUser],
+        console: NamedDependency[Console],
+        blobs: NamedDependency[BlobStore],
+    ) -> cs.AdminUserDetail:
+        return _user_detail(await console.user(user_id), blobs)
+
+    @get("/{user_id:int}/ledger", summary="A user's wallet ledger, newest first")
+    async def ledger(
+        self,
+        user_id: FromPath[int],
+        admin: NamedDependency[AuthUser],
+        console: NamedDependency[Console],
+        page: PageParam = "1",
+        page_size: Annotated[int, Parameter(description="entries per page (1..50)")] = 20,
+    ) -> s.Page[cs.LedgerEntryOut]:
+        result = await console.ledger(user_id, page=parse_page(page), page_size=page_size)
+        return s.Page.of(result, [cs.LedgerEntryOut.of(entry) for entry in result.items])
+
+    @put(
+        "/{user_id:int}/admin",
+        summary="Make a user an operator, or no longer one (not oneself); effective at their next request",
+    )
+    async def set_admin(
+        self,
+        user_id: FromPath[int],
+        data: JSONBody[cs.AdminFlagIn],
+        admin: NamedDependency[AuthUser],
+        accounts: NamedDependency[Accounts],
+        console: NamedDependency[Console],
+        blobs: NamedDependency[BlobStore],
+    ) -> cs.AdminUserDetail:
+        await accounts.set_admin(user_id, data.is_admin, by=admin.actor)
+        return _user_detail(await console.user(user_id), blobs)
 
     @post(
         "/{user_id:int}/wallet/recharge",
@@ -268,4 +333,4 @@ class AdminAccountsController(Controller):
         admin: NamedDependency[AuthUser],
         wallets: NamedDependency[Wallets],
     ) -> s.WalletOut:
-        return s.WalletOut.of(await wallets.recharge_online(user_id, data.amount, operator=admin.username))
+        return s.WalletOut.of(await wallets.recharge_online(user_id, data.amount, by=admin.actor))

@@ -1,28 +1,27 @@
-"""The operator's catalogue over HTTP: products and skus, stock and prices, shelf state, images, banners.
+"""The operator's catalogue over HTTP: categories, spus, products and skus — lists, the product sheet,
+creation and edits, stock and prices, shelf state. Images and banners: `admin_images.py`.
 
-Operators only: anonymous 401 `not_authenticated`, a shopper 403 `forbidden`. Images are uploaded
-as multipart field `image`, at most 3 MiB (413 `payload_too_large`), recognised by content (400
-otherwise); a blob store that does not answer is 503 `storage_unavailable`, and then nothing is written.
+Operators only: anonymous 401 `not_authenticated`, a shopper 403 `forbidden`. Every change is written
+to the audit log as the signed-in operator.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated
 
-from litestar import Controller, delete, get, post, put
-from litestar.datastructures import UploadFile
+from litestar import Controller, get, post, put
 from litestar.di import NamedDependency, Provide
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, JSONBody, Parameter
-from msgspec import Meta
+from litestar.params import FromPath, JSONBody, Parameter
 from pydantic import BaseModel, Field
 
-from jiadian.adapters.images import sniff_image
 from jiadian.application.catalog_admin import CatalogAdmin, ProductSpec, SkuSpec
-from jiadian.application.files import check_image_size
-from jiadian.domain.catalog import MAX_STOCK, Banner, Product, Sku, SkuImage
+from jiadian.application.console import Console
+from jiadian.application.ports import BlobStore
+from jiadian.domain.catalog import MAX_STOCK, Product, Sku
+from jiadian.entrypoints.http import console_schemas as cs
+from jiadian.entrypoints.http import schemas as s
 from jiadian.entrypoints.http.auth import AuthUser, current_admin
+from jiadian.entrypoints.http.catalog import PageParam, parse_page
 from jiadian.entrypoints.http.schemas import Amount
 
 # --- bodies ---------------------------------------------------------------------------------
@@ -31,7 +30,7 @@ Price = Annotated[
     str, Field(pattern=r"^\d{1,9}(\.\d{1,2})?$", examples=["8888.00"], description="CNY, at most 2 places")
 ]
 Stock = Annotated[int, Field(ge=0, le=MAX_STOCK)]
-MAX_POSITION = 1_000_000
+PageSize = Annotated[int, Parameter(description="items per page (1..50)")]
 
 
 class SkuIn(BaseModel):
@@ -45,7 +44,8 @@ class SkuIn(BaseModel):
 
 
 class ProductIn(BaseModel):
-    """A product with its skus. A product of that name in that spu is updated, else one is created."""
+    """A product with its skus. A product of that name in that spu is updated, else one is created —
+    unless `must_be_new`, which refuses it (400 `product_exists`)."""
 
     category: Annotated[str, Field(max_length=32, description="category slug")]
     spu: Annotated[str, Field(max_length=100, description="product line; created when new")]
@@ -53,14 +53,19 @@ class ProductIn(BaseModel):
     spu_detail: Annotated[str, Field(max_length=10_000)] = ""
     on_shelf: bool = True
     skus: Annotated[list[SkuIn], Field(min_length=1, max_length=100)]
+    must_be_new: Annotated[bool, Field(description="refuse a name the spu already has")] = False
 
 
 class ProductUpdate(BaseModel):
-    """A product's name, shelf state and skus (matched by color and size; new ones are added)."""
+    """A product's name, shelf state and skus (matched by color and size; new ones are added); and, when
+    given, its category (slug), spu (name; created when new) or the spu's detail (its products share it)."""
 
     name: Annotated[str, Field(max_length=100)]
     on_shelf: bool = True
     skus: Annotated[list[SkuIn], Field(min_length=1, max_length=100)]
+    category: Annotated[str | None, Field(max_length=32)] = None
+    spu: Annotated[str | None, Field(max_length=100)] = None
+    spu_detail: Annotated[str | None, Field(max_length=10_000)] = None
 
 
 class StockIn(BaseModel):
@@ -70,22 +75,6 @@ class StockIn(BaseModel):
 class PriceIn(BaseModel):
     price: Price
 
-
-@dataclass
-class ImageUpload:
-    image: UploadFile
-
-
-@dataclass
-class BannerUpload:
-    name: str
-    image: UploadFile
-    active: bool = True
-    # msgspec enforces the bounds on a multipart dataclass, Parameter documents them.
-    position: Annotated[int, Meta(ge=0, le=MAX_POSITION), Parameter(ge=0, le=MAX_POSITION)] = 0
-
-
-Multipart = Body(media_type=RequestEncodingType.MULTI_PART)
 
 # --- answers --------------------------------------------------------------------------------
 
@@ -132,50 +121,64 @@ class AdminProduct(BaseModel):
         )
 
 
-class AdminImage(BaseModel):
-    id: int
-    sku_id: int
-    file_id: str
-    url: str
-
-    @classmethod
-    def of(cls, image: SkuImage, admin: CatalogAdmin) -> AdminImage:
-        return cls(id=image.id, sku_id=image.sku_id, file_id=image.image, url=admin.url(image.image))
-
-
-class AdminBanner(BaseModel):
-    id: int
-    name: str
-    file_id: str
-    image_url: str
-    active: bool
-    position: int
-
-    @classmethod
-    def of(cls, banner: Banner, admin: CatalogAdmin) -> AdminBanner:
-        return cls(
-            id=banner.id,
-            name=banner.name,
-            file_id=banner.image,
-            image_url=admin.url(banner.image),
-            active=banner.active,
-            position=banner.position,
-        )
-
-
-async def read_image(upload: UploadFile) -> tuple[bytes, str]:
-    """The upload's bytes and extension: 413 over 3 MiB, 400 when it is not an image."""
-    data = await upload.read()
-    check_image_size(data)
-    return data, sniff_image(data)
-
-
 class AdminCatalogController(Controller):
     path = "/api/admin/catalog"
     tags = ["operator: catalogue"]
     dependencies = {"admin": Provide(current_admin)}
 
+    # --- categories and spus ----------------------------------------------------------------
+
+    @get("/categories", summary="Every category, with its number of products (and of those on shelf)")
+    async def categories(
+        self,
+        admin: NamedDependency[AuthUser],
+        console: NamedDependency[Console],
+        blobs: NamedDependency[BlobStore],
+    ) -> list[cs.AdminCategoryOut]:
+        return [cs.AdminCategoryOut.of(row, blobs) for row in await console.categories()]
+
+    @post("/categories", summary="Add a category (its slug: lowercase letters, digits, hyphens)")
+    async def add_category(
+        self,
+        admin: NamedDependency[AuthUser],
+        catalog_admin: NamedDependency[CatalogAdmin],
+        data: JSONBody[cs.CategoryIn],
+    ) -> cs.SheetCategory:
+        category = await catalog_admin.add_category(data.name, data.slug, by=admin.actor)
+        return cs.SheetCategory(id=category.id, name=category.name, slug=category.slug)
+
+    @get("/spus", summary="Up to 20 spus (product lines) whose name contains `q`, of a category")
+    async def spus(
+        self,
+        admin: NamedDependency[AuthUser],
+        console: NamedDependency[Console],
+        category_id: Annotated[int | None, Parameter(ge=1)] = None,
+        q: Annotated[str | None, Parameter(max_length=100)] = None,
+    ) -> list[cs.SpuOut]:
+        return [cs.SpuOut.of(spu) for spu in await console.spus(category_id=category_id, text=q or None)]
+
     # --- products and skus ------------------------------------------------------------------
+
+    @get("/products", summary="Every product, on shelf or not, newest first; by name or id, category, shelf")
+    async def products(
+        self,
+        admin: NamedDependency[AuthUser],
+        console: NamedDependency[Console],
+        blobs: NamedDependency[BlobStore],
+        q: Annotated[str | None, Parameter(max_length=100, description="in the name, or the id")] = None,
+        category_id: Annotated[int | None, Parameter(ge=1)] = None,
+        on_shelf: Annotated[bool | None, Parameter(description="on shelf (true) or off (false)")] = None,
+        page: PageParam = "1",
+        page_size: PageSize = 20,
+    ) -> s.Page[cs.ProductRowOut]:
+        result = await console.products(
+            text=q or None,
+            category_id=category_id,
+            on_shelf=on_shelf,
+            page=parse_page(page),
+            page_size=page_size,
+        )
+        return s.Page.of(result, [cs.ProductRowOut.of(row, blobs) for row in result.items])
 
     @post("/products", summary="Create a product with its skus (or update the one of that name in that spu)")
     async def upsert_product(
@@ -192,18 +195,25 @@ class AdminCatalogController(Controller):
             spu_detail=data.spu_detail,
             on_shelf=data.on_shelf,
         )
-        return AdminProduct.of(await catalog_admin.upsert_product(spec))
+        product = await catalog_admin.upsert_product(spec, must_be_new=data.must_be_new, by=admin.actor)
+        return AdminProduct.of(product)
 
-    @get("/products/{product_id:int}", summary="A product with its skus, on or off shelf")
+    @get(
+        "/products/{product_id:int}",
+        summary="A product with its spu, category and skus, each sku's images in order; on or off shelf",
+    )
     async def product(
         self,
         admin: NamedDependency[AuthUser],
         catalog_admin: NamedDependency[CatalogAdmin],
+        blobs: NamedDependency[BlobStore],
         product_id: FromPath[int],
-    ) -> AdminProduct:
-        return AdminProduct.of(await catalog_admin.product(product_id))
+    ) -> cs.AdminProductSheet:
+        return cs.AdminProductSheet.of(await catalog_admin.sheet(product_id), blobs)
 
-    @put("/products/{product_id:int}", summary="Rename, (un)shelve a product and set its skus")
+    @put(
+        "/products/{product_id:int}", summary="Edit a product: name, shelf state, skus, category, spu, detail"
+    )
     async def update_product(
         self,
         admin: NamedDependency[AuthUser],
@@ -212,7 +222,14 @@ class AdminCatalogController(Controller):
         data: JSONBody[ProductUpdate],
     ) -> AdminProduct:
         product = await catalog_admin.update_product(
-            product_id, data.name, [s.spec() for s in data.skus], on_shelf=data.on_shelf
+            product_id,
+            data.name,
+            [s.spec() for s in data.skus],
+            on_shelf=data.on_shelf,
+            category=data.category,
+            spu=data.spu,
+            spu_detail=data.spu_detail,
+            by=admin.actor,
         )
         return AdminProduct.of(product)
 
@@ -223,7 +240,7 @@ class AdminCatalogController(Controller):
         catalog_admin: NamedDependency[CatalogAdmin],
         product_id: FromPath[int],
     ) -> AdminProduct:
-        return AdminProduct.of(await catalog_admin.shelve(product_id))
+        return AdminProduct.of(await catalog_admin.shelve(product_id, by=admin.actor))
 
     @post("/products/{product_id:int}/unshelve", status_code=200, summary="Take a product off shelf")
     async def unshelve(
@@ -232,7 +249,23 @@ class AdminCatalogController(Controller):
         catalog_admin: NamedDependency[CatalogAdmin],
         product_id: FromPath[int],
     ) -> AdminProduct:
-        return AdminProduct.of(await catalog_admin.unshelve(product_id))
+        return AdminProduct.of(await catalog_admin.unshelve(product_id, by=admin.actor))
+
+    @get(
+        "/skus",
+        summary="Skus low on stock: at most `stock_at_most` (default: the shop's threshold), least first",
+    )
+    async def low_stock(
+        self,
+        admin: NamedDependency[AuthUser],
+        console: NamedDependency[Console],
+        blobs: NamedDependency[BlobStore],
+        stock_at_most: Annotated[int | None, Parameter(ge=0, le=MAX_STOCK)] = None,
+        page: PageParam = "1",
+        page_size: PageSize = 20,
+    ) -> s.Page[cs.StockRowOut]:
+        result = await console.low_stock(at_most=stock_at_most, page=parse_page(page), page_size=page_size)
+        return s.Page.of(result, [cs.StockRowOut.of(row, blobs) for row in result.items])
 
     @put("/skus/{sku_id:int}/stock", summary="Set a sku's stock")
     async def set_stock(
@@ -242,7 +275,7 @@ class AdminCatalogController(Controller):
         sku_id: FromPath[int],
         data: JSONBody[StockIn],
     ) -> AdminSku:
-        return AdminSku.of(await catalog_admin.set_stock(sku_id, data.stock))
+        return AdminSku.of(await catalog_admin.set_stock(sku_id, data.stock, by=admin.actor))
 
     @put("/skus/{sku_id:int}/price", summary="Set a sku's price")
     async def set_price(
@@ -252,112 +285,4 @@ class AdminCatalogController(Controller):
         sku_id: FromPath[int],
         data: JSONBody[PriceIn],
     ) -> AdminSku:
-        return AdminSku.of(await catalog_admin.set_price(sku_id, data.price))
-
-    # --- sku images -------------------------------------------------------------------------
-
-    @get("/skus/{sku_id:int}/images", summary="A sku's images, the one cards show first")
-    async def sku_images(
-        self,
-        admin: NamedDependency[AuthUser],
-        catalog_admin: NamedDependency[CatalogAdmin],
-        sku_id: FromPath[int],
-    ) -> list[AdminImage]:
-        return [AdminImage.of(i, catalog_admin) for i in await catalog_admin.sku_images(sku_id)]
-
-    @post("/skus/{sku_id:int}/images", summary="Add an image to a sku (multipart field `image`, ≤ 3 MiB)")
-    async def add_sku_image(
-        self,
-        admin: NamedDependency[AuthUser],
-        catalog_admin: NamedDependency[CatalogAdmin],
-        sku_id: FromPath[int],
-        data: Annotated[ImageUpload, Multipart],
-    ) -> AdminImage:
-        content, extension = await read_image(data.image)
-        return AdminImage.of(await catalog_admin.add_sku_image(sku_id, content, extension), catalog_admin)
-
-    @put("/skus/{sku_id:int}/images/{image_id:int}", summary="Replace a sku image's file (multipart `image`)")
-    async def replace_sku_image(
-        self,
-        admin: NamedDependency[AuthUser],
-        catalog_admin: NamedDependency[CatalogAdmin],
-        sku_id: FromPath[int],
-        image_id: FromPath[int],
-        data: Annotated[ImageUpload, Multipart],
-    ) -> AdminImage:
-        content, extension = await read_image(data.image)
-        image = await catalog_admin.replace_sku_image(sku_id, image_id, content, extension)
-        return AdminImage.of(image, catalog_admin)
-
-    @delete("/skus/{sku_id:int}/images/{image_id:int}", summary="Remove a sku image (and its file)")
-    async def delete_sku_image(
-        self,
-        admin: NamedDependency[AuthUser],
-        catalog_admin: NamedDependency[CatalogAdmin],
-        sku_id: FromPath[int],
-        image_id: FromPath[int],
-    ) -> None:
-        await catalog_admin.delete_sku_image(sku_id, image_id)
-
-    # --- banners ----------------------------------------------------------------------------
-
-    @get("/banners", summary="Every banner, active or not, in display order")
-    async def banners(
-        self,
-        admin: NamedDependency[AuthUser],
-        catalog_admin: NamedDependency[CatalogAdmin],
-    ) -> list[AdminBanner]:
-        return [AdminBanner.of(b, catalog_admin) for b in await catalog_admin.banners()]
-
-    @post("/banners", summary="Add a banner (multipart: `name`, `image` ≤ 3 MiB, `active`, `position`)")
-    async def add_banner(
-        self,
-        admin: NamedDependency[AuthUser],
-        catalog_admin: NamedDependency[CatalogAdmin],
-        data: Annotated[BannerUpload, Multipart],
-    ) -> AdminBanner:
-        content, extension = await read_image(data.image)
-        banner = await catalog_admin.upload_banner(
-            data.name, content, extension, active=data.active, position=data.position
-        )
-        return AdminBanner.of(banner, catalog_admin)
-
-    @put("/banners/{banner_id:int}/image", summary="Replace a banner's image (multipart `image`)")
-    async def replace_banner_image(
-        self,
-        admin: NamedDependency[AuthUser],
-        catalog_admin: NamedDependency[CatalogAdmin],
-        banner_id: FromPath[int],
-        data: Annotated[ImageUpload, Multipart],
-    ) -> AdminBanner:
-        content, extension = await read_image(data.image)
-        return AdminBanner.of(
-            await catalog_admin.replace_banner_image(banner_id, content, extension), catalog_admin
-        )
-
-    @post("/banners/{banner_id:int}/activate", status_code=200, summary="Show a banner on the home page")
-    async def activate_banner(
-        self,
-        admin: NamedDependency[AuthUser],
-        catalog_admin: NamedDependency[CatalogAdmin],
-        banner_id: FromPath[int],
-    ) -> AdminBanner:
-        return AdminBanner.of(await catalog_admin.set_banner_active(banner_id, True), catalog_admin)
-
-    @post("/banners/{banner_id:int}/deactivate", status_code=200, summary="Hide a banner")
-    async def deactivate_banner(
-        self,
-        admin: NamedDependency[AuthUser],
-        catalog_admin: NamedDependency[CatalogAdmin],
-        banner_id: FromPath[int],
-    ) -> AdminBanner:
-        return AdminBanner.of(await catalog_admin.set_banner_active(banner_id, False), catalog_admin)
-
-    @delete("/banners/{banner_id:int}", summary="Delete a banner (and its image file)")
-    async def delete_banner(
-        self,
-        admin: NamedDependency[AuthUser],
-        catalog_admin: NamedDependency[CatalogAdmin],
-        banner_id: FromPath[int],
-    ) -> None:
-        await catalog_admin.delete_banner(banner_id)
+        return AdminSku.of(await catalog_admin.set_price(sku_id, data.price, by=admin.actor))

@@ -58,7 +58,7 @@ class ReconciliationOut(BaseModel):
 
 class AdminStockGateController(Controller):
     path = "/api/admin/stock-gate"
-    tags = ["admin"]
+    tags = ["operator: stock gate"]
     dependencies = {"admin": Provide(current_admin)}
 
     @get("", summary="The gated skus: their tokens beside MySQL's stock")
@@ -81,7 +81,7 @@ class AdminStockGateController(Controller):
         admin: NamedDependency[AuthUser],
         stock_gates: NamedDependency[StockGates],
     ) -> GatedSkuOut:
-        stock = (await stock_gates.open([sku_id]))[sku_id]
+        stock = (await stock_gates.open([sku_id], by=admin.actor))[sku_id]
         return GatedSkuOut(sku_id=sku_id, tokens=stock, stock=stock, drift=0)
 
     @delete("/{sku_id:int}", status_code=204, summary="Stop gating a sku (checkout then asks MySQL only)")
@@ -91,7 +91,7 @@ class AdminStockGateController(Controller):
         admin: NamedDependency[AuthUser],
         stock_gates: NamedDependency[StockGates],
     ) -> None:
-        await stock_gates.close([sku_id])
+        await stock_gates.close([sku_id], by=admin.actor)
 
     @post(
         "/reconcile",
@@ -101,4 +101,4 @@ class AdminStockGateController(Controller):
     async def reconcile(
         self, admin: NamedDependency[AuthUser], stock_gates: NamedDependency[StockGates]
     ) -> ReconciliationOut:
-        return ReconciliationOut.of(await stock_gates.reconcile())
+        return ReconciliationOut.of(await stock_gates.reconcile(by=admin.actor))

@@ -21,6 +21,8 @@ from jiadian.adapters.memory.cache import MemoryCache
 from jiadian.container import Container, build_container, shutdown
 from jiadian.entrypoints.http.accounts import AdminAccountsController, AuthController, MeController
 from jiadian.entrypoints.http.admin_catalog import AdminCatalogController
+from jiadian.entrypoints.http.admin_console import AdminConsoleController
+from jiadian.entrypoints.http.admin_images import AdminImagesController
 from jiadian.entrypoints.http.admin_stock import AdminStockGateController
 from jiadian.entrypoints.http.auth import Sessions
 from jiadian.entrypoints.http.cart import CartController, GuestCartController, HistoryController
@@ -111,6 +113,8 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
         "checkout": _provide(container.checkout),
         "orders": _provide(container.orders),
         "fulfilment": _provide(container.fulfilment),
+        "console": _provide(container.console),
+        "settings": _provide(container.settings),
         "payments": _provide(container.payments),
         "refunds": _provide(container.refunds),
         "stock_gates": _provide(container.stock_gates),
@@ -122,7 +126,7 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
     route_handlers: list[Any] = [HealthController, CatalogController, AuthController, MeController]
     route_handlers += [CartController, GuestCartController, HistoryController]
     route_handlers += [CheckoutController, OrdersController, AdminOrdersController]
-    route_handlers.append(AdminCatalogController)
+    route_handlers += [AdminCatalogController, AdminImagesController, AdminConsoleController]
     route_handlers.append(AdminAccountsController)
     route_handlers += [PaymentsController, AdminPaymentsController, AdminStockGateController]
     route_handlers.append(AdminRefundsController)

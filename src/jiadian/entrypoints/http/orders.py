@@ -3,6 +3,7 @@ refunds."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from litestar import Controller, get, post
@@ -10,10 +11,12 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, HeaderParameter, JSONBody, Parameter
 
 from jiadian.application.checkout import Checkout
+from jiadian.application.console import Console
 from jiadian.application.fulfilment import Fulfilment
 from jiadian.application.orders import Orders, PaymentRedirect
 from jiadian.application.ports import BlobStore
 from jiadian.application.refunds import Refunds
+from jiadian.entrypoints.http import console_schemas as cs
 from jiadian.entrypoints.http import order_schemas as o
 from jiadian.entrypoints.http import refund_schemas as r
 from jiadian.entrypoints.http import schemas as s
@@ -179,8 +182,55 @@ class OrdersController(Controller):
 
 class AdminOrdersController(Controller):
     path = "/api/admin/orders"
-    tags = ["admin"]
+    tags = ["operator: orders"]
     dependencies = {"admin": Provide(current_admin)}
+
+    @get(
+        "",
+        summary="Every shopper's orders, newest first: by status, user, days placed (the shop's), order id or "
+        "trade number, or unpaid and about to expire",
+    )
+    async def list_orders(
+        self,
+        admin: NamedDependency[AuthUser],
+        console: NamedDependency[Console],
+        fulfilment: NamedDependency[Fulfilment],
+        blobs: NamedDependency[BlobStore],
+        status: Annotated[str | None, Parameter(max_length=16, description="1..5 or cancelled")] = None,
+        user: Annotated[str | None, Parameter(max_length=100, description="a user id or username")] = None,
+        placed_from: Annotated[date | None, Parameter(description="placed on or after this day")] = None,
+        placed_to: Annotated[date | None, Parameter(description="placed on or before this day")] = None,
+        q: Annotated[str | None, Parameter(max_length=64, description="an order id or trade number")] = None,
+        expiring: Annotated[bool, Parameter(description="unpaid, expiring within the shop's window")] = False,
+        page: PageParam = "1",
+        page_size: Annotated[int, Parameter(description="orders per page (1..50)")] = 20,
+    ) -> s.Page[cs.AdminOrderOut]:
+        result = await console.orders(
+            status=status or None,
+            user=user or None,
+            placed_from=placed_from,
+            placed_to=placed_to,
+            ref=q or None,
+            expiring=expiring,
+            page=parse_page(page),
+            page_size=page_size,
+        )
+        window = fulfilment.payment_window
+        return s.Page.of(result, [cs.AdminOrderOut.of_row(row, blobs, window) for row in result.items])
+
+    @get(
+        "/{order_id:str}",
+        summary="An order (by id or trade number) with its buyer, payments, history and the operators' changes",
+    )
+    async def detail(
+        self,
+        order_id: FromPath[Annotated[str, Parameter(max_length=64)]],
+        admin: NamedDependency[AuthUser],
+        console: NamedDependency[Console],
+        fulfilment: NamedDependency[Fulfilment],
+        blobs: NamedDependency[BlobStore],
+    ) -> cs.AdminOrderDetail:
+        return cs.AdminOrderDetail.of(await console.order(order_id), blobs, fulfilment.payment_window)
 
     @post("/{order_id:str}/ship", status_code=200, summary="Ship a paid order (admins)")
     async def ship(
@@ -190,7 +240,21 @@ class AdminOrdersController(Controller):
         fulfilment: NamedDependency[Fulfilment],
         blobs: NamedDependency[BlobStore],
     ) -> o.OrderOut:
-        return o.OrderOut.of(await fulfilment.ship(order_id), blobs, fulfilment.payment_window)
+        return o.OrderOut.of(
+            await fulfilment.ship(order_id, by=admin.actor), blobs, fulfilment.payment_window
+        )
+
+    @post("/{order_id:str}/cancel", status_code=200, summary="Cancel an unpaid order; its stock comes back")
+    async def cancel(
+        self,
+        order_id: FromPath[OrderId],
+        admin: NamedDependency[AuthUser],
+        fulfilment: NamedDependency[Fulfilment],
+        blobs: NamedDependency[BlobStore],
+    ) -> o.OrderOut:
+        return o.OrderOut.of(
+            await fulfilment.cancel(order_id, by=admin.actor), blobs, fulfilment.payment_window
+        )
 
     @post(
         "/{order_id:str}/refund",
@@ -207,5 +271,5 @@ class AdminOrdersController(Controller):
     ) -> r.AdminRefundOut:
         reason = r.RefundRequestIn.reason_of(data)
         return r.AdminRefundOut.of(
-            await refunds.refund_order(order_id, operator=admin.username, reason=reason)
+            await refunds.refund_order(order_id, operator=admin.username, reason=reason, by=admin.actor)
         )

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from jiadian.application.payments import PaymentOutcome
+from jiadian.application.payments import PaymentOutcome, ReconcileReport
 from jiadian.application.ports import BlobStore
 from jiadian.domain.payments import Notification, Payment
 from jiadian.entrypoints.http.order_schemas import OrderOut, OrderStatusOut, status_out
@@ -105,4 +105,30 @@ class SimulatedPaymentOut(BaseModel):
             verdict=outcome.verdict.value,
             acknowledged=outcome.verdict.acknowledged,
             order=OrderOut.of(outcome.order, blobs, pay_within),
+        )
+
+
+class ReconcileOut(BaseModel):
+    """What asking the gateway about the pending trades came to."""
+
+    checked: int
+    applied: Annotated[int, Field(description="paid: the order is paid now")]
+    needs_refund: Annotated[
+        int, Field(description="paid for an order that could not take it: kept for a refund")
+    ]
+    closed: Annotated[int, Field(description="trades of orders that can no longer be paid, closed")]
+    waiting: Annotated[int, Field(description="the buyer has not paid (yet)")]
+    refused: Annotated[int, Field(description="the gateway's answer did not match the order (see the log)")]
+    unavailable: Annotated[int, Field(description="not asked: the gateway did not answer")]
+
+    @classmethod
+    def of(cls, report: ReconcileReport) -> ReconcileOut:
+        return cls(
+            checked=report.checked,
+            applied=report.applied,
+            needs_refund=report.needs_refund,
+            closed=report.closed,
+            waiting=report.waiting,
+            refused=report.refused,
+            unavailable=report.unavailable,
         )

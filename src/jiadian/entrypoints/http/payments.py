@@ -111,8 +111,9 @@ class AdminPaymentsController(Controller):
                 description="pending, applied, needs_refund, refunding, refunded or closed",
             ),
         ] = None,
+        q: Annotated[str | None, Parameter(max_length=64, description="an order id or trade number")] = None,
     ) -> s.Page[p.PaymentOut]:
-        result = await payments.list(payment_state, parse_page(page), page_size)
+        result = await payments.list(payment_state, parse_page(page), page_size, ref=q or None)
         return s.Page.of(result, [p.PaymentOut.of(payment) for payment in result.items])
 
     @post(
@@ -123,7 +124,18 @@ class AdminPaymentsController(Controller):
     async def mark_refunded(
         self, payment_id: FromPath[int], admin: NamedDependency[AuthUser], payments: NamedDependency[Payments]
     ) -> p.PaymentOut:
-        return p.PaymentOut.of(await payments.mark_refunded(payment_id))
+        return p.PaymentOut.of(await payments.mark_refunded(payment_id, by=admin.actor))
+
+    @post(
+        "/reconcile",
+        status_code=200,
+        summary="Ask the gateway about every pending trade and apply what it confirms (as `jiadian payments "
+        "reconcile`)",
+    )
+    async def reconcile(
+        self, admin: NamedDependency[AuthUser], payments: NamedDependency[Payments]
+    ) -> p.ReconcileOut:
+        return p.ReconcileOut.of(await payments.reconcile(by=admin.actor))
 
     @post(
         "/{payment_id:int}/refund",
@@ -139,7 +151,7 @@ class AdminPaymentsController(Controller):
     ) -> r.AdminRefundOut:
         reason = r.RefundRequestIn.reason_of(data)
         return r.AdminRefundOut.of(
-            await refunds.refund_payment(payment_id, operator=admin.username, reason=reason)
+            await refunds.refund_payment(payment_id, operator=admin.username, reason=reason, by=admin.actor)
         )
 
     @get(
@@ -168,5 +180,7 @@ class AdminPaymentsController(Controller):
         blobs: NamedDependency[BlobStore],
         data: JSONBody[p.SimulatedPaymentIn | None] = None,
     ) -> p.SimulatedPaymentOut:
-        outcome = await payments.simulate_pay(order_ref, data.amount if data is not None else None)
+        outcome = await payments.simulate_pay(
+            order_ref, data.amount if data is not None else None, by=admin.actor
+        )
         return p.SimulatedPaymentOut.of(outcome, blobs, payments.payment_window)

@@ -54,7 +54,7 @@ class AdminRefundsController(Controller):
     async def approve(
         self, refund_id: FromPath[int], admin: NamedDependency[AuthUser], refunds: NamedDependency[Refunds]
     ) -> r.AdminRefundOut:
-        return r.AdminRefundOut.of(await refunds.approve(refund_id, operator=admin.username))
+        return r.AdminRefundOut.of(await refunds.approve(refund_id, operator=admin.username, by=admin.actor))
 
     @post(
         "/{refund_id:int}/refuse",
@@ -69,7 +69,7 @@ class AdminRefundsController(Controller):
         refunds: NamedDependency[Refunds],
     ) -> r.AdminRefundOut:
         return r.AdminRefundOut.of(
-            await refunds.refuse(refund_id, operator=admin.username, answer=data.answer)
+            await refunds.refuse(refund_id, operator=admin.username, answer=data.answer, by=admin.actor)
         )
 
     @post(
@@ -80,7 +80,9 @@ class AdminRefundsController(Controller):
     async def retry(
         self, refund_id: FromPath[int], admin: NamedDependency[AuthUser], refunds: NamedDependency[Refunds]
     ) -> r.AdminRefundOut:
-        return r.AdminRefundOut.of(await refunds.retry_refund(refund_id, operator=admin.username))
+        return r.AdminRefundOut.of(
+            await refunds.retry_refund(refund_id, operator=admin.username, by=admin.actor)
+        )
 
     @post(
         "/{refund_id:int}/refunded",
@@ -90,7 +92,9 @@ class AdminRefundsController(Controller):
     async def refunded_by_hand(
         self, refund_id: FromPath[int], admin: NamedDependency[AuthUser], refunds: NamedDependency[Refunds]
     ) -> r.AdminRefundOut:
-        return r.AdminRefundOut.of(await refunds.refunded_by_hand(refund_id, operator=admin.username))
+        return r.AdminRefundOut.of(
+            await refunds.refunded_by_hand(refund_id, operator=admin.username, by=admin.actor)
+        )
 
     @post(
         "/settle",
@@ -100,4 +104,4 @@ class AdminRefundsController(Controller):
     async def settle(
         self, admin: NamedDependency[AuthUser], refunds: NamedDependency[Refunds]
     ) -> r.SettleReportOut:
-        return r.SettleReportOut.of(await refunds.settle_due())
+        return r.SettleReportOut.of(await refunds.settle_due(by=admin.actor))

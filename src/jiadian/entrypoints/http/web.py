@@ -1,7 +1,7 @@
 """The browser fronts' files: every file of `web/` under one versioned URL, and the fronts' pages.
 
 `web/` holds the fronts as native ES modules (no build step): `shared/` (what every front imports),
-`storefront/` (the shopper's). At start-up the tree is read once; its version is a hash of every
+`storefront/` (the shopper's, at `/`) and `admin/` (the operators' console, at `/admin/`). At start-up the tree is read once; its version is a hash of every
 file's path and bytes. Files are served from that snapshot under `/assets/{version}/{path}` with
 `Cache-Control: public, max-age=31536000, immutable`: any change to any file gives every file a new
 URL, and modules import each other by relative paths (`../shared/api.js`), so imports carry the version
@@ -98,7 +98,8 @@ def front_page(request: Request[Any, Any, Any], front: str) -> Response[bytes]:
 
 
 class WebController(Controller):
-    """The storefront's page at `/` and every front's files under `/assets/{version}/`."""
+    """The storefront's page at `/`, the console's at `/admin/`, and every front's files under
+    `/assets/{version}/`."""
 
     include_in_schema = False
     opt = NO_COOKIE
@@ -106,6 +107,10 @@ class WebController(Controller):
     @get("/")
     async def storefront(self, request: Request[Any, Any, Any]) -> Response[bytes]:
         return front_page(request, "storefront")
+
+    @get(["/admin", "/admin/"])
+    async def console(self, request: Request[Any, Any, Any]) -> Response[bytes]:
+        return front_page(request, "admin")
 
     @get(f"{ASSETS}/{{version:str}}/{{name:path}}")
     async def asset(

@@ -198,7 +198,7 @@ export async function route() {
  * refusal (4xx) cannot, and says what went wrong with a way on. Pages show the failures a shopper can
  * cause where they happen; this is for the rest.
  */
-function renderPageError(ctx, err) {
+export function renderPageError(ctx, err) {
   if (err && err.status === 401) {
     handleError(err); // the front's sign-in hook
     return;
