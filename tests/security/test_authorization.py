@@ -410,7 +410,6 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/media/{file_path:path}"): Rule(Access.PUBLIC, 200, media_file),
     ("HEAD", "/media/{file_path:path}"): Rule(Access.PUBLIC, 200, media_file),
     ("GET", "/admin"): Rule(Access.PUBLIC, 200),  # the console's page: no data, its API is the operators'
-    ("GET", "/admin/"): Rule(Access.PUBLIC, 200),
     ("GET", "/"): Rule(Access.PUBLIC, 200),
     ("GET", "/assets/{version:str}/{name:path}"): Rule(Access.PUBLIC, 200, asset),
     # --- public: signing in and up (a signed-in person may sign in again, or out) ---

@@ -108,7 +108,7 @@ class WebController(Controller):
     async def storefront(self, request: Request[Any, Any, Any]) -> Response[bytes]:
         return front_page(request, "storefront")
 
-    @get(["/admin", "/admin/"])
+    @get("/admin")  # and /admin/: Litestar serves a path with or without its trailing slash
     async def console(self, request: Request[Any, Any, Any]) -> Response[bytes]:
         return front_page(request, "admin")
 

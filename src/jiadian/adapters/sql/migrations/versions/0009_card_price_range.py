@@ -44,5 +44,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("products", schema=None) as batch_op:
+    # SQLite drops the column in place (3.35+): recreating `products` would fail its foreign keys.
+    with op.batch_alter_table("products", schema=None, recreate="never") as batch_op:
         batch_op.drop_column("max_price")
