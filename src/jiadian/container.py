@@ -249,6 +249,11 @@ class Container(containers.DeclarativeContainer):
         freight=providers.Callable(Money.of, settings.provided.freight),
         order_ttl_seconds=settings.provided.order_ttl_seconds,
         gate=stock_gate,
+        group_commit=settings.provided.group_commit,
+        group_commit_window=providers.Callable(
+            lambda ms: ms / 1000, settings.provided.group_commit_window_ms
+        ),
+        group_commit_max=settings.provided.group_commit_max_orders,
     )
     orders = providers.Singleton(
         Orders,

@@ -125,6 +125,15 @@ class Settings(BaseSettings):
         "MySQL stays the authority. Gate skus with `jiadian stock gate open`; the periodic jobs re-sync "
         "the tokens from MySQL",
     )
+    group_commit: bool = Field(
+        True,
+        description="Orders placed at about the same time in a process share one transaction (each buyer "
+        "still gets their own order or refusal); false: one transaction per order",
+    )
+    group_commit_window_ms: float = Field(
+        2.0, ge=0, le=100, description="How long the first order into an idle batch waits for others (ms)"
+    )
+    group_commit_max_orders: int = Field(200, ge=1, le=5000, description="Orders per batch at most")
     freight: Decimal = Decimal("10.00")
     order_ttl_seconds: int = 24 * 3600
     ship_after_seconds: int = 5 * 60
