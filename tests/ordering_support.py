@@ -58,6 +58,7 @@ class OrderingShop:
         self.checkout = Checkout(
             carts=self.carts,
             stock=stock_keeper(self.strategy),
+            catalog=self.container.catalog(),
             tasks=self.tasks,
             group_commit=self.group_commit,
             group_commit_max=self.group_commit_max,

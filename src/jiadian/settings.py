@@ -67,6 +67,14 @@ class Settings(BaseSettings):
     max_page_size: int = 50
     default_page_size: int = 8
     cache_ttl_seconds: int = 2 * 3600
+    live_values_ms: int = Field(
+        1000,
+        ge=0,
+        le=60_000,
+        description="How old the stock, sales and prices that product pages, carts and the checkout preview "
+        "show may be (ms; kept in the shared cache, read in blocks of products). 0: always from the database. "
+        "Placing an order always reads the database",
+    )
     response_cache_seconds: int = Field(
         10,
         description="How long rendered anonymous catalogue answers are reused (0: off). Operator writes "

@@ -13,13 +13,16 @@ from redis.asyncio import Redis
 
 from jiadian.adapters.mail import ConsoleMailer, SmtpMailer
 from jiadian.adapters.memory.codes import MemoryCodeStore
+from jiadian.adapters.memory.live_cache import MemoryLiveCache
 from jiadian.adapters.memory.stock_gate import MemoryStockGate
 from jiadian.adapters.redis.codes import RedisCodeStore
+from jiadian.adapters.redis.live_cache import RedisLiveCache
 from jiadian.adapters.redis.stock_gate import RedisStockGate
 from jiadian.adapters.tasks.dispatch import TaskHandlers
 from jiadian.adapters.tasks.inline import InlineTaskQueue
 from jiadian.adapters.tasks.periodic import PeriodicJob
 from jiadian.application.accounts_ports import CodeStore, Mailer
+from jiadian.application.catalog_ports import LiveCache
 from jiadian.application.fulfilment import Fulfilment
 from jiadian.application.stock_gate import NO_GATE, StockGate, StockGates
 from jiadian.application.tasks import TaskQueue
@@ -28,6 +31,10 @@ from jiadian.settings import Settings
 
 def code_store(redis: Redis | None) -> CodeStore:
     return RedisCodeStore(redis) if redis is not None else MemoryCodeStore()
+
+
+def live_cache(redis: Redis | None) -> LiveCache:
+    return RedisLiveCache(redis) if redis is not None else MemoryLiveCache()
 
 
 def stock_gate_store(redis: Redis | None) -> StockGate:

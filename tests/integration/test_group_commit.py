@@ -10,9 +10,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import event, func, insert, select, text
 from tests.ordering_support import OrderingShop
 
 from jiadian.adapters.clock import FixedClock
@@ -200,3 +203,45 @@ async def wait_for_lock_wait(mysql: Container, timeout: float = 30) -> None:
                 return
         await asyncio.sleep(0.02)
     raise AssertionError("the batch never waited for the products row")
+
+
+@contextmanager
+def statements(mysql: Container) -> Iterator[list[str]]:
+    """The statements the engine sends while the block runs (an executemany counts once)."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement.split()[0].upper() if statement.strip() else statement)
+
+    def commit(_conn: Any) -> None:
+        seen.append("COMMIT")
+
+    engine = mysql.engine().sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    event.listen(engine, "commit", commit)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+        event.remove(engine, "commit", commit)
+
+
+async def test_a_batch_costs_the_statements_of_one_order(mysql: Container, clock: FixedClock) -> None:
+    """Placed one by one, an order is 6 statements and a commit; a batch of 30 on one sku is 7 and a commit."""
+    alone = OrderingShop(mysql, clock)
+    together = OrderingShop(mysql, clock, group_commit=True)
+    sku = await alone.given_sku(stock=100)
+    people = [await alone.given_buyer() for _ in range(31)]
+
+    with statements(mysql) as one_by_one:
+        await alone.buy(*people[0], sku.id, idempotency_key="k-0")
+    with statements(mysql) as batch:
+        placed = await asyncio.gather(
+            *(together.buy(u, a, sku.id, idempotency_key=f"k-{u}") for u, a in people[1:])
+        )
+
+    assert len(placed) == 30
+    assert one_by_one == ["SELECT", "SELECT", "INSERT", "INSERT", "UPDATE", "UPDATE", "COMMIT"]
+    # Keys taken?, addresses, skus; stock (one UPDATE per sku); orders; lines; product sales; commit.
+    assert batch == ["SELECT", "SELECT", "SELECT", "UPDATE", "INSERT", "INSERT", "UPDATE", "COMMIT"]
+    print(f"\none order: {len(one_by_one)} statements; a batch of 30: {len(batch)}")

@@ -82,10 +82,13 @@ class CatalogAdmin:
     blobs: BlobStore
     references: FileReferences | None = None
     gate: StockGate = NO_GATE
+    near: Cache | None = None  # this process's (`Catalog.near`): its copy of the generation goes at once
 
     async def _invalidate(self) -> None:
         await self.cache.delete(*CACHED_KEYS)
         await self.cache.incr(GENERATION_KEY)
+        if self.near is not None:
+            await self.near.delete(GENERATION_KEY)
 
     def url(self, file_id: str) -> str:
         """The public URL of a stored file ("" for none)."""

@@ -86,6 +86,22 @@ class LiveDetail:
     reviews: ReviewSummary
 
 
+class LiveCache(Protocol):
+    """Live values of products (`LiveDetail`), kept a moment in blocks of consecutive product ids per
+    catalogue generation (an operator's write makes every block read afresh), shared by every process
+    (Redis in production, memory by default). Failing soft: a store that does not answer keeps nothing
+    and reads as nothing kept."""
+
+    async def read(self, generation: int, wanted: dict[int, list[int]]) -> dict[int, dict[int, LiveDetail]]:
+        """{block: product ids} -> for each block kept, the values of those of its products that have
+        any; blocks not kept (never filled, expired) are absent. One round trip, whatever the blocks."""
+        ...
+
+    async def keep(self, generation: int, block: int, values: dict[int, LiveDetail], ttl_ms: int) -> None:
+        """Keep a block's values (every product of it that has any) for `ttl_ms`."""
+        ...
+
+
 class CatalogQueries(Protocol):
     """The shopper's reads. Each method costs a fixed number of queries, whatever the catalogue's size."""
 
@@ -118,9 +134,10 @@ class CatalogQueries(Protocol):
         category, kept per generation) in one statement; None when unknown or off shelf."""
         ...
 
-    async def live_detail(self, product_id: int) -> LiveDetail | None:
-        """What changes with orders and reviews — sku price/stock/sales and the review summary — in
-        one statement; None when the product is unknown or off shelf."""
+    async def live_products(self, first_id: int, last_id: int) -> dict[int, LiveDetail]:
+        """What changes with orders and reviews — sku price/stock/sales and the review summary — of the
+        on-shelf products with ids from `first_id` to `last_id`, in one statement (products without skus,
+        off shelf or unknown are absent)."""
         ...
 
     async def count_reviews(self, product_id: int) -> int: ...

@@ -19,6 +19,8 @@ from functools import partial
 
 from jiadian.application.batching import Batcher
 from jiadian.application.cart_ports import CartStore
+from jiadian.application.catalog import Catalog
+from jiadian.application.catalog_ports import SkuViewRow
 from jiadian.application.ordering import Scheduling, product_sales
 from jiadian.application.ordering_ports import DuplicateOrder, SkuForSale
 from jiadian.application.stock import LostRace, StockKeeper
@@ -126,6 +128,13 @@ def order_lines_for(counts: dict[int, int], skus: dict[int, SkuForSale]) -> list
     return lines
 
 
+def _for_sale(view: SkuViewRow) -> SkuForSale:
+    sku = view.sku
+    return SkuForSale(
+        sku.id, sku.product_id, view.product_name, sku.size, sku.color, view.image, sku.price, view.on_shelf
+    )
+
+
 def shipping_address(address: Address) -> ShippingAddress:
     return ShippingAddress(
         address.id,
@@ -153,6 +162,7 @@ def check_idempotency_key(key: str | None) -> str | None:
 class Checkout(Scheduling):
     carts: CartStore
     stock: StockKeeper
+    catalog: Catalog  # what the preview shows
     freight: Money = FREIGHT
     new_ids: Callable[[datetime], tuple[str, str]] = field(default=_ids)
     group_commit: bool = False  # place concurrent orders of this process in one transaction
@@ -185,12 +195,13 @@ class Checkout(Scheduling):
         return {sku_id: cart[sku_id] for sku_id in chosen}, True
 
     async def preview(self, user_id: int, request: CheckoutRequest) -> Preview:
+        """What the order would be, from the catalogue as carts see it (`Catalog.sku_views`: prices and
+        stock up to a second old); placing it reads the database."""
         counts, _from_cart = await self._counts(user_id, request)
-        async with self.uow() as uow:
-            lines = order_lines_for(counts, await uow.stock.for_sale(sorted(counts)))
-            levels = await uow.stock.levels(sorted(counts), lock=False)
+        views = await self.catalog.sku_views(sorted(counts))
+        lines = order_lines_for(counts, {sku_id: _for_sale(view) for sku_id, view in views.items()})
         for line in lines:
-            available = levels[line.sku_id].stock if line.sku_id in levels else 0
+            available = views[line.sku_id].sku.stock
             if line.count > available:
                 raise InsufficientStock(line.sku_id, requested=line.count, available=available)
         return Preview(lines, self.freight)

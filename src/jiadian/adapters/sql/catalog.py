@@ -168,12 +168,37 @@ DETAIL: Select[Any] = (
     .where(products.c.id == bindparam("product_id"), products.c.on_shelf == true())
     .order_by(skus.c.id, sku_images.c.id)
 )
-# What changes with orders and reviews, for a page whose rest is cached.
-LIVE_DETAIL: Select[Any] = (
-    select(skus.c.id, skus.c.price, skus.c.stock, skus.c.sales, *_review_summary(_OF_PRODUCT))
+# What changes with orders and reviews, of a block of products whose pages are cached: every sku, with its
+# product's review figures (one row per sku; the figures repeat).
+_IN_BLOCK = reviews.c.product_id.between(bindparam("first_id"), bindparam("last_id"))
+_BLOCK_REVIEWS = (
+    select(
+        reviews.c.product_id,
+        func.count(reviews.c.id).label("review_count"),
+        func.sum(reviews.c.score).label("score_sum"),
+        func.sum(case((reviews.c.score >= SATISFIED_FROM, 1), else_=0)).label("satisfied"),
+    )
+    .where(_IN_BLOCK)
+    .group_by(reviews.c.product_id)
+    .subquery("block_reviews")
+)
+LIVE_BLOCK: Select[Any] = (
+    select(
+        skus.c.id,
+        skus.c.product_id,
+        skus.c.price,
+        skus.c.stock,
+        skus.c.sales,
+        _BLOCK_REVIEWS.c.review_count,
+        _BLOCK_REVIEWS.c.score_sum,
+        _BLOCK_REVIEWS.c.satisfied,
+    )
     .join(products, products.c.id == skus.c.product_id)
-    .where(skus.c.product_id == bindparam("product_id"), products.c.on_shelf == true())
-    .order_by(skus.c.id)
+    .outerjoin(_BLOCK_REVIEWS, _BLOCK_REVIEWS.c.product_id == skus.c.product_id)
+    .where(
+        skus.c.product_id.between(bindparam("first_id"), bindparam("last_id")), products.c.on_shelf == true()
+    )
+    .order_by(skus.c.product_id, skus.c.id)
 )
 # Cart lines: the skus with their product's name, shelf state and first image.
 SKU_VIEWS: Select[Any] = (
@@ -522,16 +547,19 @@ class SqlCatalogQueries:
             reviews=ReviewSummary.of(int(row.review_count), int(row.score_sum), int(row.satisfied)),
         )
 
-    async def live_detail(self, product_id: int) -> LiveDetail | None:
+    async def live_products(self, first_id: int, last_id: int) -> dict[int, LiveDetail]:
         async with self._engine.connect() as conn:
-            rows = (await conn.execute(LIVE_DETAIL, {"product_id": product_id})).all()
-        if not rows:
-            return None
-        first = rows[0]
-        return LiveDetail(
-            [SkuState(r.id, Money.of(r.price), r.stock, r.sales) for r in rows],
-            ReviewSummary.of(int(first.review_count), int(first.score_sum), int(first.satisfied)),
-        )
+            rows = (await conn.execute(LIVE_BLOCK, {"first_id": first_id, "last_id": last_id})).all()
+        found: dict[int, LiveDetail] = {}
+        for r in rows:
+            live = found.get(r.product_id)
+            if live is None:
+                summary = ReviewSummary.of(
+                    int(r.review_count or 0), int(r.score_sum or 0), int(r.satisfied or 0)
+                )
+                live = found[r.product_id] = LiveDetail([], summary)
+            live.skus.append(SkuState(r.id, Money.of(r.price), r.stock, r.sales))
+        return found
 
     async def count_reviews(self, product_id: int) -> int:
         query = select(func.count()).select_from(reviews).where(reviews.c.product_id == product_id)

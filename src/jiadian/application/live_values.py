@@ -1,0 +1,57 @@
+"""Live values — stock, sales, prices and review summaries — as product pages, carts and the checkout
+preview show them: up to a second old, shared by every process, read from the database once per block.
+
+They move with every order, so showing them straight from the database would cost a statement per view.
+Instead they are kept in a `LiveCache` for `max_age_ms` (1 s by default) in blocks of `BLOCK`
+consecutive product ids, per catalogue generation (an operator's write is read afresh at once): a view reads its block from the shared store (one round trip, whatever the
+number of blocks), and a block that is not kept is read from the database in one statement — once per
+process however many ask at once — and kept for everyone. Blocks, not single products, because a
+spread of views over a large catalogue would otherwise find nearly every product's entry expired.
+
+So a page, a cart line or a preview may show stock and prices up to `max_age_ms` old. Placing an order
+never reads them: it takes stock in its own transaction, which refuses (409) what is no longer there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from jiadian.application.catalog_ports import CatalogQueries, LiveCache, LiveDetail
+from jiadian.application.single_flight import SingleFlight
+
+BLOCK = 64  # product ids per kept block
+
+
+@dataclass(frozen=True)
+class LiveValues:
+    queries: CatalogQueries
+    cache: LiveCache
+    max_age_ms: int = 1000  # 0: every read goes to the database
+    _flights: SingleFlight = field(default_factory=SingleFlight, init=False, repr=False, compare=False)
+
+    async def of(self, product_ids: Iterable[int], generation: int) -> dict[int, LiveDetail]:
+        """The live values of these products (those unknown, off shelf or without skus are absent)."""
+        wanted: dict[int, list[int]] = {}
+        for product_id in set(product_ids):
+            wanted.setdefault(product_id // BLOCK, []).append(product_id)
+        if not wanted:
+            return {}
+        kept = await self.cache.read(generation, wanted) if self.max_age_ms > 0 else {}
+        found: dict[int, LiveDetail] = {}
+        for block, ids in wanted.items():
+            values = kept.get(block)
+            if values is None:
+                read = await self._read(generation, block)
+                values = {i: read[i] for i in ids if i in read}
+            found.update(values)
+        return found
+
+    async def _read(self, generation: int, block: int) -> dict[int, LiveDetail]:
+        async def read() -> dict[int, LiveDetail]:
+            values = await self.queries.live_products(block * BLOCK, block * BLOCK + BLOCK - 1)
+            if self.max_age_ms > 0:
+                await self.cache.keep(generation, block, values, self.max_age_ms)
+            return values
+
+        return await self._flights.run(f"live:{generation}:{block}", read)
