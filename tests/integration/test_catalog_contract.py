@@ -215,7 +215,7 @@ async def test_detail(backend: Backend, shop: Shop) -> None:
 async def test_live_values_of_a_block_of_products(backend: Backend, shop: Shop) -> None:
     """Every sku of the on-shelf products in the id range, with their review figures, in one statement."""
     await given_reviews(backend, 1, [5, 1, 3])
-    found = await backend.queries.live_products(1, 7)
+    found = await backend.queries.live_products([(1, 4), (5, 7)])
     assert sorted(found) == [1, 2, 3, 4, 5, 7]  # 6 is off shelf, 8 past the range
     first = found[1]
     assert [(str(s.price), s.stock, s.sales) for s in first.skus] == [
@@ -231,7 +231,8 @@ async def test_live_values_of_a_block_of_products(backend: Backend, shop: Shop) 
     )
     assert found[7].reviews.count == 0
     assert [(str(s.price), s.stock) for s in found[7].skus] == [("199.00", 50)]
-    assert await backend.queries.live_products(100, 163) == {}
+    assert await backend.queries.live_products([(100, 163)]) == {}
+    assert sorted(await backend.queries.live_products([(8, 8), (2, 3)])) == [2, 3, 8]
 
 
 async def test_reviews_empty(backend: Backend, shop: Shop) -> None:

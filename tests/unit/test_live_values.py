@@ -35,7 +35,7 @@ class World:
     container: Container
     shop: OrderingShop
     time: Turned
-    reads: list[tuple[int, int]]  # (first, last) product id of each block read from the "database"
+    reads: list[list[tuple[int, int]]]  # the (first, last) product ids of the blocks of each read
 
 
 @pytest.fixture
@@ -44,12 +44,12 @@ def world(memory: tuple[Container, MemoryState], clock: FixedClock) -> World:
     time = Turned()
     container.live_cache.override(providers.Object(MemoryLiveCache(clock=time)))
     queries = container.catalog_queries()
-    reads: list[tuple[int, int]] = []
+    reads: list[list[tuple[int, int]]] = []
     live_products = queries.live_products
 
-    async def counted(first_id: int, last_id: int) -> dict[int, LiveDetail]:
-        reads.append((first_id, last_id))
-        return await live_products(first_id, last_id)
+    async def counted(ranges: list[tuple[int, int]]) -> dict[int, LiveDetail]:
+        reads.append(ranges)
+        return await live_products(ranges)
 
     queries.live_products = counted  # type: ignore[method-assign]
     return World(container, OrderingShop(container, clock, group_commit=True), time, reads)
@@ -87,8 +87,7 @@ async def test_products_of_one_block_are_read_in_one_statement(world: World) -> 
         await stock_on_page(world, sku.product_id)
     world.reads.clear()
     assert [await stock_on_page(world, sku.product_id) for sku in skus] == [1, 2, 3, 4, 5]
-    assert len(world.reads) == 1
-    assert {skus[0].product_id // BLOCK} == {first // BLOCK for first, _last in world.reads}
+    assert world.reads == [[(0, BLOCK - 1)]]
 
 
 async def test_kept_stock_in_a_cart_never_lets_a_checkout_oversell(world: World) -> None:
@@ -135,3 +134,19 @@ async def test_with_no_max_age_every_view_reads_the_database(
     assert (await catalog.detail(sku.product_id)).skus[0].stock == 5
     await shop.buy(user, address, sku.id, 2)
     assert (await catalog.detail(sku.product_id)).skus[0].stock == 3
+
+
+async def test_a_cart_over_several_blocks_reads_them_in_one_statement(world: World) -> None:
+    skus = [await world.shop.given_sku(stock=3) for _ in range(2 * BLOCK + 1)]  # products in 3 blocks
+    chosen = [skus[0], skus[BLOCK], skus[2 * BLOCK]]
+    user, _address = await world.shop.given_buyer()
+    cart = world.container.shopping_cart()
+    for sku in chosen:
+        await cart.add(user, sku.id, 1)  # the skus kept (read with their stock)
+    world.reads.clear()
+    view = await cart.view(user)
+    assert [line.stock for line in view.lines] == [3, 3, 3]
+    assert world.reads == [[(0, BLOCK - 1), (BLOCK, 2 * BLOCK - 1), (2 * BLOCK, 3 * BLOCK - 1)]]
+    world.reads.clear()
+    await cart.view(user)
+    assert world.reads == []  # all three blocks kept

@@ -110,6 +110,14 @@ class ProductDetail:
 
 
 @dataclass(frozen=True, slots=True)
+class KeptPage:
+    """A product's page as the caches keep it: without its hot products (kept apart, for less long)."""
+
+    category_id: int
+    page: ProductDetail
+
+
+@dataclass(frozen=True, slots=True)
 class ReviewView:
     id: int
     username: str
@@ -300,21 +308,24 @@ class Catalog:
         return Page([self.card(r) for r in rows], request.page, page_size, total)
 
     async def detail(self, product_id: int) -> ProductDetail:
-        """A product's page. What changes only with operator writes (names, images, specs) and the hot
-        products are kept per generation, in this process and in the shared cache (so a spread of views
-        over a large catalogue is not cold in every process); prices, stock, sales and the review summary
-        come from `live` (up to a second old) when the rest comes from there."""
+        """A product's page. What changes only with operator writes (names, images, specs) is kept per
+        generation, in this process and in the shared cache for `cache_ttl` (so a spread of views over a
+        large catalogue is not cold in every process, nor after a restart); the hot products come from
+        this process's list of the category's best sellers (up to `detail_ttl` old); prices, stock, sales
+        and the review summary from `live` (up to a second old) when the rest comes from the caches."""
         if not is_possible_id(product_id):
             raise NotFound("商品", product_id)
         generation = await self.generation()
-        key = f"catalog:{generation}:detail:{product_id}"
-        fresh: list[ProductDetail] = []
+        key = f"catalog:{generation}:page:{product_id}"
+        fresh: list[KeptPage] = []
 
-        async def render() -> ProductDetail:
-            fresh.append(await self._detail(product_id, generation))
+        async def render() -> KeptPage:
+            fresh.append(await self._kept_page(product_id))
             return fresh[0]
 
-        page = await self._kept_in(self._both, key, ProductDetail, render, self.detail_ttl)
+        kept = await self._kept_in(self._both, key, KeptPage, render, self.cache_ttl)
+        best = await self._best_sellers(kept.category_id, generation)
+        page = replace(kept.page, hot=[c for c in best if c.id != product_id][:HOT_PRODUCTS])
         if fresh:
             return page  # read just now: live already
         now = (await self.live.of([product_id], generation)).get(product_id)
@@ -328,12 +339,10 @@ class Catalog:
         ]
         return replace(page, skus=skus, reviews=now.reviews)
 
-    async def _detail(self, product_id: int, generation: int) -> ProductDetail:
+    async def _kept_page(self, product_id: int) -> KeptPage:
         row = await self.queries.detail(product_id)
         if row is None:
             raise NotFound("商品", product_id)
-        best = await self._best_sellers(row.category.id, generation)
-        hot = [c for c in best if c.id != product_id][:HOT_PRODUCTS]
         skus = [
             SkuView(
                 s.sku.id,
@@ -346,7 +355,7 @@ class Catalog:
             )
             for s in row.skus
         ]
-        return ProductDetail(
+        page = ProductDetail(
             id=row.product.id,
             name=row.product.name,
             spu=SpuView(row.spu.id, row.spu.name, row.spu.detail),
@@ -355,9 +364,10 @@ class Catalog:
             sizes=_distinct([s.size for s in skus]),
             colors=_distinct([s.color for s in skus]),
             skus=skus,
-            hot=hot,
+            hot=[],
             reviews=row.reviews,
         )
+        return KeptPage(row.category.id, page)
 
     async def _best_sellers(self, category_id: int, generation: int) -> list[ProductCard]:
         """The category's best sellers, one more than a product page shows (it leaves itself out); kept

@@ -97,8 +97,8 @@ class LiveCache(Protocol):
         any; blocks not kept (never filled, expired) are absent. One round trip, whatever the blocks."""
         ...
 
-    async def keep(self, generation: int, block: int, values: dict[int, LiveDetail], ttl_ms: int) -> None:
-        """Keep a block's values (every product of it that has any) for `ttl_ms`."""
+    async def keep(self, generation: int, blocks: dict[int, dict[int, LiveDetail]], ttl_ms: int) -> None:
+        """Keep blocks' values ({block: every product of it that has any}) for `ttl_ms`, in one round trip."""
         ...
 
 
@@ -134,10 +134,10 @@ class CatalogQueries(Protocol):
         category, kept per generation) in one statement; None when unknown or off shelf."""
         ...
 
-    async def live_products(self, first_id: int, last_id: int) -> dict[int, LiveDetail]:
+    async def live_products(self, ranges: list[tuple[int, int]]) -> dict[int, LiveDetail]:
         """What changes with orders and reviews — sku price/stock/sales and the review summary — of the
-        on-shelf products with ids from `first_id` to `last_id`, in one statement (products without skus,
-        off shelf or unknown are absent)."""
+        on-shelf products with ids in any of the (first, last) ranges, in one statement (products without
+        skus, off shelf or unknown are absent)."""
         ...
 
     async def count_reviews(self, product_id: int) -> int: ...

@@ -38,20 +38,25 @@ class LiveValues:
         if not wanted:
             return {}
         kept = await self.cache.read(generation, wanted) if self.max_age_ms > 0 else {}
+        missing = sorted(block for block in wanted if block not in kept)
+        if missing:
+            kept.update(await self._read(generation, missing))
         found: dict[int, LiveDetail] = {}
         for block, ids in wanted.items():
-            values = kept.get(block)
-            if values is None:
-                read = await self._read(generation, block)
-                values = {i: read[i] for i in ids if i in read}
-            found.update(values)
+            values = kept.get(block, {})
+            found.update({i: values[i] for i in ids if i in values})
         return found
 
-    async def _read(self, generation: int, block: int) -> dict[int, LiveDetail]:
-        async def read() -> dict[int, LiveDetail]:
-            values = await self.queries.live_products(block * BLOCK, block * BLOCK + BLOCK - 1)
-            if self.max_age_ms > 0:
-                await self.cache.keep(generation, block, values, self.max_age_ms)
-            return values
+    async def _read(self, generation: int, blocks: list[int]) -> dict[int, dict[int, LiveDetail]]:
+        """These blocks from the database, in one statement, and kept (once per process at a time)."""
 
-        return await self._flights.run(f"live:{generation}:{block}", read)
+        async def read() -> dict[int, dict[int, LiveDetail]]:
+            values = await self.queries.live_products([(b * BLOCK, b * BLOCK + BLOCK - 1) for b in blocks])
+            read: dict[int, dict[int, LiveDetail]] = {block: {} for block in blocks}
+            for product_id, live in values.items():
+                read[product_id // BLOCK][product_id] = live
+            if self.max_age_ms > 0:
+                await self.cache.keep(generation, read, self.max_age_ms)
+            return read
+
+        return await self._flights.run(f"live:{generation}:{','.join(map(str, blocks))}", read)

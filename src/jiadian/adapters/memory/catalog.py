@@ -279,10 +279,11 @@ class MemoryCatalogQueries:
         rows = [r.review for r in self._s.table(REVIEWS).values() if r.product_id == product_id]
         return sorted(rows, key=lambda r: (r.created_at, r.id), reverse=True)
 
-    async def live_products(self, first_id: int, last_id: int) -> dict[int, LiveDetail]:
+    async def live_products(self, ranges: list[tuple[int, int]]) -> dict[int, LiveDetail]:
         found = {}
         products = self._s.table(PRODUCTS)
-        for product_id in (i for i in range(first_id, last_id + 1) if i in products):
+        wanted = sorted({i for first, last in ranges for i in range(first, last + 1) if i in products})
+        for product_id in wanted:
             skus = self._skus_of(product_id)
             if not skus or not await self.is_listed(product_id):
                 continue

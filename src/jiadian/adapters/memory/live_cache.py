@@ -24,7 +24,8 @@ class MemoryLiveCache:
             found[block] = {i: kept[1][i] for i in product_ids if i in kept[1]}
         return found
 
-    async def keep(self, generation: int, block: int, values: dict[int, LiveDetail], ttl_ms: int) -> None:
+    async def keep(self, generation: int, blocks: dict[int, dict[int, LiveDetail]], ttl_ms: int) -> None:
         now = self._clock()
         self._blocks = {key: kept for key, kept in self._blocks.items() if kept[0] > now}  # expired ones go
-        self._blocks[generation, block] = (now + ttl_ms / 1000, dict(values))
+        for block, values in blocks.items():
+            self._blocks[generation, block] = (now + ttl_ms / 1000, dict(values))

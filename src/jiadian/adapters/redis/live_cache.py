@@ -87,18 +87,19 @@ class RedisLiveCache:
             }
         return found
 
-    async def keep(self, generation: int, block: int, values: dict[int, LiveDetail], ttl_ms: int) -> None:
-        if time.monotonic() < self._resting_until:
+    async def keep(self, generation: int, blocks: dict[int, dict[int, LiveDetail]], ttl_ms: int) -> None:
+        if not blocks or time.monotonic() < self._resting_until:
             return
-        key = f"{self._prefix}{generation}:{block}"
-        fields: dict[FieldT, EncodableT] = {_MARK: "1"}
-        for product_id, live in values.items():
-            fields[product_id] = encode(live)
         try:
             async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.delete(key)
-                pipe.hset(key, mapping=fields)
-                pipe.pexpire(key, ttl_ms)
+                for block, values in blocks.items():
+                    key = f"{self._prefix}{generation}:{block}"
+                    fields: dict[FieldT, EncodableT] = {_MARK: "1"}
+                    for product_id, live in values.items():
+                        fields[product_id] = encode(live)
+                    pipe.delete(key)
+                    pipe.hset(key, mapping=fields)
+                    pipe.pexpire(key, ttl_ms)
                 await pipe.execute()
         except RedisError as exc:
             self._failed("keep", exc)

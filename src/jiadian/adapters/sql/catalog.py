@@ -5,7 +5,21 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, bindparam, case, delete, func, insert, literal, select, true, update
+from sqlalchemy import (
+    Row,
+    Select,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from jiadian.adapters.sql.engine import from_db, to_db
@@ -168,38 +182,44 @@ DETAIL: Select[Any] = (
     .where(products.c.id == bindparam("product_id"), products.c.on_shelf == true())
     .order_by(skus.c.id, sku_images.c.id)
 )
-# What changes with orders and reviews, of a block of products whose pages are cached: every sku, with its
-# product's review figures (one row per sku; the figures repeat).
-_IN_BLOCK = reviews.c.product_id.between(bindparam("first_id"), bindparam("last_id"))
-_BLOCK_REVIEWS = (
-    select(
-        reviews.c.product_id,
-        func.count(reviews.c.id).label("review_count"),
-        func.sum(reviews.c.score).label("score_sum"),
-        func.sum(case((reviews.c.score >= SATISFIED_FROM, 1), else_=0)).label("satisfied"),
+# What changes with orders and reviews, of blocks of products whose pages are cached: every sku, with its
+# product's review figures (one row per sku; the figures repeat). Built once per number of blocks.
+
+
+def _live_blocks(count: int) -> Select[Any]:
+    def within(column: Any) -> Any:
+        return or_(*(column.between(bindparam(f"first_{n}"), bindparam(f"last_{n}")) for n in range(count)))
+
+    figures = (
+        select(
+            reviews.c.product_id,
+            func.count(reviews.c.id).label("review_count"),
+            func.sum(reviews.c.score).label("score_sum"),
+            func.sum(case((reviews.c.score >= SATISFIED_FROM, 1), else_=0)).label("satisfied"),
+        )
+        .where(within(reviews.c.product_id))
+        .group_by(reviews.c.product_id)
+        .subquery("block_reviews")
     )
-    .where(_IN_BLOCK)
-    .group_by(reviews.c.product_id)
-    .subquery("block_reviews")
-)
-LIVE_BLOCK: Select[Any] = (
-    select(
-        skus.c.id,
-        skus.c.product_id,
-        skus.c.price,
-        skus.c.stock,
-        skus.c.sales,
-        _BLOCK_REVIEWS.c.review_count,
-        _BLOCK_REVIEWS.c.score_sum,
-        _BLOCK_REVIEWS.c.satisfied,
+    return (
+        select(
+            skus.c.id,
+            skus.c.product_id,
+            skus.c.price,
+            skus.c.stock,
+            skus.c.sales,
+            figures.c.review_count,
+            figures.c.score_sum,
+            figures.c.satisfied,
+        )
+        .join(products, products.c.id == skus.c.product_id)
+        .outerjoin(figures, figures.c.product_id == skus.c.product_id)
+        .where(within(skus.c.product_id), products.c.on_shelf == true())
+        .order_by(skus.c.product_id, skus.c.id)
     )
-    .join(products, products.c.id == skus.c.product_id)
-    .outerjoin(_BLOCK_REVIEWS, _BLOCK_REVIEWS.c.product_id == skus.c.product_id)
-    .where(
-        skus.c.product_id.between(bindparam("first_id"), bindparam("last_id")), products.c.on_shelf == true()
-    )
-    .order_by(skus.c.product_id, skus.c.id)
-)
+
+
+LIVE_BLOCKS: dict[int, Select[Any]] = {}
 # Cart lines: the skus with their product's name, shelf state and first image.
 SKU_VIEWS: Select[Any] = (
     select(
@@ -547,9 +567,17 @@ class SqlCatalogQueries:
             reviews=ReviewSummary.of(int(row.review_count), int(row.score_sum), int(row.satisfied)),
         )
 
-    async def live_products(self, first_id: int, last_id: int) -> dict[int, LiveDetail]:
+    async def live_products(self, ranges: list[tuple[int, int]]) -> dict[int, LiveDetail]:
+        if not ranges:
+            return {}
+        statement = LIVE_BLOCKS.get(len(ranges))
+        if statement is None:
+            statement = LIVE_BLOCKS[len(ranges)] = _live_blocks(len(ranges))
+        params: dict[str, int] = {}
+        for n, (first, last) in enumerate(ranges):
+            params[f"first_{n}"], params[f"last_{n}"] = first, last
         async with self._engine.connect() as conn:
-            rows = (await conn.execute(LIVE_BLOCK, {"first_id": first_id, "last_id": last_id})).all()
+            rows = (await conn.execute(statement, params)).all()
         found: dict[int, LiveDetail] = {}
         for r in rows:
             live = found.get(r.product_id)
