@@ -150,3 +150,18 @@ async def test_a_cart_over_several_blocks_reads_them_in_one_statement(world: Wor
     world.reads.clear()
     await cart.view(user)
     assert world.reads == []  # all three blocks kept
+
+
+async def test_a_view_missing_many_blocks_reads_only_its_own_products(world: World) -> None:
+    skus = [await world.shop.given_sku(stock=2) for _ in range(5 * BLOCK + 1)]
+    chosen = [skus[n * BLOCK] for n in range(6)]  # in six blocks
+    user, _address = await world.shop.given_buyer()
+    cart = world.container.shopping_cart()
+    for sku in chosen:
+        await cart.add(user, sku.id, 1)
+    world.reads.clear()
+    assert [line.stock for line in (await cart.view(user)).lines] == [2] * 6
+    assert world.reads == [[(sku.product_id, sku.product_id) for sku in chosen]]
+    world.reads.clear()
+    await cart.view(user)
+    assert len(world.reads) == 1  # nothing was kept

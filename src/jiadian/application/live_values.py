@@ -4,8 +4,10 @@ preview show them: up to a second old, shared by every process, read from the da
 They move with every order, so showing them straight from the database would cost a statement per view.
 Instead they are kept in a `LiveCache` for `max_age_ms` (1 s by default) in blocks of `BLOCK`
 consecutive product ids, per catalogue generation (an operator's write is read afresh at once): a view reads its block from the shared store (one round trip, whatever the
-number of blocks), and a block that is not kept is read from the database in one statement — once per
-process however many ask at once — and kept for everyone. Blocks, not single products, because a
+number of blocks), and the blocks that are not kept are read from the database in one statement — once
+per process however many ask at once — and kept for everyone. A view that misses more than
+`MAX_BLOCKS_READ` blocks (a long cart of unrelated products) reads only its own products' values, in one
+statement, and keeps nothing: a block's read costs its 64 products' rows. Blocks, not single products, because a
 spread of views over a large catalogue would otherwise find nearly every product's entry expired.
 
 So a page, a cart line or a preview may show stock and prices up to `max_age_ms` old. Placing an order
@@ -21,6 +23,7 @@ from jiadian.application.catalog_ports import CatalogQueries, LiveCache, LiveDet
 from jiadian.application.single_flight import SingleFlight
 
 BLOCK = 64  # product ids per kept block
+MAX_BLOCKS_READ = 4  # a view that misses more blocks reads only its own products' values (not kept)
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,12 @@ class LiveValues:
             return {}
         kept = await self.cache.read(generation, wanted) if self.max_age_ms > 0 else {}
         missing = sorted(block for block in wanted if block not in kept)
-        if missing:
+        if len(missing) > MAX_BLOCKS_READ:
+            ids = sorted(i for block in missing for i in wanted[block])
+            own = await self.queries.live_products([(i, i) for i in ids])
+            for block in missing:
+                kept[block] = {i: own[i] for i in wanted[block] if i in own}
+        elif missing:
             kept.update(await self._read(generation, missing))
         found: dict[int, LiveDetail] = {}
         for block, ids in wanted.items():
