@@ -2,13 +2,14 @@
 preview show them: up to a second old, shared by every process, read from the database once per block.
 
 They move with every order, so showing them straight from the database would cost a statement per view.
-Instead they are kept in a `LiveCache` for `max_age_ms` (1 s by default) in blocks of `BLOCK`
-consecutive product ids, per catalogue generation (an operator's write is read afresh at once): a view reads its block from the shared store (one round trip, whatever the
-number of blocks), and the blocks that are not kept are read from the database in one statement — once
-per process however many ask at once — and kept for everyone. A view that misses more than
-`MAX_BLOCKS_READ` blocks (a long cart of unrelated products) reads only its own products' values, in one
-statement, and keeps nothing: a block's read costs its 64 products' rows. Blocks, not single products, because a
-spread of views over a large catalogue would otherwise find nearly every product's entry expired.
+Instead they are kept in a `LiveCache` for `max_age_ms` (1 s by default) in blocks of `BLOCK` consecutive
+product ids, per catalogue generation (an operator's write is read afresh at once). A view reads its
+blocks from the shared store in one round trip; the blocks that are not kept are read from the database
+in one statement — once per process however many ask at once — and kept for everyone. Blocks, not single
+products: a spread of views over a large catalogue would otherwise find nearly every product's entry
+expired. A view that misses more than `MAX_BLOCKS_READ` blocks (a long cart of unrelated products) reads
+only its own products' values, in one statement, and keeps nothing: a block's read costs the rows of its
+`BLOCK` products.
 
 So a page, a cart line or a preview may show stock and prices up to `max_age_ms` old. Placing an order
 never reads them: it takes stock in its own transaction, which refuses (409) what is no longer there.
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from jiadian.application.catalog_ports import CatalogQueries, LiveCache, LiveDetail
 from jiadian.application.single_flight import SingleFlight
 
-BLOCK = 64  # product ids per kept block
+BLOCK = 32  # product ids per kept block
 MAX_BLOCKS_READ = 4  # a view that misses more blocks reads only its own products' values (not kept)
 
 
