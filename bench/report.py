@@ -169,7 +169,7 @@ def markdown(results: dict[str, Any], table: list[dict[str, Any]]) -> str:
         f"# jiadian benchmark — {results['started_at']}",
         "",
         f"{results['machine']['cpus']} CPUs, Python {results['machine']['python']}, {results.get('wrk', 'wrk')}; "
-        f"`jiadian serve --workers {cfg['workers']}` (uvicorn, uvloop, httptools) on MariaDB + Redis; "
+        f"`jiadian serve --workers {cfg['workers']} --server {cfg.get('server', 'uvicorn')}` on MariaDB + Redis; "
         f"wrk -t{cfg['threads']} -c{cfg['connections']}, {cfg['warmup']:g} s warm-up + {cfg['duration']:g} s per "
         f"scenario; {cfg['products']} products × {cfg['skus_per_product']} skus, {cfg['users']} users. "
         f"Whole run {results.get('elapsed_s', 0):.0f} s.",

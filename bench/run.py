@@ -159,8 +159,17 @@ def pids_named(*names: str) -> list[int]:
 class Server:
     """`jiadian serve --workers N` in its own process group; stop() ends that group (and only it)."""
 
-    def __init__(self, jiadian: Path, env: dict[str, str], port: int, workers: int, log_path: Path) -> None:
+    def __init__(
+        self,
+        jiadian: Path,
+        env: dict[str, str],
+        port: int,
+        workers: int,
+        log_path: Path,
+        server: str = "granian",
+    ) -> None:
         self.jiadian, self.env, self.port, self.workers, self.log_path = jiadian, env, port, workers, log_path
+        self.server = server
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 60) -> None:
@@ -175,6 +184,8 @@ class Server:
                 str(self.port),
                 "--workers",
                 str(self.workers),
+                "--server",
+                self.server,
             ],
             env=self.env,
             cwd=TMP,
@@ -614,6 +625,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--threads", type=int, default=2, help="wrk threads")
     p.add_argument("--workers", type=int, default=2, help="server worker processes")
     p.add_argument(
+        "--server", choices=["granian", "uvicorn"], default="granian", help="what `jiadian serve` runs"
+    )
+    p.add_argument(
         "--mysql",
         default="mysql+aiomysql://root@127.0.0.1:3306/?charset=utf8mb4",
         help="the MariaDB server (the database name is replaced by --database)",
@@ -749,6 +763,7 @@ def main(argv: list[str] | None = None) -> int:
                 port,
                 args.workers,
                 TMP / "server.log",
+                args.server,
             )
             started_servers.append(s)  # stopped in `finally` even when start() is interrupted
             s.start()
@@ -920,7 +935,7 @@ def main(argv: list[str] | None = None) -> int:
             server.stop()
 
             def scale_server(env: dict[str, str], log_path: Path) -> Server:
-                s = Server(jiadian, env, port, args.workers, log_path)
+                s = Server(jiadian, env, port, args.workers, log_path, args.server)
                 started_servers.append(s)
                 s.start()
                 return s

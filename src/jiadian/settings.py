@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
+    server: Literal["granian", "uvicorn"] = Field(
+        "granian", description="The ASGI server `jiadian serve` runs: granian, or uvicorn (uvloop, httptools)"
+    )
     public_url: str = Field("http://127.0.0.1:8000", description="Base URL the shop is reached at")
     session_cookie_secure: bool = False
     forwarded_allow_ips: str | None = Field(

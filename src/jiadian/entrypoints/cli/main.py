@@ -34,44 +34,78 @@ def serve(
     host: str | None = typer.Option(None, help="Interface to bind (default: settings, 127.0.0.1)"),
     port: int | None = typer.Option(None, help="Port (default: settings, 8000)"),
     workers: int | None = typer.Option(None, min=1, help="Worker processes (default: settings, 1)"),
+    server: str | None = typer.Option(
+        None, help="granian or uvicorn (default: settings, granian — see README, Benchmark)"
+    ),
 ) -> None:
-    """Serve the HTTP API and the storefront (uvicorn with uvloop and httptools).
+    """Serve the HTTP API and the storefront (granian by default; uvicorn with uvloop and httptools).
 
     With JIADIAN_AUTO_MIGRATE on (the embedded default), the database is migrated — and the demo
     catalogue loaded into an empty shop — once, here, before the worker processes start.
     """
     import os
 
-    import uvicorn
-
     from jiadian.entrypoints.http.startup import prepare
 
     settings = Settings()
+    chosen = server or settings.server
+    if chosen not in ("granian", "uvicorn"):
+        raise typer.BadParameter(f"{chosen!r}: granian or uvicorn", param_hint="--server")
     if settings.auto_migrate:
         run(prepare)
         os.environ["JIADIAN_AUTO_MIGRATE"] = "false"  # the workers need not do it again
-    uvicorn.run(
-        "jiadian.entrypoints.http.asgi:app",
-        **server_options(settings, host=host, port=port, workers=workers),
-    )
+    options = server_options(settings, host=host, port=port, workers=workers)
+    if chosen == "uvicorn":
+        import uvicorn
+
+        uvicorn.run(ASGI_FACTORY, **uvicorn_options(options))
+    else:
+        granian(options).serve()
+
+
+ASGI_FACTORY = "jiadian.entrypoints.http.asgi:app"
 
 
 def server_options(
     settings: Settings, *, host: str | None, port: int | None, workers: int | None
 ) -> dict[str, Any]:
-    """uvicorn's options for `serve`. The client's address comes from X-Forwarded-For only when it was
-    set by a proxy named in `forwarded_allow_ips`; otherwise a client could choose its own."""
+    """Where `serve` listens and with how many workers. The client's address comes from X-Forwarded-For
+    only when it was set by a proxy named in `forwarded_allow_ips`: the ASGI factory sees to it
+    (`jiadian.entrypoints.http.asgi`), the same under either server."""
     return {
-        "factory": True,
         "host": host or settings.host,
         "port": port or settings.port,
         "workers": workers or settings.workers,
+    }
+
+
+def uvicorn_options(options: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **options,
+        "factory": True,
         "loop": "uvloop",
         "http": "httptools",
         "access_log": False,
-        "proxy_headers": settings.forwarded_allow_ips is not None,
-        "forwarded_allow_ips": settings.forwarded_allow_ips,
+        "proxy_headers": False,  # the app's own middleware, when forwarded_allow_ips names proxies
     }
+
+
+def granian(options: dict[str, Any]) -> Any:
+    """granian serving the ASGI factory: uvloop, no access log, a worker that dies is started again."""
+    from granian import Granian
+    from granian.constants import Interfaces, Loops
+
+    return Granian(
+        ASGI_FACTORY,
+        address=options["host"],
+        port=options["port"],
+        workers=options["workers"],
+        interface=Interfaces.ASGI,
+        loop=Loops.uvloop,
+        factory=True,
+        log_access=False,
+        respawn_failed_workers=True,
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

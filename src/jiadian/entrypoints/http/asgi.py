@@ -1,22 +1,32 @@
-"""ASGI entry for servers: `uvicorn --factory jiadian.entrypoints.http.asgi:app`."""
+"""ASGI entry for servers: `granian --interface asgi --factory jiadian.entrypoints.http.asgi:app` (what
+`jiadian serve` runs), or `uvicorn --factory jiadian.entrypoints.http.asgi:app`."""
 
 from __future__ import annotations
 
 import gc
 import logging
+from typing import cast
 
-from litestar import Litestar
+from litestar.types import ASGIApp
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from jiadian.entrypoints.http.app import create_app
+from jiadian.settings import Settings
 
 YOUNG_GENERATION = (
     10_000  # allocations between collections of the youngest generation (Python's default: 700)
 )
 
 
-def app() -> Litestar:
+def app() -> ASGIApp:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    application = create_app()
+    settings = Settings()
+    application: ASGIApp = create_app()
+    if settings.forwarded_allow_ips is not None:
+        # The client's address from X-Forwarded-For, only when a proxy named here sent it (otherwise a
+        # client could choose its own): the same under every server.
+        behind = ProxyHeadersMiddleware(application, trusted_hosts=settings.forwarded_allow_ips)  # type: ignore[arg-type]
+        application = cast(ASGIApp, behind)
     # What exists now (modules, the app and its container) lives as long as the worker. Frozen, it is left
     # out of the collector's full passes, which otherwise walk it again and again under load; and with a
     # larger young generation, a request's objects die young instead of filling the old one. Measured in
