@@ -36,7 +36,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.parse
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -46,8 +45,8 @@ from pathlib import Path
 from typing import Any
 
 from bench import report
-from bench.scale import ScaleContext, deep_pages, listing_params, run_scale
-from bench.seed import FLASH_BUYERS, FLASH_RUNS, FLASH_STOCKS, SEARCH_TERMS, Seeded, flash_key
+from bench.scale import ScaleContext, deep_pages, listing_params, run_scale, search_params
+from bench.seed import FLASH_BUYERS, FLASH_RUNS, FLASH_STOCKS, Seeded, flash_key, index_for_search
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -737,6 +736,7 @@ def main(argv: list[str] | None = None) -> int:
         seeded = seed(
             db_url, products_n=args.products, skus_per_product=args.skus_per_product, users_n=users_n
         )
+        index_for_search(db_url, jiadian)
         seeded.seconds = time.monotonic() - t
         results["seed"] = {**vars(seeded)}
         log(f"seeded in {seeded.seconds:.1f} s ({seeded.skus} skus, {seeded.users} users)")
@@ -794,7 +794,7 @@ def main(argv: list[str] | None = None) -> int:
             "skus": seeded.skus,
             "anon_csrf": anon["csrftoken"],
             **listing_params(seeded),
-            "search_terms": " ".join(urllib.parse.quote(t) for t in SEARCH_TERMS),
+            **search_params(),
         }
         params_file.write_text("".join(f"{k}={v}\n" for k, v in params.items()))
         load = Load(

@@ -1,30 +1,35 @@
-"""The catalogue-size check: list and product-page latency at a small and a large catalogue.
+"""The catalogue-size check: list, product-page and search latency at a small and a large catalogue.
 
-For each size (default 1,000 and 100,000 products × 3 skus) a database of its own is created, migrated
-and seeded, the server is started on it and list page 1, a deep list page and product pages are measured
-at the run's concurrency. Like is compared with like:
+For each size (default 1,000 and 100,000 products × 3 skus) a database of its own is created, migrated,
+seeded and indexed for search, the server is started on it and list page 1, a deep list page, product
+pages and searches (page 1 of one-word and of two-word queries) are measured at the run's concurrency.
+Like is compared with like:
 
 - the rendered-answer cache is off (`JIADIAN_RESPONSE_CACHE_SECONDS=0`), so every list request reaches
   MariaDB — the cache would otherwise answer both sizes alike and hide what the size costs;
 - product pages are the same number of products (1,000) spread evenly over the catalogue, so the
   per-process page cache behaves the same at both sizes and only the database differs.
 
-The target: p50 and p99 at the large size within 1.5× of the small one for list page 1 and the product
-page. The deep page (80 % of the way through, an OFFSET into the index) is reported beside them: its
-cost grows with the offset, by design of page-number pagination.
+The target: p50 and p99 at the large size within 1.5× of the small one for list page 1, the product
+page and one-word searches (a page of them is read from the search rank index alone; their counts are
+kept per catalogue generation, like a list's). The deep page (80 % of the way through, an OFFSET into
+the index) is reported beside them: its cost grows with the offset, by design of page-number
+pagination; so are two-word searches, whose postings are intersected: their cost follows the number of
+products holding the rarer word, which grows with the catalogue.
 """
 
 from __future__ import annotations
 
 import math
 import time
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-SCALE_MODES = ("list", "list_deep", "detail")
-TARGETED = ("list", "detail")
+SCALE_MODES = ("list", "list_deep", "detail", "search", "search_words")
+TARGETED = ("list", "detail", "search")
 SCALE_FACTOR = 1.5
 DETAIL_PAGES = 1000
 SORTS = ("price", "-price", "sales", "-sales", "date", "-date")
@@ -75,12 +80,23 @@ def listing_params(seeded: Any) -> dict[str, str]:
     }
 
 
+def search_params() -> dict[str, str]:
+    """The search scenarios' queries (URL-quoted, space-separated)."""
+    from bench.seed import SEARCH_TERMS, SEARCH_WORDS
+
+    return {
+        "search_terms": " ".join(urllib.parse.quote(t) for t in SEARCH_TERMS),
+        "search_words": " ".join(urllib.parse.quote(t) for t in SEARCH_WORDS),
+    }
+
+
 def params_for(seeded: Any, anon_csrf: str) -> dict[str, Any]:
     return {
         "products": seeded.products,
         "skus": seeded.skus,
         "anon_csrf": anon_csrf,
         **listing_params(seeded),
+        **search_params(),
         "detail_ids": " ".join(map(str, spread(seeded.products))),
     }
 
@@ -88,7 +104,7 @@ def params_for(seeded: Any, anon_csrf: str) -> dict[str, Any]:
 def run_scale(
     ctx: ScaleContext, sizes: list[int], database: str, warmup: float, duration: float
 ) -> dict[str, Any]:
-    from bench.seed import create_database, migrate, seed
+    from bench.seed import create_database, index_for_search, migrate, seed
 
     out: dict[str, Any] = {"sizes": sizes, "runs": {}, "seed_s": {}, "factor_target": SCALE_FACTOR}
     for size in sizes:
@@ -98,6 +114,7 @@ def run_scale(
         create_database(db_url, name)
         migrate(db_url, ctx.jiadian)
         seeded = seed(db_url, products_n=size, skus_per_product=3, users_n=1)
+        index_for_search(db_url, ctx.jiadian)
         out["seed_s"][size] = round(time.monotonic() - t, 1)
         ctx.log(f"scale: {size} products seeded in {out['seed_s'][size]:.0f} s ({name})")
         ctx.flush_redis(ctx.redis_url)  # the catalogue's shared cache belongs to one database at a time
@@ -110,7 +127,14 @@ def run_scale(
                 "".join(f"{k}={v}\n" for k, v in params_for(seeded, anon["csrftoken"]).items())
             )
             users_file.write_text("")
-            for path in ("/api/catalog/categories", "/api/catalog/home"):
+            # Fill the per-generation caches one request at a time (a cold cache under load is a stampede):
+            # the categories, the home, and each search's count.
+            queries = [
+                f"/api/catalog/search?q={q}"
+                for key in ("search_terms", "search_words")
+                for q in search_params()[key].split()
+            ]
+            for path in ("/api/catalog/categories", "/api/catalog/home", *queries):
                 ctx.http_call(ctx.port, "GET", path, cookies={"csrftoken": anon["csrftoken"]}, timeout=60)
             load = ctx.make_load(server, users_file, params_file)
             runs = {mode: load.measure(mode, warmup, duration) for mode in SCALE_MODES}
@@ -132,7 +156,13 @@ def run_scale(
 def markdown(scale: dict[str, Any]) -> list[str]:
     sizes = scale["sizes"]
     small, large = sizes[0], sizes[-1]
-    labels = {"list": "list, sorted, page 1", "list_deep": "list, deep page", "detail": "product detail"}
+    labels = {
+        "list": "list, sorted, page 1",
+        "list_deep": "list, deep page",
+        "detail": "product detail",
+        "search": "search, one word",
+        "search_words": "search, two words",
+    }
     lines = [
         "",
         f"## Catalogue size: {small:,} vs {large:,} products (same concurrency, answer cache off)",
@@ -152,5 +182,5 @@ def markdown(scale: dict[str, Any]) -> list[str]:
             + (f"≤ {SCALE_FACTOR}× | {'✅' if ok else '❌'} |" if targeted else "(reported) | |")
         )
     seeds = ", ".join(f"{size:,}: {s:.0f} s" for size, s in scale["seed_s"].items())
-    lines += ["", f"Seeding (create, migrate, fill): {seeds}."]
+    lines += ["", f"Seeding (create, migrate, fill, index for search): {seeds}."]
     return lines

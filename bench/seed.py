@@ -1,4 +1,5 @@
-"""A fresh benchmark database: created, migrated by `jiadian db upgrade`, then filled with bulk Core inserts.
+"""A fresh benchmark database: created, migrated by `jiadian db upgrade`, filled with bulk Core inserts, then
+indexed for search by `jiadian search reindex` (the shop's own indexing, as for rows written by hand).
 
 The catalogue is generated (4 categories, P products, K skus per product, one image per sku) with the
 products' denormalised card columns (first_sku_id, image, price = lowest sku price, sales = summed sku
@@ -77,7 +78,10 @@ CATEGORIES = [
 SUFFIXES = ["Pro", "Max", "Plus", "Ultra", "Air", "Lite", "SE", "青春版", "旗舰版", "标准版"]
 COLORS = ["黑色", "白色", "银色", "金色", "蓝色", "绿色"]
 SIZES = ["64GB", "128GB", "256GB", "512GB", "1TB", "标准", "大号", "小号"]
+# What shoppers type: one word (a brand, a family, a category) — a page of these reads the rank index
+# alone —, and two words, whose postings are intersected (the cost follows the rarer word's products).
 SEARCH_TERMS = ["华为", "pro", "空调", "thinkpad", "apple", "耳机", "max", "小米"]
+SEARCH_WORDS = ["华为 pro", "apple max", "空调 白色", "耳机 黑色", "小米 plus", "thinkpad 银色"]
 
 
 @dataclass
@@ -116,6 +120,14 @@ def migrate(db_url: str, jiadian: Path, timeout: float = 120) -> None:
     env = {**os.environ, "JIADIAN_DATABASE_URL": db_url, "JIADIAN_AUTO_DEMO": "false"}
     subprocess.run(
         [str(jiadian), "db", "upgrade"], env=env, check=True, timeout=timeout, stdout=subprocess.DEVNULL
+    )
+
+
+def index_for_search(db_url: str, jiadian: Path, timeout: float = 1800) -> None:
+    """Every product into the search index, through the shop's own `jiadian search reindex`."""
+    env = {**os.environ, "JIADIAN_DATABASE_URL": db_url, "JIADIAN_AUTO_DEMO": "false"}
+    subprocess.run(
+        [str(jiadian), "search", "reindex"], env=env, check=True, timeout=timeout, stdout=subprocess.DEVNULL
     )
 
 

@@ -26,9 +26,10 @@ from jiadian.adapters.clock import FixedClock
 from jiadian.adapters.memory.state import MemoryState
 from jiadian.adapters.sql.migrate import upgrade
 from jiadian.adapters.sql.tables import metadata
-from jiadian.container import Container, build_container, use_memory
+from jiadian.container import Container, build_container
 from jiadian.entrypoints.http.app import create_app
 from jiadian.settings import Settings
+from jiadian.testing import InMemoryShop, in_memory_shop
 
 MYSQL_URL = os.environ.get(
     "JIADIAN_TEST_MYSQL_URL", "mysql+aiomysql://root@127.0.0.1:3306/test?charset=utf8mb4"
@@ -58,6 +59,13 @@ def require(name: str, url: str, default_port: int) -> None:
     pytest.skip(message)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under mutation testing (mutmut sets MUTANT_UNDER_TEST), the cheapest tests first: mutmut stops at
+    the first test that notices a mutant, and plain domain tests (few fixtures) notice most of them."""
+    if os.environ.get("MUTANT_UNDER_TEST"):
+        items.sort(key=lambda item: len(getattr(item, "fixturenames", ())))
+
+
 # --- containers -------------------------------------------------------------------------------
 
 
@@ -66,6 +74,7 @@ def settings_for(tmp: Path, **overrides: object) -> Settings:
         "var_dir": tmp,
         "auto_demo": False,
         "database_url": f"sqlite+aiosqlite:///{tmp / 'shop.sqlite3'}",
+        "test_deployment": True,  # tests on MariaDB or Redis use the development CSRF secret
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
@@ -77,12 +86,15 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def memory(tmp_path: Path, clock: FixedClock) -> tuple[Container, MemoryState]:
-    """A container whose storage ports are all in memory, on a test clock."""
-    container = build_container(settings_for(tmp_path))
-    container.clock.override(clock)
-    state = use_memory(container)
-    return container, state
+def memory_shop(tmp_path: Path, clock: FixedClock) -> InMemoryShop:
+    """The testing kit's shop (`jiadian.testing`) on the test clock: every port in memory."""
+    return in_memory_shop(clock=clock, var_dir=tmp_path)
+
+
+@pytest.fixture
+def memory(memory_shop: InMemoryShop) -> tuple[Container, MemoryState]:
+    """The container and state of `memory_shop`, for tests that wire use cases of their own."""
+    return memory_shop.container, memory_shop.state
 
 
 @pytest.fixture(scope="session")

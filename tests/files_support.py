@@ -65,8 +65,8 @@ def breakable_commits(container: Container, state: MemoryState | None = None) ->
 
     def inner() -> UnitOfWork:
         if state is not None:
-            return MemoryUnitOfWork(state, container.clock())
-        return SqlUnitOfWork(container.engine(), container.clock())
+            return MemoryUnitOfWork(state, container.clock(), container.analyzer())
+        return SqlUnitOfWork(container.engine(), container.clock(), container.analyzer())
 
     container.uow.override(providers.Factory(lambda: BreakableUnitOfWork(inner(), breaker)))
     return breaker

@@ -17,6 +17,7 @@ from jiadian.application.fulfilment import Fulfilment
 from jiadian.application.orders import Orders, PaymentRedirect
 from jiadian.application.payments import Payments
 from jiadian.application.ports import PaymentGateway
+from jiadian.application.refunds import Refunds
 from jiadian.domain.ordering import Order
 from jiadian.domain.payments import Notification, Payment
 from jiadian.domain.wallet import Wallet
@@ -116,6 +117,7 @@ class PayingShop:
     payments: Payments = field(init=False)
     orders: Orders = field(init=False)
     fulfilment: Fulfilment = field(init=False)
+    refunds: Refunds = field(init=False)
 
     def __post_init__(self) -> None:
         base = self.shop
@@ -136,6 +138,13 @@ class PayingShop:
             base.fulfilment,
             before_expiry=self.payments.before_expiry,
             before_cancel=self.payments.close_for_cancel,
+        )
+        self.refunds = Refunds(
+            uow=base.container.uow,
+            clock=base.clock,
+            retry=DatabaseRetry(),
+            gateway=self.gateway,
+            gate=base.gate,
         )
 
     async def unpaid_order(self, *, price: str = "100.00", balance: str = "0.00") -> tuple[int, Order]:

@@ -1,6 +1,6 @@
 -- One wrk script for every scenario of bench/run.py, chosen by environment variables:
---   BENCH_MODE     hello | home | list | list_deep | detail | detail_warm | search | cart_add
---                  | cart_view | preview | order | pay | flash
+--   BENCH_MODE     hello | home | list | list_deep | detail | detail_warm | search | search_words
+--                  | cart_add | cart_view | preview | order | pay | flash
 --   BENCH_THREADS  wrk's -t (to split the users between the threads)
 --   BENCH_USERS    TSV written by bench/run.py, one signed-in user a line:
 --                  user_id, session token, csrf token, address id, cart skus (a,b,c), orders to pay (x,y,z)
@@ -102,8 +102,10 @@ function init(args)
       for _, id in ipairs(split(params.detail_ids, " ")) do
          table.insert(fixed, get_anon("/api/catalog/products/" .. id))
       end
-   elseif mode == "search" then
-      for _, q in ipairs(split(params.search_terms, " ")) do
+   elseif mode == "search" or mode == "search_words" then
+      local queries = params.search_terms
+      if mode == "search_words" then queries = params.search_words end
+      for _, q in ipairs(split(queries, " ")) do
          table.insert(fixed, get_anon("/api/catalog/search?q=" .. q .. "&page=1"))
       end
    end

@@ -19,6 +19,7 @@ from jiadian import wiring, wiring_payments
 from jiadian.adapters.clock import SystemClock
 from jiadian.adapters.images import sniff_image
 from jiadian.adapters.local_files import LocalBlobStore
+from jiadian.adapters.memory.blobs import MemoryBlobStore
 from jiadian.adapters.memory.cache import MemoryCache
 from jiadian.adapters.memory.cart import MemoryBrowsingHistory, MemoryCartStore
 from jiadian.adapters.memory.catalog import MemoryCatalogQueries
@@ -26,20 +27,26 @@ from jiadian.adapters.memory.codes import MemoryCodeStore
 from jiadian.adapters.memory.files import MemoryFileReferences
 from jiadian.adapters.memory.live_cache import MemoryLiveCache
 from jiadian.adapters.memory.mail import MemoryMailer
+from jiadian.adapters.memory.search import MemorySearchQueries
+from jiadian.adapters.memory.sessions import MemorySessionIndex
 from jiadian.adapters.memory.state import MemoryState
 from jiadian.adapters.memory.stock_gate import MemoryStockGate
 from jiadian.adapters.memory.uow import MemoryUnitOfWork
 from jiadian.adapters.passwords import Argon2Hasher
 from jiadian.adapters.redis.cache import RedisCache
 from jiadian.adapters.redis.cart import RedisBrowsingHistory, RedisCartStore
+from jiadian.adapters.search.analyzer import shared_analyzer
+from jiadian.adapters.sessions import ServerSessions
 from jiadian.adapters.sql.catalog import SqlCatalogQueries
 from jiadian.adapters.sql.engine import make_engine
 from jiadian.adapters.sql.files import SqlFileReferences
 from jiadian.adapters.sql.retry import DatabaseRetry
+from jiadian.adapters.sql.search import SqlSearchQueries
 from jiadian.adapters.sql.uow import SqlUnitOfWork
 from jiadian.adapters.tasks.inline import InlineTaskQueue
 from jiadian.application.accounts import Accounts, DeliverVerificationCode, Profiles, Registration
 from jiadian.application.addresses import AddressBook
+from jiadian.application.attempts import Attempts, LoginLimits
 from jiadian.application.blob_ports import FileReferences
 from jiadian.application.blobs import BlobFiles, BlobMigration
 from jiadian.application.cart import ShoppingCart, ViewingHistory
@@ -50,12 +57,15 @@ from jiadian.application.checkout import Checkout
 from jiadian.application.fulfilment import Fulfilment
 from jiadian.application.live_values import LiveValues
 from jiadian.application.orders import Orders
+from jiadian.application.passwords import DeliverPasswordResetCode, Passwords
 from jiadian.application.payments import Payments
 from jiadian.application.ports import BlobStore, Cache
-from jiadian.application.sign_in import LoginLimits, SignIn
+from jiadian.application.refunds import Refunds
+from jiadian.application.search import Search, SearchAdmin
+from jiadian.application.sign_in import SignIn
 from jiadian.application.stock import stock_keeper
 from jiadian.application.stock_gate import StockGates
-from jiadian.application.tasks import ExpireOrder, SendVerificationCode, ShipOrder
+from jiadian.application.tasks import ExpireOrder, SendPasswordResetCode, SendVerificationCode, ShipOrder
 from jiadian.application.wallets import Wallets
 from jiadian.domain.money import Money
 from jiadian.settings import Settings
@@ -140,8 +150,11 @@ class Container(containers.DeclarativeContainer):
     near_cache = providers.Singleton(MemoryCache, max_ttl_seconds=60, max_entries=20_000)
     blobs = providers.Singleton(_blobs, settings)
 
-    uow = providers.Factory(SqlUnitOfWork, engine, clock)
+    # Search: text into terms (jieba's dictionary, loaded once per process) and the index's reads.
+    analyzer = providers.Singleton(shared_analyzer)
+    uow = providers.Factory(SqlUnitOfWork, engine, clock, analyzer)
     catalog_queries = providers.Singleton(SqlCatalogQueries, engine)
+    search_queries = providers.Singleton(SqlSearchQueries, engine)
 
     # The stock gate of hot skus: the operator works on its store; checkout uses it when `stock_gate` is on.
     stock_gate_store = providers.Singleton(wiring.stock_gate_store, redis)
@@ -164,6 +177,10 @@ class Container(containers.DeclarativeContainer):
         cache_ttl=settings.provided.cache_ttl_seconds,
         max_page_size=settings.provided.max_page_size,
     )
+    search = providers.Singleton(Search, catalog=catalog, queries=search_queries, analyzer=analyzer)
+    search_admin = providers.Singleton(
+        SearchAdmin, uow=uow.provider, cache=cache, analyzer=analyzer, near=near_cache
+    )
     file_references = providers.Singleton(SqlFileReferences, engine)
     catalog_admin = providers.Singleton(
         CatalogAdmin,
@@ -182,6 +199,15 @@ class Container(containers.DeclarativeContainer):
     hasher = providers.Singleton(Argon2Hasher)
     accounts = providers.Singleton(Accounts, uow=uow.provider, hasher=hasher)
     session_store = providers.Singleton(_session_store, redis)
+    session_index = providers.Singleton(wiring.session_index, redis)
+    sessions = providers.Singleton(
+        ServerSessions,
+        store=session_store,
+        index=session_index,
+        clock=clock,
+        ttl_seconds=settings.provided.session_ttl_seconds,
+        max_age_seconds=settings.provided.session_max_age_seconds,
+    )
 
     # Orders: the operator's and the worker's side (handles the order tasks and runs the sweeps).
     order_retry = providers.Singleton(DatabaseRetry)
@@ -202,28 +228,48 @@ class Container(containers.DeclarativeContainer):
     task_handlers = providers.Dict(
         {
             SendVerificationCode: providers.Singleton(DeliverVerificationCode, mailer=mailer),
+            SendPasswordResetCode: providers.Singleton(
+                DeliverPasswordResetCode, uow=uow.provider, mailer=mailer
+            ),
             ExpireOrder: fulfilment.provided.on_expire_order,
             ShipOrder: fulfilment.provided.on_ship_order,
         }
     )
     task_queue = providers.Singleton(wiring.task_queue, settings, task_handlers.provider)
-    # Async callables run every `sweep_interval_seconds`: the sweeps (and the gate's reconcile when on).
-    periodic_jobs = providers.Callable(wiring.periodic_jobs, settings, fulfilment, stock_gates)
 
-    registration = providers.Singleton(
-        Registration, uow=uow.provider, hasher=hasher, codes=codes, tasks=task_queue, clock=clock
-    )
-    sign_in = providers.Singleton(
-        SignIn,
-        accounts=accounts,
-        attempts=codes,
+    # Failure limits of sign-in, password changes, reset codes and registration's name checks.
+    attempts = providers.Singleton(
+        Attempts,
+        store=codes,
         clock=clock,
         limits=providers.Factory(
             LoginLimits,
             max_failures_per_user=settings.provided.login_max_failures_per_user,
             max_failures_per_client=settings.provided.login_max_failures_per_client,
             window_seconds=settings.provided.login_failure_window_seconds,
+            account_failures_before_delay=settings.provided.login_account_failures_before_delay,
+            max_delay_seconds=settings.provided.login_max_delay_seconds,
         ),
+    )
+    registration = providers.Singleton(
+        Registration,
+        uow=uow.provider,
+        hasher=hasher,
+        codes=codes,
+        tasks=task_queue,
+        clock=clock,
+        attempts=attempts,
+    )
+    sign_in = providers.Singleton(SignIn, accounts=accounts, attempts=attempts)
+    passwords = providers.Singleton(
+        Passwords,
+        uow=uow.provider,
+        accounts=accounts,
+        codes=codes,
+        tasks=task_queue,
+        clock=clock,
+        attempts=attempts,
+        sessions=sessions,
     )
     profiles = providers.Singleton(
         Profiles,
@@ -293,6 +339,23 @@ class Container(containers.DeclarativeContainer):
     fulfilment.add_kwargs(
         before_expiry=payments.provided.before_expiry, before_cancel=payments.provided.close_for_cancel
     )
+
+    # Refunds: decided by operators (or asked for by buyers, through `orders`); the money goes back to the
+    # wallet at once, or through the gateway — asked again by the periodic jobs until it confirms.
+    refunds = providers.Singleton(
+        Refunds,
+        uow=uow.provider,
+        clock=clock,
+        retry=order_retry,
+        gateway=payment_gateway,
+        max_page_size=settings.provided.max_page_size,
+        gate=stock_gate,
+    )
+    # Async callables run every `sweep_interval_seconds`: the sweeps, the refunds the gateway has not
+    # confirmed yet, search's ranking sales (and the gate's reconcile when on).
+    periodic_jobs = providers.Callable(
+        wiring.periodic_jobs, settings, fulfilment, stock_gates, refunds, search_admin
+    )
     orders.add_kwargs(before_cancel=payments.provided.close_for_cancel)
 
 
@@ -304,14 +367,23 @@ def build_container(settings: Settings | None = None) -> Container:
 
 
 def use_memory(container: Container, state: MemoryState | None = None) -> MemoryState:
-    """Serve every storage port from memory (one shared state). Returns the state for inspection."""
+    """Serve every storage port from memory (one shared state). Returns the state for inspection.
+
+    The blob store too: files live in a `MemoryBlobStore` (`container.blobs()`), and nothing is written
+    to the media directory.
+    """
     state = state or MemoryState()
-    container.uow.override(providers.Factory(MemoryUnitOfWork, state, container.clock))
+    blobs = MemoryBlobStore(container.settings().media_url)
+    container.blobs.override(providers.Object(blobs))
+    container.local_blobs.override(providers.Object(blobs))
+    container.uow.override(providers.Factory(MemoryUnitOfWork, state, container.clock, container.analyzer))
     container.catalog_queries.override(providers.Object(MemoryCatalogQueries(state)))
+    container.search_queries.override(providers.Object(MemorySearchQueries(state)))
     container.file_references.override(providers.Object(MemoryFileReferences(state)))
     container.cache.override(providers.Object(MemoryCache()))
     container.live_cache.override(providers.Object(MemoryLiveCache()))
     container.session_store.override(providers.Object(MemoryStore()))
+    container.session_index.override(providers.Object(MemorySessionIndex()))
     container.cart_store.override(providers.Object(MemoryCartStore()))
     container.stock_gate_store.override(providers.Object(MemoryStockGate()))
     container.browsing_history.override(providers.Object(MemoryBrowsingHistory()))

@@ -14,6 +14,14 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# Published in the repository: anyone can forge CSRF tokens made with it. The production profile refuses it.
+DEFAULT_CSRF_SECRET = "jiadian-embedded-default-not-secret"  # noqa: S105 - public on purpose
+MIN_CSRF_SECRET = 32  # characters: `openssl rand -hex 32` gives 64, `secrets.token_hex(16)` 32
+
+
+class InsecureSettings(ValueError):
+    """The settings would run a production shop with a published secret; the message says what to set."""
+
 
 class StockStrategy(StrEnum):
     CONDITIONAL = "conditional"
@@ -62,10 +70,22 @@ class Settings(BaseSettings):
         description="Reverse proxies trusted to give the client's address (X-Forwarded-For), comma-separated "
         "IPs or networks, '*' for any; unset: the socket's peer is the client (per-client limits count it)",
     )
-    session_ttl_seconds: int = 14 * 24 * 3600
+    session_ttl_seconds: int = Field(
+        14 * 24 * 3600, ge=60, description="A session ends after this long unused (each request renews it)"
+    )
+    session_max_age_seconds: int = Field(
+        30 * 24 * 3600,
+        ge=60,
+        description="A session ends this long after its sign-in however much it is used (sign in again)",
+    )
     csrf_secret: SecretStr = Field(
-        SecretStr("jiadian-embedded-default-not-secret"),
-        description="Secret for CSRF tokens; set in production",
+        SecretStr(DEFAULT_CSRF_SECRET),
+        description="Secret for CSRF tokens; the production profile refuses to start with the default",
+    )
+    test_deployment: bool = Field(
+        False,
+        description="A test deployment: the production profile (MySQL or Redis) may start with the "
+        "published default CSRF secret. Never set it where real shoppers come",
     )
     max_page_size: int = 50
     default_page_size: int = 8
@@ -121,10 +141,25 @@ class Settings(BaseSettings):
     smtp_timeout: float = 10.0
     mail_from: str = "家电之选 <noreply@jiadian.local>"
 
-    # Sign-in limits: past either count of failures within the window, sign-in answers 429.
-    login_max_failures_per_user: int = Field(5, ge=1, description="Failed sign-ins per username")
-    login_max_failures_per_client: int = Field(20, ge=1, description="Failed sign-ins per client IP")
+    # Sign-in limits (see `jiadian.application.sign_in`): failures count per account (the user the name
+    # resolves to) and per client IP within the window.
+    login_max_failures_per_user: int = Field(
+        5, ge=1, description="Failed sign-ins per account from one client IP; past it that client waits (429)"
+    )
+    login_max_failures_per_client: int = Field(
+        20,
+        ge=1,
+        description="Failed sign-ins (and registration's name probes, wrong reset codes) per client IP, "
+        "whatever the account; past it that client waits (429)",
+    )
     login_failure_window_seconds: int = Field(15 * 60, ge=1, description="The window failures count in")
+    login_account_failures_before_delay: int = Field(
+        10,
+        ge=1,
+        description="Failed sign-ins per account from every client; past it each attempt waits a delay after "
+        "the latest failure that doubles with each failure (never a lock-out)",
+    )
+    login_max_delay_seconds: int = Field(60, ge=1, description="The longest such delay")
 
     # Business knobs.
     recharge_enabled: bool = False
@@ -175,3 +210,21 @@ class Settings(BaseSettings):
     @property
     def media_dir(self) -> Path:
         return self.var_dir / "media"
+
+    @property
+    def is_production_profile(self) -> bool:
+        """A shared database or Redis: the shop is reachable by more than the person who started it."""
+        return not self.is_sqlite or bool(self.redis_url)
+
+    def check_secrets(self) -> None:
+        """Refuse the production profile with the published CSRF secret, or one shorter than
+        `MIN_CSRF_SECRET` characters (unless a test deployment)."""
+        secret = self.csrf_secret.get_secret_value()
+        if not self.is_production_profile or self.test_deployment:
+            return
+        if secret == DEFAULT_CSRF_SECRET or len(secret) < MIN_CSRF_SECRET:
+            raise InsecureSettings(
+                "the production profile (JIADIAN_DATABASE_URL or JIADIAN_REDIS_URL set) needs a CSRF secret of "
+                f"its own, at least {MIN_CSRF_SECRET} characters: set JIADIAN_CSRF_SECRET to a random value "
+                "(e.g. `openssl rand -hex 32`); a test deployment may set JIADIAN_TEST_DEPLOYMENT=true instead"
+            )

@@ -14,16 +14,21 @@ from redis.asyncio import Redis
 from jiadian.adapters.mail import ConsoleMailer, SmtpMailer
 from jiadian.adapters.memory.codes import MemoryCodeStore
 from jiadian.adapters.memory.live_cache import MemoryLiveCache
+from jiadian.adapters.memory.sessions import MemorySessionIndex
 from jiadian.adapters.memory.stock_gate import MemoryStockGate
 from jiadian.adapters.redis.codes import RedisCodeStore
 from jiadian.adapters.redis.live_cache import RedisLiveCache
+from jiadian.adapters.redis.sessions import RedisSessionIndex
 from jiadian.adapters.redis.stock_gate import RedisStockGate
+from jiadian.adapters.sessions import SessionIndex
 from jiadian.adapters.tasks.dispatch import TaskHandlers
 from jiadian.adapters.tasks.inline import InlineTaskQueue
 from jiadian.adapters.tasks.periodic import PeriodicJob
 from jiadian.application.accounts_ports import CodeStore, Mailer
 from jiadian.application.catalog_ports import LiveCache
 from jiadian.application.fulfilment import Fulfilment
+from jiadian.application.refunds import Refunds
+from jiadian.application.search import SearchAdmin
 from jiadian.application.stock_gate import NO_GATE, StockGate, StockGates
 from jiadian.application.tasks import TaskQueue
 from jiadian.settings import Settings
@@ -37,6 +42,10 @@ def live_cache(redis: Redis | None) -> LiveCache:
     return RedisLiveCache(redis) if redis is not None else MemoryLiveCache()
 
 
+def session_index(redis: Redis | None) -> SessionIndex:
+    return RedisSessionIndex(redis) if redis is not None else MemorySessionIndex()
+
+
 def stock_gate_store(redis: Redis | None) -> StockGate:
     """Where the gate's tokens live: Redis when the shop has one, else this process's memory."""
     return RedisStockGate(redis) if redis is not None else MemoryStockGate()
@@ -47,9 +56,17 @@ def stock_gate(settings: Settings, store: StockGate) -> StockGate:
     return store if settings.stock_gate else NO_GATE
 
 
-def periodic_jobs(settings: Settings, fulfilment: Fulfilment, gates: StockGates) -> list[PeriodicJob]:
-    """The sweeps; with the stock gate on, also its reconcile (lost tokens come back by themselves)."""
-    jobs: list[PeriodicJob] = [fulfilment.expire_unpaid, fulfilment.ship_due]
+def periodic_jobs(
+    settings: Settings, fulfilment: Fulfilment, gates: StockGates, refunds: Refunds, search: SearchAdmin
+) -> list[PeriodicJob]:
+    """The sweeps, the refunds due at the gateway, and search's ranking sales following the orders; with
+    the stock gate on, also its reconcile (lost tokens come back by themselves)."""
+    jobs: list[PeriodicJob] = [
+        fulfilment.expire_unpaid,
+        fulfilment.ship_due,
+        refunds.settle_due,
+        search.follow_sales,
+    ]
     if settings.stock_gate:
         jobs.append(gates.reconcile)
     return jobs

@@ -61,7 +61,7 @@ async def demo(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[ShopCl
     """The demo catalogue (`DemoLoader`) with its generated images behind HTTP, for read-only tests."""
     container = build_container(settings_for(tmp_path_factory.mktemp("demo")))
     await upgrade(container.engine())
-    assert await DemoLoader(container.catalog_admin(), container.blobs()).load()
+    assert await DemoLoader(container.catalog_admin(), container.blobs(), container.search_admin()).load()
     async for client in open_client(container):
         yield client
 
@@ -372,6 +372,7 @@ async def test_openapi_documents_amounts_as_strings(openapi: dict[str, Any]) -> 
     [
         ("/api/catalog/products", {"400", "404"}),
         ("/api/catalog/search", {"400"}),
+        ("/api/catalog/search/suggest", {"400"}),
         ("/api/catalog/products/{product_id}", {"400", "404"}),
         ("/api/catalog/products/{product_id}/reviews", {"400", "404"}),
     ],
@@ -397,6 +398,7 @@ async def test_openapi_lists_the_catalogue(openapi: dict[str, Any]) -> None:
         "/api/catalog/banners",
         "/api/catalog/products",
         "/api/catalog/search",
+        "/api/catalog/search/suggest",
         "/api/catalog/products/{product_id}",
         "/api/catalog/products/{product_id}/reviews",
     } <= paths

@@ -4,83 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
+from tests.cli_support import Cli, use_shop
 from tests.conftest import settings_for
-from typer.testing import CliRunner, Result
+from typer.testing import CliRunner
 
 from jiadian.container import build_container, shutdown
-from jiadian.domain.catalog import SortKey
-from jiadian.entrypoints.cli.main import app, granian, server_options, uvicorn_options
+from jiadian.entrypoints.cli.main import (
+    WORKER_HEALTHCHECK_SECONDS,
+    app,
+    granian,
+    server_options,
+    uvicorn_options,
+)
 from jiadian.entrypoints.http import asgi
-
-
-class Cli:
-    def __init__(self, var: Path) -> None:
-        self.var = var
-
-    def __call__(self, *args: str, code: int = 0) -> str:
-        result: Result = CliRunner().invoke(app, list(args))
-        output = result.output  # stdout and stderr, as a terminal shows them
-        assert result.exit_code == code, f"{args}: exit {result.exit_code}\n{output}\n{result.exception!r}"
-        if code == 0:
-            assert result.exception is None, result.exception
-        else:
-            assert "Traceback" not in output
-            assert isinstance(result.exception, SystemExit), repr(result.exception)
-        return " ".join(output.split())
-
-    def products(self) -> list[dict[str, Any]]:
-        """Every on-shelf product as cards, read through the use cases (not through the CLI)."""
-
-        async def read() -> list[dict[str, Any]]:
-            container = build_container()
-            try:
-                page = await container.catalog().list_products("all", SortKey.DATE, 1, 50)
-                return [
-                    {"id": c.id, "name": c.name, "price": str(c.price), "sku_id": c.sku_id}
-                    for c in page.items
-                ]
-            finally:
-                await shutdown(container)
-
-        return asyncio.run(read())
-
-    def count(self) -> int:
-        async def read() -> int:
-            container = build_container()
-            try:
-                return await container.catalog_admin().product_count()
-            finally:
-                await shutdown(container)
-
-        return asyncio.run(read())
-
-
-def use_shop(root: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
-    """Point the `jiadian` settings at a shop under `root`: root/cli.sqlite3 and root/var."""
-    for name in list(os.environ):
-        if name.startswith("JIADIAN_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(root)  # no stray .env file
-    monkeypatch.setenv("JIADIAN_VAR_DIR", str(root / "var"))
-    monkeypatch.setenv("JIADIAN_DATABASE_URL", f"sqlite+aiosqlite:///{root / 'cli.sqlite3'}")
-    return Cli(root / "var")
-
-
-@pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
-    return use_shop(tmp_path, monkeypatch)
-
-
-@pytest.fixture
-def migrated(cli: Cli) -> Cli:
-    cli("db", "upgrade")
-    return cli
 
 
 def write_lines(path: Path, rows: list[Any]) -> Path:
@@ -123,7 +65,7 @@ def add_categories(cli: Cli) -> None:
 def test_db_upgrade_and_current(cli: Cli) -> None:
     assert "current: (empty database)" in cli("db", "current")
     assert "database at revision head" in cli("db", "upgrade")
-    assert "current: 0003 head: 0003" in cli("db", "current")
+    assert "current: 0004 head: 0004" in cli("db", "current")
     assert "database at revision head" in cli("db", "upgrade")  # again: nothing to do
 
 
@@ -363,3 +305,9 @@ async def test_the_client_address_is_taken_from_proxies_only_when_they_are_named
     inner.asgi_handler = probe
     await application(scope, receive, send)  # type: ignore[arg-type]
     assert clients == [seen]
+
+
+def test_a_worker_slow_to_start_is_not_taken_for_hung(tmp_path: Path) -> None:
+    options = uvicorn_options(server_options(settings_for(tmp_path), host=None, port=None, workers=2))
+    assert options["timeout_worker_healthcheck"] == WORKER_HEALTHCHECK_SECONDS >= 30  # uvicorn's default: 5
+    uvicorn.Config("jiadian.entrypoints.http.asgi:app", **options)  # options uvicorn knows

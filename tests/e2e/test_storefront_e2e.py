@@ -1,10 +1,12 @@
 """A shopper's whole journey through the storefront, in Chromium, against the real server.
 
-Registration with the e-mailed code, sign-in (and a wrong password), an address, browsing (home, a
-sorted and paged list, search, a product's variants), a cart of two products, checkout, payment from
-the wallet (funded by the operator's CLI), the order's life (shipped by the operator, received,
-reviewed) — and the error paths: wrong password, over stock, insufficient balance. Every page is
-saved as a screenshot at both screen sizes under test-output/screenshots/.
+Registration with the e-mailed code, sign-in (and a wrong password), a password change in the user
+centre and a forgotten password reset by an e-mailed code, an address, browsing (home, a sorted and
+paged list, search, a product's variants), a cart of two products, checkout, payment from the wallet
+(funded by the operator's CLI), the order's life (shipped by the operator, received, reviewed), a
+second order refunded at the buyer's request (approved by the operator's CLI) — and the error paths:
+wrong password, wrong current password, over stock, insufficient balance. Every page is saved as a
+screenshot at both screen sizes under test-output/screenshots/.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from jiadian.entrypoints.http.app import STOREFRONT
+from jiadian.entrypoints.http.app import SHARED, STOREFRONT
 from tests.accounts_support import PASSWORD, code_in
 from tests.e2e.support import Shop
 from tests.files_support import png
@@ -27,6 +29,8 @@ from tests.files_support import png
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SIZES = {"mobile": (375, 812), "desktop": (1366, 900)}
+CHANGED = "changed-Pa55word"  # the password after the change in the user centre
+RESET = "reset-Pa55word"  # and after the reset by e-mail
 EXPECT_TIMEOUT_MS = 15_000  # upper bounds for a slow machine, not measures
 MAIL_TIMEOUT = 30.0
 
@@ -86,11 +90,12 @@ class Journey:
         return found.group(1)
 
 
-def wait_for_code(shop: Shop, email: str) -> str:
+def wait_for_code(shop: Shop, email: str, *, after: int = 0) -> str:
+    """The code in the newest mail to `email`, once more than `after` mails have come."""
     deadline = time.monotonic() + MAIL_TIMEOUT
     while time.monotonic() < deadline:
         mails = shop.inbox.to(email)
-        if mails:
+        if len(mails) > after:
             return code_in(mails[-1].get_content())
         time.sleep(0.1)
     raise AssertionError(f"no verification mail for {email} within {MAIL_TIMEOUT:.0f} s:\n{shop.log_tail()}")
@@ -128,10 +133,8 @@ def card_prices(j: Journey) -> list[Decimal]:
     return [money(t) for t in j.tid("product-grid").locator(".card-meta .price").all_inner_texts()]
 
 
-@pytest.mark.parametrize("size", list(SIZES), ids=list(SIZES))
-def test_a_shopper_buys_pays_receives_and_reviews(
-    browser: Any, shop: Shop, screenshots: Path, size: str
-) -> None:
+def open_page(browser: Any, shop: Shop, screenshots: Path, size: str) -> tuple[Any, Journey, list[str]]:
+    """A browser context at one of SIZES, a Journey on its page, and the page's script errors as they come."""
     from playwright.sync_api import expect
 
     expect.set_options(timeout=EXPECT_TIMEOUT_MS)
@@ -141,8 +144,17 @@ def test_a_shopper_buys_pays_receives_and_reviews(
     page.set_default_timeout(EXPECT_TIMEOUT_MS)
     page_errors: list[str] = []
     page.on("pageerror", lambda exc: page_errors.append(str(exc)))
-    j = Journey(page, shop, screenshots, (width, height))
-    tid = j.tid
+    return context, Journey(page, shop, screenshots, (width, height)), page_errors
+
+
+@pytest.mark.parametrize("size", list(SIZES), ids=list(SIZES))
+def test_a_shopper_buys_pays_receives_and_reviews(
+    browser: Any, shop: Shop, screenshots: Path, size: str
+) -> None:
+    from playwright.sync_api import expect
+
+    context, j, page_errors = open_page(browser, shop, screenshots, size)
+    page, tid = j.page, j.tid
     username, email = f"shopper_{size}", f"shopper.{size}@example.com"
 
     # --- home ---------------------------------------------------------------------------------
@@ -200,6 +212,49 @@ def test_a_shopper_buys_pays_receives_and_reviews(
     tid("avatar-upload").click()
     expect(j.notice).to_have_text("头像已更新")
     expect(tid("avatar-image")).to_have_attribute("src", re.compile(r"^/media/"))
+
+    # --- a new password in the user centre (a wrong current one is refused) -----------------------
+    tid("user-menu").get_by_role("link", name="修改密码").click()
+    expect(tid("password-form")).to_be_visible()
+    tid("password-current").fill("not-the-password")
+    tid("password-new").fill(CHANGED)
+    tid("password-new2").fill(CHANGED)
+    tid("password-submit").click()
+    expect(j.error).to_have_text("当前密码不正确")
+    tid("password-current").fill(PASSWORD)
+    j.shot("password")
+    tid("password-submit").click()
+    expect(j.notice).to_contain_text("密码已修改")
+    expect(tid("password-current")).to_have_value("")
+    expect(tid("user-link")).to_have_text(username)  # this browser stays signed in
+
+    # --- forgotten: a reset by the e-mailed code, then a sign-in with the new password -------------
+    tid("logout-button").click()
+    tid("login-link").click()
+    tid("forgot-link").click()
+    expect(tid("forgot-form")).to_be_visible()
+    tid("forgot-email").fill(email)
+    j.shot("forgot-password")
+    mails = len(shop.inbox.to(email))
+    tid("forgot-submit").click()
+    expect(j.notice).to_contain_text(email)
+    expect(tid("reset-email")).to_have_value(email)
+    code = wait_for_code(shop, email, after=mails)
+    assert username in shop.inbox.to(email)[-1].get_content()  # the mail names the account
+    tid("reset-username").fill(username)
+    tid("reset-code").fill(code)
+    tid("reset-password").fill(RESET)
+    tid("reset-password2").fill(RESET)
+    j.shot("reset-password")
+    tid("reset-submit").click()
+    expect(j.notice).to_have_text("密码已重置，请用新密码登录")
+    tid("login-username").fill(username)
+    tid("login-password").fill(CHANGED)  # the old one no longer works
+    tid("login-submit").click()
+    expect(j.error).to_have_text("用户名或密码错误")
+    tid("login-password").fill(RESET)
+    tid("login-submit").click()
+    expect(tid("user-link")).to_have_text(username)
 
     # --- an address (the user centre opens the form when there is none) --------------------------
     tid("user-menu").get_by_role("link", name="收货地址").click()
@@ -381,6 +436,39 @@ def test_a_shopper_buys_pays_receives_and_reviews(
     expect(tid("review-item").first).to_be_visible()
     expect(tid("review-list")).to_contain_text(username)
 
+    # --- a second order, paid, then refunded at the buyer's request ---------------------------------
+    page.goto(f"{shop.base_url}/#/category/all?sort=price")
+    expect(tid("sort-price-asc")).to_have_attribute("aria-pressed", "true")
+    tid("product-card").first.locator(".card-link").click()
+    tid("buy-now-button").click()
+    expect(tid("checkout-line")).to_have_count(1)
+    tid("place-order-button").click()
+    expect(page).to_have_url(re.compile(r"#/pay/[^/]+$"))
+    refunded_id = j.order_id()
+    tid("pay-wallet-button").click()
+    expect(tid("payment-success")).to_be_visible()
+    page.goto(f"{shop.base_url}/#/order/{refunded_id}")
+    expect(tid("order-status")).to_have_text("待发货")
+    expect(tid("refund-form")).to_be_hidden()
+    tid("refund-request-button").click()
+    tid("refund-reason").fill("拍错了型号")
+    j.shot("refund-request")
+    tid("refund-submit").click()
+    expect(j.notice).to_contain_text("退款申请已提交")
+    expect(tid("order-status")).to_have_text("退款申请中")
+    expect(tid("refund-state")).to_have_attribute("data-state", "requested")
+    expect(tid("refund-state-label")).to_have_text("退款申请中")
+    expect(tid("refund-request-button")).to_have_count(0)
+    j.shot("refund-requested")
+    shop.cli("refunds", "order", refunded_id)  # the operator approves it
+    page.reload()
+    expect(tid("order-status")).to_have_text("已退款")
+    expect(tid("refund-state-label")).to_have_text("已退款")
+    expect(tid("refund-state")).to_contain_text("拍错了型号")
+    j.shot("refund-done")
+    tid("user-menu").get_by_role("link", name="我的余额").click()
+    expect(tid("wallet-balance")).to_have_text(f"¥{balance}")  # all of it back
+
     # --- insufficient balance: the dearest product, bought now --------------------------------------
     page.goto(f"{shop.base_url}/#/category/all?sort=-price")
     expect(tid("sort-price-desc")).to_have_attribute("aria-pressed", "true")
@@ -423,7 +511,7 @@ def test_a_shopper_buys_pays_receives_and_reviews(
 
     # The shopper gives up on the unpaid order: cancelled, it shows under its tab.
     page.goto(f"{shop.base_url}/#/orders")  # the alias server pages link to
-    expect(tid("order-card")).to_have_count(2)
+    expect(tid("order-card")).to_have_count(3)
     tid("order-tab-1").click()
     expect(tid("order-card")).to_have_count(1)
     tid("order-card").get_by_test_id("order-detail-link").click()
@@ -434,6 +522,9 @@ def test_a_shopper_buys_pays_receives_and_reviews(
     expect(tid("order-tab-cancelled")).to_have_attribute("aria-current", "page")
     expect(tid("order-card")).to_have_count(1)
     expect(tid("order-card").get_by_test_id("order-status")).to_have_text("已取消")
+    tid("order-tab-refunded").click()
+    expect(tid("order-card")).to_have_count(1)
+    expect(tid("order-card").get_by_test_id("order-status")).to_have_text("已退款")
 
     assert not page_errors, page_errors
     context.close()
@@ -471,7 +562,9 @@ def test_the_alipay_button_goes_to_the_payment_url(browser: Any) -> None:
             name = path.lstrip("/") or "index.html"
             types = {"html": "text/html", "js": "text/javascript", "css": "text/css", "svg": "image/svg+xml"}
             kind = types.get(name.rpartition(".")[2], "application/octet-stream")
-            route.fulfill(path=str(STOREFRONT / name), content_type=f"{kind}; charset=utf-8")
+            shared = name.removeprefix("shared/")
+            file = SHARED / shared if shared != name else STOREFRONT / name
+            route.fulfill(path=str(file), content_type=f"{kind}; charset=utf-8")
         else:
             route.fulfill(status=404, json={"code": "not_found", "detail": "资源不存在"})
 

@@ -1,12 +1,14 @@
 """A local stand-in for Alipay's open-platform gateway, plus key and signature helpers.
 
 `FakeAlipayGateway` is a small HTTP server (stdlib, one thread, 127.0.0.1 on an
-ephemeral port) that answers `alipay.trade.query` and `alipay.trade.close` the
-way Alipay does: a JSON body `{"alipay_trade_<x>_response": {...}, "sign": "..."}`
+ephemeral port) that answers `alipay.trade.query`, `alipay.trade.close`,
+`alipay.trade.refund` and `alipay.trade.fastpay.refund.query` the way Alipay does: a JSON body `{"alipay_trade_<x>_response": {...}, "sign": "..."}`
 where `sign` is RSA-SHA256 over the exact text of the response object, made with
 the stand-in *Alipay* private key. It checks the app's request signature with
 the app's public key, as Alipay does. Knobs: trade states, slow / malformed /
-unsigned / badly signed answers.
+unsigned / badly signed answers, refunds refused (a sub_code) or accepted but not
+yet confirmed. A refund is made once per out_request_no: asked again, Alipay
+answers 10000 with `fund_change` N, and the refund query tells it went through.
 
 Keys are generated at run time; none is stored anywhere.
 """
@@ -20,6 +22,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -151,6 +154,7 @@ class FakeTrade:
     trade_no: str = field(
         default_factory=lambda: "2024" + "".join(secrets.choice("0123456789") for _ in range(24))
     )
+    refunds: dict[str, str] = field(default_factory=dict)  # out_request_no -> refund_amount
 
 
 class FakeAlipayGateway:
@@ -164,6 +168,8 @@ class FakeAlipayGateway:
         self.requests: list[dict[str, str]] = []
         self.mode = "normal"  # normal | slow | malformed | bad_signature | unsigned
         self.delay = 0.0
+        self.refund_refusal: str | None = None  # a sub_code: refunds answer 40004 with it
+        self.refunds_unconfirmed = False  # refunds answer 10000, fund_change N, and are not made
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._server: ThreadingHTTPServer | None = None
@@ -190,6 +196,13 @@ class FakeAlipayGateway:
 
     def answer_unsigned(self) -> None:
         self.mode = "unsigned"
+
+    def refuse_refunds(self, sub_code: str = "ACQ.TRADE_HAS_FINISHED") -> None:
+        self.refund_refusal = sub_code
+
+    def refunds_made(self, out_trade_no: str) -> dict[str, str]:
+        with self._lock:
+            return dict(self.trades[out_trade_no].refunds)
 
     # lifecycle
     @property
@@ -257,6 +270,10 @@ class FakeAlipayGateway:
             payload = self._query(json.loads(params.get("biz_content") or "{}"))
         elif method == "alipay.trade.close":
             payload = self._close(json.loads(params.get("biz_content") or "{}"))
+        elif method == "alipay.trade.refund":
+            payload = self._refund(json.loads(params.get("biz_content") or "{}"))
+        elif method == "alipay.trade.fastpay.refund.query":
+            payload = self._refund_query(json.loads(params.get("biz_content") or "{}"))
         else:
             response_type = "error_response"
             payload = {"code": "40002", "msg": "Invalid Arguments", "sub_code": "isv.invalid-method"}
@@ -304,6 +321,59 @@ class FakeAlipayGateway:
             "trade_no": trade.trade_no,
         }
 
+    def _refund(self, biz: dict[str, str]) -> dict[str, Any]:
+        with self._lock:
+            trade = self.trades.get(biz.get("out_trade_no", ""))
+            if trade is None:
+                return _not_exist()
+            if self.refund_refusal:
+                return _business_failure(self.refund_refusal, "退款失败")
+            request_no, amount = biz.get("out_request_no", ""), biz.get("refund_amount", "")
+            fund_change = "N"
+            if request_no not in trade.refunds and not self.refunds_unconfirmed:
+                if trade.status not in ("TRADE_SUCCESS", "TRADE_FINISHED"):
+                    return _business_failure("ACQ.TRADE_STATUS_ERROR", "交易状态不合法")
+                refunded = sum((Decimal(a) for a in trade.refunds.values()), Decimal(0))
+                if refunded + Decimal(amount) > Decimal(trade.total_amount):
+                    return _business_failure("ACQ.REFUND_AMT_NOT_EQUAL_TOTAL", "退款金额超限")
+                trade.refunds[request_no] = amount
+                fund_change = "Y"
+                if refunded + Decimal(amount) == Decimal(trade.total_amount):
+                    trade.status = "TRADE_CLOSED"
+            refund_fee = sum((Decimal(a) for a in trade.refunds.values()), Decimal(0))
+        return {
+            "code": "10000",
+            "msg": "Success",
+            "buyer_logon_id": "csq***@sandbox.com",
+            "buyer_user_id": "2088102177846880",
+            "fund_change": fund_change,
+            "gmt_refund_pay": "2024-05-02 10:00:00",
+            "out_trade_no": trade.out_trade_no,
+            "refund_fee": f"{refund_fee:.2f}",
+            "send_back_fee": "0.00",
+            "trade_no": trade.trade_no,
+        }
+
+    def _refund_query(self, biz: dict[str, str]) -> dict[str, Any]:
+        with self._lock:
+            trade = self.trades.get(biz.get("out_trade_no", ""))
+            if trade is None:
+                return _not_exist()
+            request_no = biz.get("out_request_no", "")
+            amount = trade.refunds.get(request_no)
+        if amount is None:  # Alipay answers success without a refund_status: not refunded (yet)
+            return {"code": "10000", "msg": "Success"}
+        return {
+            "code": "10000",
+            "msg": "Success",
+            "out_request_no": request_no,
+            "out_trade_no": trade.out_trade_no,
+            "refund_amount": amount,
+            "refund_status": "REFUND_SUCCESS",
+            "total_amount": trade.total_amount,
+            "trade_no": trade.trade_no,
+        }
+
     def _render(self, response_type: str, payload: dict[str, Any]) -> str:
         inner = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
         if self.mode == "malformed":
@@ -322,6 +392,10 @@ class FakeAlipayGateway:
         handler.send_header("Content-Length", str(len(data)))
         handler.end_headers()
         handler.wfile.write(data)
+
+
+def _business_failure(sub_code: str, sub_msg: str) -> dict[str, Any]:
+    return {"code": "40004", "msg": "Business Failed", "sub_code": sub_code, "sub_msg": sub_msg}
 
 
 def _not_exist() -> dict[str, Any]:

@@ -77,6 +77,44 @@ async def test_a_user_comes_with_an_empty_wallet_and_a_unique_name(db: Container
     assert [u.username for u in await db.accounts().list_users()] == ["buyer"]
 
 
+@pytest.fixture(params=["memory", "sqlite", pytest.param("mysql", marks=pytest.mark.mysql)])
+def any_db(request: pytest.FixtureRequest) -> Container:
+    if request.param == "memory":
+        container, _state = request.getfixturevalue("memory")
+        return container  # type: ignore[no-any-return]
+    found: Container = request.getfixturevalue(request.param)
+    return found
+
+
+async def test_the_accounts_of_an_address_whatever_its_letter_case(any_db: Container) -> None:
+    accounts = any_db.accounts()
+    mum = await accounts.create_user("mum", "Family@Example.com", PASSWORD)
+    kid = await accounts.create_user("kid", "family@example.com", PASSWORD)
+    await accounts.create_user("other", "other@example.com", PASSWORD)
+    async with any_db.uow() as uow:
+        found = await uow.users.by_email("FAMILY@example.COM")
+        nobody = await uow.users.by_email("nobody@example.com")
+    assert [(u.id, u.email) for u in found] == [
+        (mum.id, "Family@Example.com"),
+        (kid.id, "family@example.com"),
+    ]
+    assert nobody == []
+
+
+async def test_wallet_totals_take_back_what_was_consumed_never_below_zero(any_db: Container) -> None:
+    user = await any_db.accounts().create_user("buyer", "b@example.com", PASSWORD)
+    async with any_db.uow() as uow:
+        await uow.wallets.add_consumed(user.id, Money.of("100.00"))
+        await uow.wallets.take_consumed(user.id, Money.of("30.00"))
+        await uow.commit()
+    assert (await any_db.wallets().show(user.id)).total_consumed == Money.of("70.00")
+    async with any_db.uow() as uow:
+        await uow.wallets.take_consumed(user.id, Money.of("100.00"))
+        await uow.commit()
+    wallet = await any_db.wallets().show(user.id)
+    assert (wallet.total_consumed, wallet.balance) == (Money.zero(), Money.zero())
+
+
 async def test_the_profile_and_avatar_are_saved(db: Container) -> None:
     user = await new_user(db)
     await db.profiles().update(user.id, email="new@example.com", phone="13800138000", introduce="你好")

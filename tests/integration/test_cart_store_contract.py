@@ -16,7 +16,7 @@ from jiadian.adapters.memory.cart import MemoryBrowsingHistory, MemoryCartStore
 from jiadian.adapters.redis.cart import RedisBrowsingHistory, RedisCartStore
 from jiadian.application.cart_ports import BrowsingHistory, CartStore
 from jiadian.domain.cart import MAX_LINES, CartFull
-from jiadian.domain.errors import InsufficientStock, InvalidQuantity
+from jiadian.domain.errors import InsufficientStock, InvalidQuantity, ServiceUnavailable
 
 USER, OTHER = 7, 8
 
@@ -114,8 +114,23 @@ async def test_remove_lines_present_or_not(carts: CartStore) -> None:
     assert await carts.add(USER, 1, 1, limit=10) == 1
 
 
-async def test_ping(carts: CartStore) -> None:
-    await carts.ping()
+async def test_ping_answers_and_leaves_the_carts_as_they_were(carts: CartStore) -> None:
+    await carts.add(USER, 1, 2, limit=10)
+    assert await carts.ping() is None
+    assert await carts.lines(USER) == {1: 2}
+
+
+async def test_a_redis_cart_store_that_does_not_answer_is_unavailable_not_a_crash() -> None:
+    client = Redis(host="127.0.0.1", port=1, socket_connect_timeout=1)  # nothing listens on port 1
+    try:
+        with pytest.raises(ServiceUnavailable) as refused:
+            await RedisCartStore(client).ping()
+        assert (refused.value.code, refused.value.detail) == (
+            "service_unavailable",
+            "购物车暂时不可用，请稍后再试",
+        )
+    finally:
+        await client.aclose()
 
 
 # --- browsing history -------------------------------------------------------------------------

@@ -166,32 +166,6 @@ async def test_cards(backend: Backend, shop: Shop) -> None:
     assert await backend.catalog.cards([]) == []
 
 
-SEARCHES = [
-    ("iphone", [1, 2]),
-    ("IPHONE 14 PRO", [1, 2]),
-    ("pro", [3, 1, 2, 4, 8]),
-    ("华为", [4]),
-    ("50%", [7]),
-    ("%", [7]),  # LIKE's wildcards are searched for literally
-    ("_", []),
-    ("旧款", []),  # off shelf
-    ("nothing like it", []),
-]
-
-
-async def test_search(backend: Backend, shop: Shop) -> None:
-    for text, expected in SEARCHES:
-        page = await backend.catalog.search(text, 1, 8)
-        assert (ids(page.items), page.total) == (expected, len(expected)), text
-
-
-async def test_search_pages(backend: Backend, shop: Shop) -> None:
-    page = await backend.catalog.search("PRO", 2, 2)
-    assert (ids(page.items), page.page, page.pages) == ([2, 4], 2, 3)
-    past = await backend.catalog.search("PRO", 9, 2)
-    assert (ids(past.items), past.page) == ([8], 3)
-
-
 async def test_detail(backend: Backend, shop: Shop) -> None:
     detail = await backend.catalog.detail(1)
     assert (detail.id, detail.name, detail.category) == (1, "iPhone 14 Pro", "intelligence")
@@ -270,7 +244,7 @@ async def test_off_shelf_is_nowhere(backend: Backend, shop: Shop) -> None:
     await backend.admin.unshelve(1)
     assert not await backend.queries.is_listed(1)
     assert 1 not in ids((await backend.catalog.list_products("all", SortKey.PRICE, 1, 50)).items)
-    assert (await backend.catalog.search("iPhone", 1, 8)).total == 1
+    assert (await backend.container.search().products("iPhone", 1, 8)).total == 1
     assert 1 not in ids((await backend.catalog.detail(5)).hot)
 
 

@@ -141,8 +141,14 @@ async def test_a_task_without_a_handler_is_an_error_not_retried(
     assert "Retrying" not in caplog.text
 
 
-async def test_the_broker_answers_a_ping(world: World) -> None:
-    await world.shop.task_queue().ping()
+async def test_the_broker_answers_a_ping_and_the_queue_still_delivers_after_it(world: World) -> None:
+    queue = world.shop.task_queue()
+    assert await queue.ping() is None
+    await queue.send(SendVerificationCode("after-ping@example.com", "Ping01"))
+    mail = await eventually(
+        lambda: world.mailer.to("after-ping@example.com"), what="the mail sent after a ping"
+    )
+    assert "Ping01" in mail[0].body
 
 
 @pytest.mark.parametrize(

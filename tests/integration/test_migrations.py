@@ -92,7 +92,7 @@ async def empty_mariadb() -> AsyncIterator[AsyncEngine]:
 
 
 def test_there_is_one_head() -> None:
-    assert head() == "0003"
+    assert head() == "0004"
 
 
 async def test_upgrade_an_empty_sqlite_database_to_head(empty_sqlite: AsyncEngine) -> None:

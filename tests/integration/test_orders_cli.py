@@ -73,15 +73,18 @@ def test_the_operator_lists_ships_cancels_and_sweeps(tmp_path: Path, monkeypatch
     paid = jiadian("list", "--status", "2", "--user", "alice")
     assert {ids["paid"], ids["to_ship"]} == {i for i in ids.values() if i in paid}
     assert "2 orders" in paid
+    assert "2 AWAITING_SHIPMENT 待发货" in paid  # the code, the name and the label
+    by_name = jiadian("list", "--status", "awaiting_shipment", "--user", "alice")
+    assert {ids["paid"], ids["to_ship"]} == {i for i in ids.values() if i in by_name}
     assert "0 orders" in jiadian("list", "--user", "999")
 
     shown = jiadian("show", ids["stale"])
-    assert "待支付" in shown
+    assert "status 1 AWAITING_PAYMENT 待支付" in shown
     assert "total 110.00" in shown
     assert "张三" in shown
 
-    assert "已取消" in jiadian("cancel", ids["other"])
-    assert "待收货" in jiadian("ship", ids["to_ship"])
+    assert f"order {ids['other']}: cancelled CANCELLED 已取消" in jiadian("cancel", ids["other"])
+    assert "3 SHIPPED 待收货" in jiadian("ship", ids["to_ship"])
     assert "illegal_transition" in jiadian("ship", ids["stale"], code=1)
     assert "not_found" in jiadian("show", "nope", code=1)
 

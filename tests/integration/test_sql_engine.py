@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from tests.conftest import open_client, settings_for
 
 from jiadian.adapters.clock import FixedClock
+from jiadian.adapters.search.analyzer import shared_analyzer
 from jiadian.adapters.sql.engine import make_engine
 from jiadian.adapters.sql.uow import SqlUnitOfWork
 from jiadian.container import build_container
@@ -56,10 +57,10 @@ async def test_a_connection_goes_back_to_the_pool_without_a_second_rollback(mysq
     engine = make_engine(mysql_database, pool_size=1)
     clock = FixedClock(datetime(2026, 1, 1, tzinfo=UTC))
     try:
-        async with SqlUnitOfWork(engine, clock) as uow:
+        async with SqlUnitOfWork(engine, clock, shared_analyzer()) as uow:
             before, conn_id = await _rollbacks(uow.connection)
             await uow.commit()
-        async with SqlUnitOfWork(engine, clock) as uow:
+        async with SqlUnitOfWork(engine, clock, shared_analyzer()) as uow:
             assert await _rollbacks(uow.connection) == (before, conn_id)  # the same connection, no ROLLBACK
             # Left without a commit (holding a row lock): rolled back exactly once.
             await uow.connection.execute(text("SELECT id FROM users WHERE id = 1 FOR UPDATE"))

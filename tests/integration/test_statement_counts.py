@@ -122,6 +122,11 @@ async def seed(var: Path, count: int) -> None:
         ]:
             await conn.execute(insert(table), rows)
     await engine.dispose()
+    container = build_container(settings_for(var))  # rows written by hand: index them as the CLI would
+    try:
+        assert await container.search_admin().reindex() == count
+    finally:
+        await container.engine().dispose()
 
 
 @pytest.fixture(scope="module")
@@ -191,6 +196,9 @@ ENDPOINTS = {
     "list (category, price)": "/api/catalog/products?category=computer&sort=price",
     "list (past the end)": "/api/catalog/products?sort=date&page=100000",
     "search": "/api/catalog/search?q=product&page=2",
+    "search (two words)": "/api/catalog/search?q=product 商品&page=2",
+    "search (a list order)": "/api/catalog/search?q=product&sort=price&page=2",
+    "suggest": "/api/catalog/search/suggest?q=prod",
     "detail": "/api/catalog/products/1",
     "reviews": "/api/catalog/products/1/reviews",
 }
@@ -219,6 +227,8 @@ async def test_the_catalogues_really_differ(shops: dict[int, tuple[Container, Sh
     small = (await shops[10][1].get("/api/catalog/products")).json()
     large = (await shops[1000][1].get("/api/catalog/products")).json()
     assert (small["total"], large["total"]) == (9, 900)  # every tenth product is off shelf
+    found = (await shops[1000][1].get("/api/catalog/search", params={"q": "Product 商品"})).json()
+    assert (found["total"], len(found["items"])) == (900, 8)
     assert len(large["items"]) == 8
 
 

@@ -37,7 +37,7 @@ MONEY_KEYS = frozenset(
 
 async def load_demo(container: Container) -> None:
     """The demo catalogue (4 categories, 24 products, 36 skus, 4 banners), as `make run` loads it."""
-    assert await DemoLoader(container.catalog_admin(), container.blobs()).load()
+    assert await DemoLoader(container.catalog_admin(), container.blobs(), container.search_admin()).load()
 
 
 async def make_user(

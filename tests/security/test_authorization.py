@@ -133,6 +133,14 @@ class World:
         assert response.status_code == 201, response.text
         return int(response.json()["id"])
 
+    async def refund_request(self) -> int:
+        order = await self.order(paid=True)
+        asked = await self.owner.client.post(
+            f"/api/orders/{order['order_id']}/refund", json={"reason": OWNER_MARK}
+        )
+        assert asked.status_code == 201, asked.text
+        return int(asked.json()["id"])
+
     async def gateway_payment(self) -> tuple[dict[str, Any], int]:
         order = await self.order()
         started = await self.owner.client.post(
@@ -198,6 +206,24 @@ async def order_path(world: World) -> Call:
 
 async def unpaid_payment(world: World) -> Call:
     return Call({"order_id": (await world.order())["order_id"]}, json={"method": "wallet"})
+
+
+async def paid_order(world: World) -> Call:
+    return Call({"order_id": (await world.order(paid=True))["order_id"]}, json={"reason": "不想要了"})
+
+
+async def refund_path(world: World) -> Call:
+    return Call({"order_id": (await world.order(paid=True))["order_id"]})
+
+
+async def requested_refund_of_order(world: World) -> Call:
+    refund_id = await world.refund_request()
+    listed = (await world.people["operator"].client.get(f"/api/admin/refunds/{refund_id}")).json()
+    return Call({"order_id": listed["order_id"]})
+
+
+async def requested_refund(world: World) -> Call:
+    return Call({"refund_id": await world.refund_request()}, json={"answer": "已发货"})
 
 
 async def shipped_order(world: World) -> Call:
@@ -339,6 +365,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/catalog/banners"): Rule(Access.PUBLIC, 200),
     ("GET", "/api/catalog/products"): Rule(Access.PUBLIC, 200),
     ("GET", "/api/catalog/search"): Rule(Access.PUBLIC, 200, fixed(Call(query={"q": "a"}))),
+    ("GET", "/api/catalog/search/suggest"): Rule(Access.PUBLIC, 200, fixed(Call(query={"q": "iph"}))),
     ("GET", "/api/catalog/products/{product_id:int}"): Rule(Access.PUBLIC, 200, product_path),
     ("GET", "/api/catalog/products/{product_id:int}/reviews"): Rule(Access.PUBLIC, 200, product_path),
     ("GET", "/schema"): Rule(Access.PUBLIC, 200),
@@ -353,6 +380,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/schema/{path:str}"): Rule(Access.PUBLIC, 404, fixed(Call({"path": "nothing-here"}))),
     ("GET", "/media/{file_path:path}"): Rule(Access.PUBLIC, 200, media_file),
     ("HEAD", "/media/{file_path:path}"): Rule(Access.PUBLIC, 200, media_file),
+    ("GET", "/shared/{file_path:path}"): Rule(Access.PUBLIC, 200, fixed(Call({"file_path": "api.js"}))),
+    ("HEAD", "/shared/{file_path:path}"): Rule(Access.PUBLIC, 200, fixed(Call({"file_path": "html.js"}))),
     ("GET", "/"): Rule(Access.PUBLIC, 200),
     ("GET", "/{file_path:path}"): Rule(Access.PUBLIC, 200, fixed(Call({"file_path": "app.js"}))),
     ("HEAD", "/{file_path:path}"): Rule(Access.PUBLIC, 200, fixed(Call({"file_path": "style.css"}))),
@@ -363,6 +392,23 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/auth/verification-codes"): Rule(
         Access.PUBLIC, 409, fixed(Call(json={"username": "owner", "email": "x@example.com"}))
     ),  # the name is taken: refused before any mail, so no send limit gets in the way
+    ("POST", "/api/auth/password-reset"): Rule(
+        Access.PUBLIC, 400, fixed(Call(json={"email": "not-an-address"}))
+    ),  # refused before any mail, so the send limit (one a minute per client) gets in no role's way
+    ("POST", "/api/auth/password-reset/confirm"): Rule(
+        Access.PUBLIC,
+        400,
+        fixed(
+            Call(
+                json={
+                    "username": "owner",
+                    "email": "owner@example.com",
+                    "code": "AAAAAA",
+                    "password": "x" * 8,
+                }
+            )
+        ),
+    ),  # a code never sent: refused
     # --- public: the payment gateway's callbacks (signed) and the simulator's page ---
     ("POST", "/api/payments/alipay/notify"): Rule(
         Access.PUBLIC, 200, fixed(Call(data={"out_trade_no": "JD0"}))
@@ -376,6 +422,9 @@ RULES: dict[tuple[str, str], Rule] = {
         Access.SELF, 200, fixed(Call(files={"image": ("g.png", PNG, "image/png")}))
     ),
     ("GET", "/api/me/wallet"): Rule(Access.SELF, 200),
+    ("PUT", "/api/me/password"): Rule(
+        Access.SELF, 400, fixed(Call(json={"current_password": "not-it-123", "new_password": "n3w-Password"}))
+    ),  # a wrong current password: refused, and nobody's sessions end
     ("GET", "/api/me/history"): Rule(Access.SELF, 200),
     ("GET", "/api/me/addresses"): Rule(Access.SELF, 200),
     ("POST", "/api/me/addresses"): Rule(Access.SELF, 201, fixed(Call(json=ADDRESS))),
@@ -393,10 +442,20 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/orders/{order_id:str}/payments"): Rule(Access.OWNER, 200, unpaid_payment),
     ("POST", "/api/orders/{order_id:str}/cancel"): Rule(Access.OWNER, 200, order_path),
     ("POST", "/api/orders/{order_id:str}/confirm-receipt"): Rule(Access.OWNER, 200, shipped_order),
+    ("POST", "/api/orders/{order_id:str}/refund"): Rule(Access.OWNER, 201, paid_order),
+    ("GET", "/api/orders/{order_id:str}/refund"): Rule(Access.OWNER, 200, requested_refund_of_order),
     ("POST", "/api/orders/{order_id:str}/lines/{line_id:int}/review"): Rule(Access.OWNER, 201, received_line),
     # --- operators ---
     ("POST", "/api/admin/users/{user_id:int}/wallet/recharge"): Rule(Access.OPERATOR, 200, recharge),
     ("POST", "/api/admin/orders/{order_id:str}/ship"): Rule(Access.OPERATOR, 200, ship),
+    ("POST", "/api/admin/orders/{order_id:str}/refund"): Rule(Access.OPERATOR, 200, refund_path),
+    ("GET", "/api/admin/refunds"): Rule(Access.OPERATOR, 200),
+    ("GET", "/api/admin/refunds/{refund_id:int}"): Rule(Access.OPERATOR, 200, requested_refund),
+    ("POST", "/api/admin/refunds/{refund_id:int}/approve"): Rule(Access.OPERATOR, 200, requested_refund),
+    ("POST", "/api/admin/refunds/{refund_id:int}/refuse"): Rule(Access.OPERATOR, 200, requested_refund),
+    ("POST", "/api/admin/refunds/{refund_id:int}/retry"): Rule(Access.OPERATOR, 409, requested_refund),
+    ("POST", "/api/admin/refunds/{refund_id:int}/refunded"): Rule(Access.OPERATOR, 409, requested_refund),
+    ("POST", "/api/admin/refunds/settle"): Rule(Access.OPERATOR, 200),
     ("POST", "/api/admin/catalog/products"): Rule(Access.OPERATOR, 201, fixed(Call(json=PRODUCT))),
     ("GET", "/api/admin/catalog/products/{product_id:int}"): Rule(Access.OPERATOR, 200, admin_product),
     ("PUT", "/api/admin/catalog/products/{product_id:int}"): Rule(Access.OPERATOR, 200, product_update),
@@ -426,6 +485,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("DELETE", "/api/admin/catalog/banners/{banner_id:int}"): Rule(Access.OPERATOR, 204, banner_path),
     ("GET", "/api/admin/payments"): Rule(Access.OPERATOR, 200),
     ("POST", "/api/admin/payments/{payment_id:int}/refunded"): Rule(Access.OPERATOR, 409, refunded),
+    ("POST", "/api/admin/payments/{payment_id:int}/refund"): Rule(Access.OPERATOR, 409, refunded),
     ("GET", "/api/admin/payments/notifications"): Rule(Access.OPERATOR, 200),
     ("POST", "/api/admin/payments/simulator/{order_ref:str}/pay"): Rule(Access.OPERATOR, 200, simulated_pay),
     ("GET", "/api/admin/stock-gate"): Rule(Access.OPERATOR, 200),

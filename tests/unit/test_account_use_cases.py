@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from dependency_injector import providers
@@ -14,7 +13,6 @@ from tests.files_support import breakable_commits, png
 from jiadian.adapters.clock import FixedClock
 from jiadian.adapters.memory.mail import MemoryMailer
 from jiadian.adapters.memory.state import MemoryState
-from jiadian.adapters.tasks.inline import InlineTaskQueue
 from jiadian.application.accounts import VERIFICATION_SUBJECT, DeliverVerificationCode
 from jiadian.application.addresses import AddressFields
 from jiadian.application.tasks import SendVerificationCode
@@ -23,45 +21,53 @@ from jiadian.domain.accounts import MAX_ADDRESSES, AddressLimitReached, InvalidC
 from jiadian.domain.errors import FileTooLarge, NotFound, RateLimited, UsernameTaken, ValidationFailed
 from jiadian.domain.money import Money
 from jiadian.domain.wallet import BalanceCapExceeded, RechargeDisabled, balance_from
+from jiadian.testing import InMemoryShop
 
 IP = "203.0.113.7"
 
 
 @dataclass
 class Shop:
-    container: Container
-    state: MemoryState
-    clock: FixedClock
+    """The testing kit's shop, with the registration steps these tests repeat."""
+
+    kit: InMemoryShop
+
+    @property
+    def container(self) -> Container:
+        return self.kit.container
+
+    @property
+    def state(self) -> MemoryState:
+        return self.kit.state
+
+    @property
+    def clock(self) -> FixedClock:
+        return self.kit.clock
 
     @property
     def mailer(self) -> MemoryMailer:
-        mailer = self.container.mailer()
-        assert isinstance(mailer, MemoryMailer)
-        return mailer
+        return self.kit.mailer
 
     async def code_for(self, email: str, *, username: str = "newcomer", client: str = IP) -> str:
         await self.container.registration().request_code(username, email, client)
-        queue = self.container.task_queue()
-        assert isinstance(queue, InlineTaskQueue)
-        await queue.join()
-        return code_in(self.mailer.to(email)[-1].body)
+        return code_in(self.mailer.to(email)[-1].body)  # the kit's queue delivers at once
 
     async def register(self, username: str = "newcomer", email: str = "new@example.com") -> User:
         code = await self.code_for(email, username=username)
-        return await self.container.registration().register(username, email, PASSWORD, code)
+        return await self.container.registration().register(username, email, PASSWORD, code, IP)
 
     async def user(self, username: str) -> User | None:
         async with self.container.uow() as uow:
             return await uow.users.by_username(username)
 
-    def media_files(self) -> list[Path]:
-        return [p for p in self.container.settings().media_dir.rglob("*") if p.is_file()]
+    def media_files(self) -> list[str]:
+        """The files in the blob store (in memory: `use_memory` writes none to the media directory)."""
+        return list(self.kit.blobs.files)
 
 
 @pytest.fixture
-def shop(memory: tuple[Container, MemoryState], clock: FixedClock) -> Shop:
-    container, state = memory
-    return Shop(container, state, clock)
+def shop(memory_shop: InMemoryShop) -> Shop:
+    return Shop(memory_shop)
 
 
 # --- registration -----------------------------------------------------------------------------
@@ -73,11 +79,11 @@ async def test_a_code_is_mailed_and_registers_the_account(shop: Shop) -> None:
     assert mail.subject == VERIFICATION_SUBJECT
     assert "2 分钟" in mail.body
 
-    user = await shop.container.registration().register("newcomer", "li@example.com", PASSWORD, code)
+    user = await shop.container.registration().register("newcomer", "li@example.com", PASSWORD, code, IP)
 
     assert (user.username, user.email) == ("newcomer", "li@example.com")
     assert user.password_hash != PASSWORD
-    logged_in = await shop.container.accounts().login("newcomer", PASSWORD)
+    logged_in = await shop.container.sign_in().login("newcomer", PASSWORD, IP)
     assert logged_in.id == user.id
     assert await shop.container.wallets().show(user.id) is not None
 
@@ -86,9 +92,9 @@ async def test_a_wrong_code_registers_nobody_and_the_right_one_still_works(shop:
     code = await shop.code_for("a@example.com")
     wrong = "x" + code[1:] if code[0] != "x" else "y" + code[1:]
     with pytest.raises(InvalidCode):
-        await shop.container.registration().register("newcomer", "a@example.com", PASSWORD, wrong)
+        await shop.container.registration().register("newcomer", "a@example.com", PASSWORD, wrong, IP)
     assert await shop.user("newcomer") is None
-    await shop.container.registration().register("newcomer", "a@example.com", PASSWORD, code)
+    await shop.container.registration().register("newcomer", "a@example.com", PASSWORD, code, IP)
     assert await shop.user("newcomer") is not None
 
 
@@ -97,38 +103,40 @@ async def test_five_wrong_guesses_void_the_code(shop: Shop) -> None:
     registration = shop.container.registration()
     for guess in ["AAAAAA", "BBBBBB", "CCCCCC", "DDDDDD", "EEEEEE"]:
         with pytest.raises(InvalidCode):
-            await registration.register("newcomer", "a@example.com", PASSWORD, guess)
+            await registration.register("newcomer", "a@example.com", PASSWORD, guess, IP)
     with pytest.raises(InvalidCode):
-        await registration.register("newcomer", "a@example.com", PASSWORD, code)
+        await registration.register("newcomer", "a@example.com", PASSWORD, code, IP)
 
 
 async def test_a_code_expires_after_two_minutes(shop: Shop) -> None:
     code = await shop.code_for("a@example.com")
     shop.clock.advance(seconds=120)
     with pytest.raises(InvalidCode):
-        await shop.container.registration().register("newcomer", "a@example.com", PASSWORD, code)
+        await shop.container.registration().register("newcomer", "a@example.com", PASSWORD, code, IP)
     assert await shop.user("newcomer") is None
 
 
 async def test_a_code_is_good_for_just_under_two_minutes(shop: Shop) -> None:
     code = await shop.code_for("a@example.com")
     shop.clock.advance(seconds=119)
-    await shop.container.registration().register("newcomer", "a@example.com", PASSWORD, code)
+    user = await shop.container.registration().register("newcomer", "a@example.com", PASSWORD, code, IP)
+    assert (user.username, user.email) == ("newcomer", "a@example.com")
+    assert await shop.user("newcomer") == user
 
 
 async def test_a_code_is_used_once(shop: Shop) -> None:
     code = await shop.code_for("a@example.com")
     registration = shop.container.registration()
-    await registration.register("first", "a@example.com", PASSWORD, code)
+    await registration.register("first", "a@example.com", PASSWORD, code, IP)
     with pytest.raises(InvalidCode):
-        await registration.register("second", "a@example.com", PASSWORD, code)
+        await registration.register("second", "a@example.com", PASSWORD, code, IP)
     assert await shop.user("second") is None
 
 
 async def test_a_code_belongs_to_its_address(shop: Shop) -> None:
     code = await shop.code_for("a@example.com")
     with pytest.raises(InvalidCode):
-        await shop.container.registration().register("newcomer", "b@example.com", PASSWORD, code)
+        await shop.container.registration().register("newcomer", "b@example.com", PASSWORD, code, IP)
 
 
 async def test_a_new_code_replaces_the_old_one(shop: Shop) -> None:
@@ -138,17 +146,17 @@ async def test_a_new_code_replaces_the_old_one(shop: Shop) -> None:
     registration = shop.container.registration()
     if first != second:
         with pytest.raises(InvalidCode):
-            await registration.register("newcomer", "a@example.com", PASSWORD, first)
-    await registration.register("newcomer", "a@example.com", PASSWORD, second)
+            await registration.register("newcomer", "a@example.com", PASSWORD, first, IP)
+    await registration.register("newcomer", "a@example.com", PASSWORD, second, IP)
 
 
 async def test_a_bad_password_is_refused_before_the_code_is_used(shop: Shop) -> None:
     code = await shop.code_for("a@example.com")
     registration = shop.container.registration()
     with pytest.raises(ValidationFailed) as refused:
-        await registration.register("newcomer", "a@example.com", "12345", code)
+        await registration.register("newcomer", "a@example.com", "12345", code, IP)
     assert refused.value.facts["field"] == "password"
-    await registration.register("newcomer", "a@example.com", "123456", code)
+    await registration.register("newcomer", "a@example.com", "123456", code, IP)
 
 
 async def test_a_taken_username_is_refused_when_asking_and_when_registering(shop: Shop) -> None:
@@ -159,7 +167,7 @@ async def test_a_taken_username_is_refused_when_asking_and_when_registering(shop
     code = await shop.code_for("y@example.com", username="late", client="198.51.100.2")
     await shop.container.accounts().create_user("late", "z@example.com", PASSWORD)  # someone was faster
     with pytest.raises(UsernameTaken):
-        await shop.container.registration().register("late", "y@example.com", PASSWORD, code)
+        await shop.container.registration().register("late", "y@example.com", PASSWORD, code, IP)
 
 
 async def test_one_code_per_client_per_minute(shop: Shop) -> None:
@@ -216,9 +224,9 @@ async def test_the_password_is_neither_logged_nor_mailed(
     caplog.set_level(logging.DEBUG)
     assert caplog.handler in logging.getLogger().handlers  # the log is really listened to
     await shop.register()
-    await shop.container.accounts().login("newcomer", PASSWORD)
+    await shop.container.sign_in().login("newcomer", PASSWORD, IP)
     with pytest.raises(ValidationFailed):
-        await shop.container.registration().register("other", "o@example.com", PASSWORD[:3], "abcdef")
+        await shop.container.registration().register("other", "o@example.com", PASSWORD[:3], "abcdef", IP)
     assert PASSWORD not in caplog.text
     assert PASSWORD[:3] not in caplog.text
     assert all(PASSWORD not in m.body for m in shop.mailer.outbox)

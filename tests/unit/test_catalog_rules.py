@@ -182,3 +182,8 @@ def test_there_are_exactly_six_sort_keys() -> None:
     assert {k.value for k in SortKey} == {"price", "-price", "sales", "-sales", "date", "-date"}
     with pytest.raises(ValueError):
         SortKey("name")
+
+
+def test_averages_and_shares_round_half_up_not_to_even() -> None:
+    summary = ReviewSummary.of(32, 9 * 4, 1)  # average 1.125, share 3.125 %
+    assert (summary.average_score, summary.satisfaction) == (Decimal("1.13"), Decimal("3.13"))

@@ -22,12 +22,14 @@ from tests.catalog_support import (
 )
 
 from jiadian.adapters.clock import FixedClock
+from jiadian.adapters.memory.blobs import MemoryBlobStore
 from jiadian.adapters.memory.catalog import CATEGORIES as CATEGORY_TABLE
 from jiadian.adapters.memory.catalog import REVIEWS, StoredReview
 from jiadian.adapters.memory.state import MemoryState
 from jiadian.application.catalog import BANNERS_KEY, CATEGORIES_KEY, HOME_KEY, Catalog, Home
 from jiadian.application.catalog_admin import CatalogAdmin
 from jiadian.application.catalog_ports import ReviewRow
+from jiadian.application.search import Search
 from jiadian.container import Container
 from jiadian.domain.catalog import SortKey
 from jiadian.domain.errors import InvalidAmount, NotFound, ValidationFailed
@@ -38,6 +40,7 @@ from jiadian.domain.money import Money
 class World:
     catalog: Catalog
     admin: CatalogAdmin
+    search: Search
     state: MemoryState
     clock: FixedClock
     shop: Shop
@@ -48,7 +51,7 @@ async def world(memory: tuple[Container, MemoryState], clock: FixedClock) -> Wor
     container, state = memory
     admin = container.catalog_admin()
     shop = await given_shop(admin, clock)
-    return World(container.catalog(), admin, state, clock, shop)
+    return World(container.catalog(), admin, container.search(), state, clock, shop)
 
 
 # --- home ------------------------------------------------------------------------------------
@@ -166,7 +169,7 @@ async def test_page_size_is_bounded(world: World, page_size: int) -> None:
     with pytest.raises(ValidationFailed, match="page_size"):
         await world.catalog.list_products("all", SortKey.PRICE, 1, page_size)
     with pytest.raises(ValidationFailed, match="page_size"):
-        await world.catalog.search("Pro", 1, page_size)
+        await world.search.products("Pro", 1, page_size)
     with pytest.raises(ValidationFailed, match="page_size"):
         await world.catalog.reviews(1, 1, page_size)
 
@@ -174,34 +177,6 @@ async def test_page_size_is_bounded(world: World, page_size: int) -> None:
 async def test_an_unknown_category_is_not_found(world: World) -> None:
     with pytest.raises(NotFound):
         await world.catalog.list_products("toys", SortKey.PRICE, 1, 8)
-
-
-# --- search ----------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("text", ["iphone", "IPHONE", "iPhone", " iphone  "])
-async def test_search_ignores_case_and_ranks_best_sellers_first(world: World, text: str) -> None:
-    page = await world.catalog.search(text, 1, 8)
-    assert ids(page.items) == [1, 2]
-    assert page.total == 2
-
-
-async def test_search_matches_anywhere_in_the_name(world: World) -> None:
-    assert ids((await world.catalog.search("pro", 1, 8)).items) == [3, 1, 2, 4, 8]
-    assert ids((await world.catalog.search("电风扇", 1, 8)).items) == [7]
-    assert ids((await world.catalog.search("%", 1, 8)).items) == [7]  # a literal percent sign
-    assert ids((await world.catalog.search("_", 1, 8)).items) == []
-
-
-async def test_search_pages_and_clamps(world: World) -> None:
-    page = await world.catalog.search("pro", 9, 2)
-    assert (ids(page.items), page.page, page.pages, page.total) == ([8], 3, 3, 5)
-
-
-@pytest.mark.parametrize("text", ["", "   ", "x" * 101])
-async def test_search_needs_a_sensible_query(world: World, text: str) -> None:
-    with pytest.raises(ValidationFailed):
-        await world.catalog.search(text, 1, 8)
 
 
 # --- detail ----------------------------------------------------------------------------------
@@ -289,7 +264,7 @@ async def test_an_off_shelf_product_is_nowhere(world: World) -> None:
     listed = await world.catalog.list_products("all", SortKey.PRICE, 1, 50)
     assert sorted(ids(listed.items)) == ON_SHELF
     assert listed.total == len(ON_SHELF)
-    assert (await world.catalog.search("一加", 1, 8)).items == []
+    assert (await world.search.products("一加", 1, 8)).items == []
     home = await world.catalog.home()
     assert OFF_SHELF not in {c.id for category in home.categories for c in category.products}
     assert "一加 Ace 2" not in home.categories[0].nav
@@ -371,12 +346,12 @@ async def test_import_is_all_or_nothing_and_names_the_bad_product(world: World) 
     assert "第 3 条" in caught.value.detail
     assert "AirPods 坏" in caught.value.detail
     assert await world.admin.product_count() == len(PRODUCTS)
-    assert (await world.catalog.search("AirPods", 1, 8)).total == 0
+    assert (await world.search.products("AirPods", 1, 8)).total == 0
 
     progress: list[int] = []
     assert await world.admin.import_products(good, progress=progress.append, step=2) == 3
     assert sum(progress) == 3
-    assert (await world.catalog.search("AirPods", 1, 8)).total == 3
+    assert (await world.search.products("AirPods", 1, 8)).total == 3
 
 
 async def test_import_can_label_products_by_their_source_lines(world: World) -> None:
@@ -415,11 +390,11 @@ async def test_add_sku_and_image(world: World) -> None:
 
 
 async def test_add_image_to_an_unknown_sku_keeps_no_file(world: World) -> None:
-    container_blobs = world.admin.blobs
+    blobs = world.admin.blobs
+    assert isinstance(blobs, MemoryBlobStore)
     with pytest.raises(NotFound):
         await world.admin.add_image(999, b"data", "png")
-    root = container_blobs.root  # type: ignore[attr-defined]
-    assert [p for p in root.rglob("*") if p.is_file()] == []
+    assert blobs.files == {}
 
 
 async def test_banners_can_be_switched_off_and_deleted(world: World) -> None:

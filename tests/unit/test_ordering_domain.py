@@ -23,6 +23,7 @@ from jiadian.domain.ordering import (
     OrderLine,
     OrderPaid,
     OrderPlaced,
+    OrderRefunded,
     OrderStatus,
     PayMethod,
     ShippingAddress,
@@ -64,6 +65,9 @@ def at(status: OrderStatus) -> Order:
     }
     if status is OrderStatus.CANCELLED:
         order.cancel(CancelReason.BUYER, NOW)
+    elif status in (OrderStatus.REFUND_REQUESTED, OrderStatus.REFUNDED):
+        order.pay(PayMethod.WALLET, NOW)
+        order.request_refund() if status is OrderStatus.REFUND_REQUESTED else order.refund(NOW)
     elif status is OrderStatus.COMPLETED:
         for step in path:
             steps[step]()
@@ -151,21 +155,30 @@ def test_the_happy_path_walks_the_table() -> None:
     assert OrderPaid("o1", PayMethod.WALLET, order.total) in events
 
 
+# (name, move, target, the only start it is made from when two moves reach one target)
 ALL_MOVES = [
-    ("pay", lambda o: o.pay(PayMethod.WALLET, NOW), OrderStatus.AWAITING_SHIPMENT),
-    ("ship", lambda o: o.ship(NOW), OrderStatus.SHIPPED),
-    ("confirm", lambda o: o.confirm_receipt(NOW), OrderStatus.RECEIVED),
-    ("cancel", lambda o: o.cancel(CancelReason.BUYER, NOW), OrderStatus.CANCELLED),
+    (
+        "pay",
+        lambda o: o.pay(PayMethod.WALLET, NOW),
+        OrderStatus.AWAITING_SHIPMENT,
+        OrderStatus.AWAITING_PAYMENT,
+    ),
+    ("ship", lambda o: o.ship(NOW), OrderStatus.SHIPPED, None),
+    ("confirm", lambda o: o.confirm_receipt(NOW), OrderStatus.RECEIVED, None),
+    ("cancel", lambda o: o.cancel(CancelReason.BUYER, NOW), OrderStatus.CANCELLED, None),
+    ("request refund", lambda o: o.request_refund(), OrderStatus.REFUND_REQUESTED, None),
+    ("keep", lambda o: o.keep(), OrderStatus.AWAITING_SHIPMENT, OrderStatus.REFUND_REQUESTED),
+    ("refund", lambda o: o.refund(NOW), OrderStatus.REFUNDED, None),
 ]
 
 
 @pytest.mark.parametrize("start", list(OrderStatus))
-@pytest.mark.parametrize(("name", "move", "target"), ALL_MOVES, ids=[m[0] for m in ALL_MOVES])
+@pytest.mark.parametrize(("name", "move", "target", "source"), ALL_MOVES, ids=[m[0] for m in ALL_MOVES])
 def test_every_move_outside_the_table_is_refused(
-    start: OrderStatus, name: str, move: object, target: OrderStatus
+    start: OrderStatus, name: str, move: object, target: OrderStatus, source: OrderStatus | None
 ) -> None:
     order = at(start)
-    if target in ALLOWED[start]:
+    if target in ALLOWED[start] and source in (None, start):
         move(order)  # type: ignore[operator]
         assert order.status is target
     else:
@@ -188,6 +201,26 @@ def test_paying_a_cancelled_order_is_an_illegal_transition() -> None:
     with pytest.raises(IllegalTransition) as refused:
         order.pay(PayMethod.WALLET, NOW)
     assert refused.value.code == "illegal_transition"
+
+
+def test_refunding_lists_the_stock_to_give_back_and_a_refunded_order_is_final() -> None:
+    order = at(OrderStatus.REFUND_REQUESTED)
+    order.refund(NOW)
+    assert (order.status, order.refunded_at, order.status.label) == (OrderStatus.REFUNDED, NOW, "已退款")
+    assert order.pull_events() == [OrderRefunded("o1", ((1, 101, 1), (2, 102, 3)))]
+    assert ALLOWED[OrderStatus.REFUNDED] == frozenset()
+
+
+def test_a_refund_request_holds_the_shipment_until_it_is_decided() -> None:
+    order = at(OrderStatus.REFUND_REQUESTED)
+    assert order.status.label == "退款申请中"
+    with pytest.raises(IllegalTransition):
+        order.ship(NOW)
+    with pytest.raises(AlreadyPaid):
+        order.cancel(CancelReason.BUYER, NOW)
+    order.keep()
+    order.ship(NOW)
+    assert order.status is OrderStatus.SHIPPED
 
 
 def test_cancelling_lists_the_stock_to_give_back() -> None:

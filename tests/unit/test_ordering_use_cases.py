@@ -617,5 +617,10 @@ async def test_the_container_runs_expiry_inline_and_registers_the_sweeps(
         fulfilment.on_expire_order,
         fulfilment.on_ship_order,
     )
-    assert container.periodic_jobs() == [fulfilment.expire_unpaid, fulfilment.ship_due]
+    assert container.periodic_jobs() == [
+        fulfilment.expire_unpaid,
+        fulfilment.ship_due,
+        container.refunds().settle_due,
+        container.search_admin().follow_sales,
+    ]
     await queue.close()

@@ -125,5 +125,54 @@ def test_the_setting_names_a_strategy() -> None:
         "pessimistic",
         "optimistic",
     ]
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(ValidationFailed) as refused:
         stock_keeper("hopeful")
+    assert (refused.value.detail, refused.value.facts) == (
+        "未知的库存策略: hopeful",
+        {"choices": ["conditional", "optimistic", "pessimistic"]},
+    )
+
+
+async def test_optimistic_takes_exactly_what_is_left_after_losing_every_race() -> None:
+    repo = ScriptedStock({1: 6}, races=10, taken_by_others=1)
+    await OptimisticStock().take(repo, {1: 2})  # four lost races leave 2: exactly enough
+    assert repo.stock == {1: 0}
+
+
+async def test_optimistic_refuses_at_once_when_the_stock_is_short_and_names_the_sku() -> None:
+    repo = ScriptedStock({7: 2})
+    with pytest.raises(InsufficientStock) as refused:
+        await OptimisticStock().take(repo, {7: 3})
+    assert refused.value.facts == {"sku_id": 7, "requested": 3, "available": 2}
+    await OptimisticStock().take(repo, {7: 2})
+    assert repo.stock == {7: 0}
+
+
+class VanishingStock(ScriptedStock):
+    """The sku is deleted while the buyer loses its races: the locked read finds no row."""
+
+    async def levels(self, sku_ids: list[int], *, lock: bool) -> dict[int, StockLevel]:
+        found = await super().levels(sku_ids, lock=lock)
+        return {} if lock else found
+
+
+async def test_optimistic_refuses_a_sku_gone_after_the_races_with_nothing_available() -> None:
+    repo = VanishingStock({1: 10}, races=10, taken_by_others=1)
+    with pytest.raises(InsufficientStock) as refused:
+        await OptimisticStock().take(repo, {1: 2})
+    assert refused.value.facts == {"sku_id": 1, "requested": 2, "available": 0}
+
+
+async def test_optimistic_after_losing_every_race_names_what_is_left() -> None:
+    repo = ScriptedStock({1: 5}, races=10, taken_by_others=1)
+    with pytest.raises(InsufficientStock) as refused:
+        await OptimisticStock().take(repo, {1: 2})  # four lost races leave 1, found under the lock
+    assert refused.value.facts == {"sku_id": 1, "requested": 2, "available": 1}
+    assert repo.calls[-1] == ("lock", 1)
+
+
+async def test_conditional_reads_what_is_left_without_a_lock_to_say_why_it_refused() -> None:
+    repo = ScriptedStock({1: 1})
+    with pytest.raises(InsufficientStock):
+        await ConditionalStock().take(repo, {1: 2})
+    assert repo.calls == [("take_if_available", 1), ("read", 1)]

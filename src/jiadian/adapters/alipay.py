@@ -20,7 +20,7 @@ import os
 import re
 import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -36,9 +36,10 @@ from alipay.exceptions import (
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from jiadian.application.ports import GatewayTrade
+from jiadian.application.ports import GatewayRefund, GatewayTrade
 from jiadian.domain.errors import Conflict, InvalidAmount, NotFound, ServiceUnavailable
 from jiadian.domain.money import Money
+from jiadian.domain.refunds import GatewayRefundOutcome
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +51,12 @@ REQUIRED_CALLBACK_FIELDS: Final = ("out_trade_no", "trade_status", "total_amount
 
 TRADE_NOT_EXIST: Final = "ACQ.TRADE_NOT_EXIST"
 TRADE_STATUS_ERROR: Final = "ACQ.TRADE_STATUS_ERROR"
+# Refund failures worth asking again later (Alipay busy, the merchant's balance short for now); any other
+# business failure (40004) is a refusal for good: the trade too old, the amount wrong, the trade frozen.
+RETRYABLE_REFUND_FAILURES: Final = frozenset(
+    {"ACQ.SYSTEM_ERROR", "ACQ.SELLER_BALANCE_NOT_ENOUGH", "ACQ.REFUND_CHARGE_ERROR"}
+)
+REFUND_SUCCESS: Final = "REFUND_SUCCESS"
 PAID_STATUSES: Final = frozenset({"TRADE_SUCCESS", "TRADE_FINISHED"})
 
 # Alipay reads request timestamps as Beijing time (no DST in China).
@@ -71,6 +78,16 @@ def parse_amount(text: str) -> Decimal | None:
     if not _AMOUNT_TEXT.fullmatch(text):
         return None
     return Decimal(text)
+
+
+def _flat(answer: Mapping[str, Any]) -> Mapping[str, str]:
+    """A gateway answer as text fields (nested values as JSON), read-only, for audit."""
+    return MappingProxyType(
+        {
+            str(key): value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+            for key, value in answer.items()
+        }
+    )
 
 
 def _missing_fields(fields: Mapping[str, str]) -> list[str]:
@@ -273,7 +290,7 @@ class AlipayGateway:
                 return False
         return False
 
-    # --- server API: query, close ---------------------------------------------
+    # --- server API: query, close, refund -------------------------------------
 
     async def query_trade(self, trade_no: str) -> GatewayTrade | None:
         answer = await self._call("query", self._client.api_alipay_trade_query, trade_no)
@@ -298,7 +315,51 @@ class AlipayGateway:
                 return False
         raise self._unavailable("close", trade_no, f"code={code} sub_code={sub_code}")
 
-    async def _call(self, what: str, api: Callable[..., Any], trade_no: str) -> dict[str, Any]:
+    async def refund(self, trade_no: str, request_no: str, amount: Decimal, reason: str) -> GatewayRefund:
+        """`alipay.trade.refund` with our out_request_no. Alipay answers 10000 for a refund it made now
+        (`fund_change` Y) and also for one it made at an earlier ask with the same number (N): then the
+        refund query (`alipay.trade.fastpay.refund.query`) says whether it went through."""
+        answer = await self._call(
+            "refund",
+            self._client.api_alipay_trade_refund,
+            trade_no,
+            refund_amount=format_amount(amount),
+            out_request_no=request_no,
+            refund_reason=reason[:256],
+        )
+        code, sub_code = answer.get("code"), answer.get("sub_code")
+        fields = _flat(answer)
+        if code == "10000":
+            if answer.get("out_trade_no") != trade_no:
+                raise self._unavailable("refund", trade_no, "answer about another trade")
+            if answer.get("fund_change") == "Y":
+                return GatewayRefund(GatewayRefundOutcome.REFUNDED, fields)
+            return await self._refund_status(trade_no, request_no)
+        if code == "40004" and sub_code not in RETRYABLE_REFUND_FAILURES:
+            logger.warning("alipay refused refund %s of %s: %s", request_no, trade_no, sub_code)
+            return GatewayRefund(GatewayRefundOutcome.REFUSED, fields)
+        raise self._unavailable("refund", trade_no, f"code={code} sub_code={sub_code}")
+
+    async def _refund_status(self, trade_no: str, request_no: str) -> GatewayRefund:
+        """Whether the refund of this out_request_no went through: only `REFUND_SUCCESS` says it did."""
+        answer = await self._call(
+            "refund query",
+            self._client.api_alipay_trade_fastpay_refund_query,
+            trade_no,
+            out_request_no=request_no,
+        )
+        if answer.get("code") != "10000":
+            raise self._unavailable(
+                "refund query", trade_no, f"code={answer.get('code')} sub_code={answer.get('sub_code')}"
+            )
+        fields = _flat(answer)
+        if answer.get("refund_status") == REFUND_SUCCESS:
+            if answer.get("out_request_no") != request_no or answer.get("out_trade_no") != trade_no:
+                raise self._unavailable("refund query", trade_no, "answer about another refund")
+            return GatewayRefund(GatewayRefundOutcome.REFUNDED, fields)
+        return GatewayRefund(GatewayRefundOutcome.UNCONFIRMED, fields)
+
+    async def _call(self, what: str, api: Callable[..., Any], trade_no: str, **params: str) -> dict[str, Any]:
         """Run a blocking SDK call in a thread, bounded; return the verified response body.
 
         `verified_sync_response` checks the gateway's signature over the raw
@@ -306,7 +367,7 @@ class AlipayGateway:
         """
         try:
             answer = await asyncio.wait_for(
-                asyncio.to_thread(api, out_trade_no=trade_no), timeout=self.timeout
+                asyncio.to_thread(api, out_trade_no=trade_no, **params), timeout=self.timeout
             )
         except TimeoutError as exc:
             raise self._unavailable(what, trade_no, "timeout") from exc
@@ -332,17 +393,13 @@ class AlipayGateway:
             amount = parse_amount(str(answer["total_amount"]))
             if amount is None:
                 raise self._unavailable("query", trade_no, "unparsable total_amount")
-        fields = {
-            str(key): value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-            for key, value in answer.items()
-        }
         return GatewayTrade(
             trade_no=trade_no,
             gateway_trade_no=str(answer.get("trade_no", "")),
             status=status,
             amount=amount,
             app_id=self.app_id,
-            fields=MappingProxyType(fields),
+            fields=_flat(answer),
         )
 
     @staticmethod
@@ -359,6 +416,7 @@ class _SimulatedTrade:
     amount: Decimal
     status: str
     gateway_trade_no: str
+    refunds: dict[str, Decimal] = field(default_factory=dict)  # out_request_no -> amount
 
 
 class SimulatedGateway:
@@ -511,3 +569,30 @@ class SimulatedGateway:
             return False
         trade.status = "TRADE_CLOSED"
         return True
+
+    async def refund(self, trade_no: str, request_no: str, amount: Decimal, reason: str) -> GatewayRefund:
+        """Refunds at once, once per request number. A trade it does not know — its trades live in this
+        process's memory, gone after a restart — is refunded too: no money moves either way."""
+        refunded = Decimal(format_amount(amount))
+        trade = self._trades.setdefault(trade_no, _SimulatedTrade(refunded, "TRADE_SUCCESS", ""))
+        fund_change = "N" if request_no in trade.refunds else "Y"
+        if fund_change == "Y":
+            if sum(trade.refunds.values(), Decimal(0)) + refunded > trade.amount:
+                fields = {
+                    "code": "40004",
+                    "sub_code": "ACQ.REFUND_AMT_NOT_EQUAL_TOTAL",
+                    "out_trade_no": trade_no,
+                }
+                return GatewayRefund(GatewayRefundOutcome.REFUSED, MappingProxyType(fields))
+            trade.refunds[request_no] = refunded
+            if sum(trade.refunds.values(), Decimal(0)) == trade.amount:
+                trade.status = "TRADE_CLOSED"  # as Alipay: a trade refunded in full is closed
+        fields = {
+            "code": "10000",
+            "out_trade_no": trade_no,
+            "out_request_no": request_no,
+            "refund_fee": f"{sum(trade.refunds.values(), Decimal(0)):.2f}",
+            "fund_change": fund_change,
+            "gateway": self.name,
+        }
+        return GatewayRefund(GatewayRefundOutcome.REFUNDED, MappingProxyType(fields))

@@ -1,5 +1,5 @@
 """The demo catalogue of the original shop (categories, product lines, products, skus, banners),
-with generated placeholder images in place of the original photographs."""
+with generated placeholder images in place of the original photographs, and a set of brand aliases."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from PIL import Image, ImageDraw
 
 from jiadian.application.catalog_admin import CatalogAdmin, ProductSpec, SkuSpec
 from jiadian.application.ports import BlobStore
+from jiadian.application.search import SearchAdmin
 
 
 def demo_data() -> dict[str, list[dict[str, Any]]]:
@@ -42,12 +43,16 @@ def placeholder_png(label: str, size: tuple[int, int] = (400, 400)) -> bytes:
 class DemoLoader:
     admin: CatalogAdmin
     blobs: BlobStore
+    search: SearchAdmin | None = None  # when given, the demo's brand aliases too
 
     async def load(self, progress: Callable[[int], None] = lambda _n: None) -> bool:
         """Load the demo catalogue into an empty shop; False (and nothing changed) when it has products."""
         if await self.admin.product_count() > 0:
             return False
         data = demo_data()
+        if self.search is not None:  # before the products, so that they are indexed with them
+            for alias in data["aliases"]:
+                await self.search.add_alias(alias["word"], alias["other"])
         for category in data["categories"]:
             image = await self.blobs.save(placeholder_png(category["slug"], (120, 120)), "png")
             await self.admin.add_category(category["name"], category["slug"], image)

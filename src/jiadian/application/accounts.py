@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from jiadian.application.accounts_ports import CodeStore, ImageSniffer, Mailer, NewUser, PasswordHasher
+from jiadian.application.attempts import Attempts
 from jiadian.application.blob_ports import FileReferences
 from jiadian.application.files import Written, check_image_size, write_with_new_file
 from jiadian.application.ports import BlobStore, Clock
@@ -41,13 +42,18 @@ class Accounts:
     def _dummy_hash(self) -> str:
         return self.hasher.hash("not-a-real-password")
 
-    async def login(self, username: str, password: str) -> User:
-        """The same answer, and about the same time, for an unknown user and a wrong password.
+    async def find(self, username: str) -> User | None:
+        """The user of this name as the database compares names (MariaDB: letter case and trailing spaces
+        ignored), or None."""
+        async with self.uow() as uow:
+            return await uow.users.by_username(username)
+
+    async def authenticate(self, user: User | None, password: str) -> User:
+        """`user` when `password` is theirs; `InvalidCredentials` — with the same answer, and about the
+        same time, when there is no such user.
 
         Hashing is CPU work: it runs in a thread, and no database connection is held meanwhile.
         """
-        async with self.uow() as uow:
-            user = await uow.users.by_username(username)
         stored = user.password_hash if user is not None else self._dummy_hash
         if not await asyncio.to_thread(self.hasher.verify, stored, password) or user is None:
             raise InvalidCredentials()
@@ -57,6 +63,12 @@ class Accounts:
                 await uow.users.save(user)
                 await uow.commit()
         return user
+
+    async def is_admin(self, user_id: int) -> bool:
+        """Whether the user is an operator now (read at every admin request: a demotion counts at once)."""
+        async with self.uow() as uow:
+            user = await uow.users.get(user_id)
+        return user is not None and user.is_admin
 
     async def create_user(self, username: str, email: str, password: str, *, is_admin: bool = False) -> User:
         """The operator's way in (no verification code): `jiadian users create`."""
@@ -90,19 +102,26 @@ class Accounts:
 
 @dataclass(frozen=True)
 class Registration:
-    """Sign-up: a code is e-mailed (in the background), then the account is created with it."""
+    """Sign-up: a code is e-mailed (in the background), then the account is created with it.
+
+    Whether a name is taken is told only to a client within the sign-in failure limit of clients
+    (`Attempts`): a taken name counts as a failure of the client, as does a wrong code, so names
+    cannot be probed faster than passwords can be guessed.
+    """
 
     uow: UnitOfWorkFactory
     hasher: PasswordHasher
     codes: CodeStore
     tasks: TaskQueue
     clock: Clock
+    attempts: Attempts
 
     async def request_code(self, username: str, email: str, client: str) -> None:
         """Send a code to `email`; `client` (the caller's IP) is held to the send limits."""
         check_username(username)
         email = check_email(email)
-        await self._check_free(username)
+        async with self.attempts.guard(client, failures=(UsernameTaken,)):
+            await self._check_free(username)
         now = self.clock.now()
         slot = await self.codes.reserve_send(client, now=now, window_seconds=int(DAY.total_seconds()))
         try:
@@ -116,20 +135,21 @@ class Registration:
             await self.codes.release_send(slot)  # a refused or failed send does not count
             raise
 
-    async def register(self, username: str, email: str, password: str, code: str) -> User:
+    async def register(self, username: str, email: str, password: str, code: str, client: str) -> User:
         """Create the account when `code` is the unexpired one sent to `email`.
 
         A matching code is used up even when the account then cannot be created (a name taken
-        meanwhile); a wrong one counts against the code (`CODE_MAX_FAILURES`).
+        meanwhile); a wrong one counts against the code (`CODE_MAX_FAILURES`) and against `client`.
         """
         check_username(username)
         email = check_email(email)
         check_password(password)
-        await self._check_free(username)
-        if not await self.codes.redeem_code(
-            code_key(email), code.strip(), now=self.clock.now(), max_failures=CODE_MAX_FAILURES
-        ):
-            raise InvalidCode()
+        async with self.attempts.guard(client, failures=(UsernameTaken, InvalidCode)):
+            await self._check_free(username)
+            if not await self.codes.redeem_code(
+                code_key(email), code.strip(), now=self.clock.now(), max_failures=CODE_MAX_FAILURES
+            ):
+                raise InvalidCode()
         password_hash = await asyncio.to_thread(self.hasher.hash, password)
         async with self.uow() as uow:
             user = await uow.users.add(NewUser(username, email, password_hash))

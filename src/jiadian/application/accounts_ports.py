@@ -26,10 +26,18 @@ class UserRepository(Protocol):
 
     async def get(self, user_id: int) -> User | None: ...
 
-    async def by_username(self, username: str) -> User | None: ...
+    async def by_username(self, username: str) -> User | None:
+        """The user of this name as the database compares names (MariaDB: case and trailing spaces
+        ignored; SQLite and memory: exactly)."""
+        ...
+
+    async def by_email(self, email: str) -> list[User]:
+        """Every user registered with this address (letter case ignored), by id. E-mail addresses are
+        not unique: several accounts may share one."""
+        ...
 
     async def save(self, user: User) -> None:
-        """Write the profile fields (email, phone, introduce, avatar)."""
+        """Write the profile fields (email, phone, introduce, avatar), the password hash and the admin flag."""
         ...
 
     async def list(self, offset: int, limit: int) -> list[User]: ...
@@ -81,6 +89,11 @@ class WalletRepository(Protocol):
         """
         ...
 
+    async def take_consumed(self, user_id: int, amount: Money) -> None:
+        """Take back from `total_consumed` what `add_consumed` counted (an Alipay payment refunded); never
+        below zero. No balance change, no ledger entry."""
+        ...
+
     async def ledger(self, user_id: int) -> list[LedgerEntry]: ...
 
 
@@ -124,6 +137,14 @@ class CodeStore(Protocol):
 
     async def release_send(self, slot: SendSlot) -> None:
         """Forget a recorded send (it was refused, or did not go out)."""
+        ...
+
+
+class SessionRegistry(Protocol):
+    """The shop's signed-in sessions, as far as the use cases need them."""
+
+    async def end_sessions(self, user_id: int, *, keep: str | None = None) -> int:
+        """End every session of the user but the one whose token is `keep`; returns how many ended."""
         ...
 
 

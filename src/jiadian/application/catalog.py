@@ -1,6 +1,6 @@
-"""The shopper's catalogue: home, lists, search, product pages and reviews, cached by generation.
+"""The shopper's catalogue: home, lists, product pages and reviews, cached by generation.
 
-The operator's writes are in `catalog_admin.py`."""
+The operator's writes are in `catalog_admin.py`, search in `search.py`."""
 
 from __future__ import annotations
 
@@ -137,6 +137,16 @@ BANNERS_KEY = "catalog:banners"
 CACHED_KEYS = (HOME_KEY, CATEGORIES_KEY, BANNERS_KEY)
 
 
+async def catalogue_changed(cache: Cache, near: Cache | None = None) -> None:
+    """After a committed catalogue write: drop what the cache holds and move the generation on, so every
+    cached read (in every process) moves on with it — within `GENERATION_SECONDS` in other processes, at
+    once in this one when its `near` cache (`Catalog.near`, which keeps its copy) is given."""
+    await cache.delete(*CACHED_KEYS)
+    await cache.incr(GENERATION_KEY)
+    if near is not None:
+        await near.delete(GENERATION_KEY)
+
+
 def _distinct(values: list[str]) -> list[str]:
     return [v for v in dict.fromkeys(values) if v]
 
@@ -178,12 +188,12 @@ class Catalog:
     def _banner(self, banner: Banner) -> BannerView:
         return BannerView(banner.name, self._url(banner.image))
 
-    def _check_page_size(self, page_size: int) -> None:
+    def check_page_size(self, page_size: int) -> None:
         if not 1 <= page_size <= self.max_page_size:
             raise ValidationFailed(f"page_size 必须在 1 到 {self.max_page_size} 之间", page_size=page_size)
 
     async def home(self) -> Home:
-        return await self._kept(self.cache, HOME_KEY, Home, self._home, self.cache_ttl)
+        return await self.kept(self.cache, HOME_KEY, Home, self._home, self.cache_ttl)
 
     async def _home(self) -> Home:
         rows = await self.queries.home(HOME_PRODUCTS_PER_CATEGORY, HOME_NAV_PER_CATEGORY)
@@ -208,13 +218,13 @@ class Catalog:
         async def views() -> list[CategoryView]:
             return [self._category(c) for c in await self.queries.categories()]
 
-        return await self._kept(self.cache, CATEGORIES_KEY, list[CategoryView], views, self.cache_ttl)
+        return await self.kept(self.cache, CATEGORIES_KEY, list[CategoryView], views, self.cache_ttl)
 
     async def banners(self) -> list[BannerView]:
         async def views() -> list[BannerView]:
             return [self._banner(b) for b in await self.queries.banners(HOME_BANNERS)]
 
-        return await self._kept(self.cache, BANNERS_KEY, list[BannerView], views, self.cache_ttl)
+        return await self.kept(self.cache, BANNERS_KEY, list[BannerView], views, self.cache_ttl)
 
     async def generation(self) -> int:
         """The catalogue's version: it changes with every operator write (so caches keyed by it expire).
@@ -240,11 +250,15 @@ class Catalog:
 
     async def _count(self, category_id: int | None) -> int:
         key = f"catalog:{await self.generation()}:count:{category_id or 'all'}"
-        return await self._kept(
-            self._near, key, int, lambda: self.queries.count_products(category_id), self.cache_ttl
+        return await self.kept(
+            self.near_cache, key, int, lambda: self.queries.count_products(category_id), self.cache_ttl
         )
 
-    async def _kept(
+    async def listed_count(self) -> int:
+        """How many products are listed (kept per generation in this process)."""
+        return await self._count(None)
+
+    async def kept(
         self, cache: Cache, key: str, type_: Any, compute: Callable[[], Awaitable[T]], ttl: int
     ) -> T:
         """`key`'s value from `cache`, else computed (once in this process however many ask at once)
@@ -254,7 +268,7 @@ class Catalog:
     async def _kept_in(
         self, caches: tuple[Cache, ...], key: str, type_: Any, compute: Callable[[], Awaitable[T]], ttl: int
     ) -> T:
-        """`_kept` over caches nearest first: found in a farther one, it is kept in the nearer ones too."""
+        """`kept` over caches nearest first: found in a farther one, it is kept in the nearer ones too."""
         for depth, cache in enumerate(caches):
             found: T | None = await cache.get(key, type_)
             if found is not None:
@@ -276,7 +290,7 @@ class Catalog:
         return (self.near, self.cache) if self.near is not None else (self.cache,)
 
     @property
-    def _near(self) -> Cache:
+    def near_cache(self) -> Cache:
         return self.near or self.cache
 
     async def list_products(
@@ -287,24 +301,11 @@ class Catalog:
         The category and the number of products come from the cache (versioned by the catalogue's
         generation), so a page costs one indexed query.
         """
-        self._check_page_size(page_size)
+        self.check_page_size(page_size)
         category_id = await self._category_id(category)
         total = await self._count(category_id)
         request = clamp_page(page, page_size, total)
         rows = await self.queries.list_products(category_id, sort, request.offset, request.page_size)
-        return Page([self.card(r) for r in rows], request.page, page_size, total)
-
-    async def search(self, text: str, page: int, page_size: int) -> Page[ProductCard]:
-        """Products whose name contains `text`, case-insensitive, best sellers first."""
-        self._check_page_size(page_size)
-        query = text.strip()
-        if not query:
-            raise ValidationFailed("搜索内容不能为空")
-        if len(query) > 100:
-            raise ValidationFailed("搜索内容不能超过 100 个字", length=len(query))
-        total = await self.queries.count_search(query)
-        request = clamp_page(page, page_size, total)
-        rows = await self.queries.search(query, request.offset, page_size)
         return Page([self.card(r) for r in rows], request.page, page_size, total)
 
     async def detail(self, product_id: int) -> ProductDetail:
@@ -378,7 +379,7 @@ class Catalog:
             rows = await self.queries.list_products(category_id, SortKey.SALES_DESC, 0, HOT_PRODUCTS + 1)
             return [self.card(r) for r in rows]
 
-        return await self._kept(self._near, key, list[ProductCard], cards, self.detail_ttl)
+        return await self.kept(self.near_cache, key, list[ProductCard], cards, self.detail_ttl)
 
     async def sku_views(self, sku_ids: list[int]) -> dict[int, SkuViewRow]:
         """Skus as carts and the checkout preview show them (on or off shelf; unknown ids absent): what
@@ -392,7 +393,7 @@ class Catalog:
         views: dict[int, SkuViewRow] = {}
         missing = []
         for sku_id, key in keys.items():
-            found = await self._near.get(key, SkuViewRow)
+            found = await self.near_cache.get(key, SkuViewRow)
             if found is None:
                 missing.append(sku_id)
             else:
@@ -423,7 +424,7 @@ class Catalog:
         return views
 
     async def reviews(self, product_id: int, page: int, page_size: int) -> Page[ReviewView]:
-        self._check_page_size(page_size)
+        self.check_page_size(page_size)
         if not is_possible_id(product_id) or not await self.queries.is_listed(product_id):
             raise NotFound("商品", product_id)
         total = await self.queries.count_reviews(product_id)

@@ -1,6 +1,7 @@
 """The operator's catalogue: categories, products, skus, images and banners.
 
-Each write commits one transaction, then bumps the catalogue's generation so every cached read moves on."""
+Each write commits one transaction — with the search index's entries of the products it changed — then
+bumps the catalogue's generation so every cached read moves on."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from jiadian.application.blob_ports import FileReferences
-from jiadian.application.catalog import CACHED_KEYS, GENERATION_KEY, is_possible_id
+from jiadian.application.catalog import catalogue_changed, is_possible_id
 from jiadian.application.catalog_ports import (
     CatalogRepository,
     NewSku,
@@ -85,10 +86,7 @@ class CatalogAdmin:
     near: Cache | None = None  # this process's (`Catalog.near`): its copy of the generation goes at once
 
     async def _invalidate(self) -> None:
-        await self.cache.delete(*CACHED_KEYS)
-        await self.cache.incr(GENERATION_KEY)
-        if self.near is not None:
-            await self.near.delete(GENERATION_KEY)
+        await catalogue_changed(self.cache, self.near)
 
     def url(self, file_id: str) -> str:
         """The public URL of a stored file ("" for none)."""
@@ -107,6 +105,19 @@ class CatalogAdmin:
         await self._invalidate()
         return category
 
+    async def rename_category(self, slug: str, name: str) -> Category:
+        """Rename a category; its products are indexed again (its name is part of their searchable text)."""
+        async with self.uow() as uow:
+            category = await uow.catalog.find_category(slug)
+            if category is None:
+                raise NotFound("分类", slug)
+            category.name = _check_text("分类名", name, 20)
+            await uow.catalog.save_category(category)
+            await uow.search.refresh_category(category.id)
+            await uow.commit()
+        await self._invalidate()
+        return category
+
     async def upsert_product(self, spec: ProductSpec) -> Product:
         """Create the product (and its spu) or, when one of that name exists in the spu, update it.
 
@@ -114,6 +125,7 @@ class CatalogAdmin:
         """
         async with self.uow() as uow:
             product = await self._upsert(uow.catalog, spec)
+            await uow.search.refresh([product.id])
             await uow.commit()
         await self._invalidate()
         await self._resync(product)
@@ -146,6 +158,7 @@ class CatalogAdmin:
                     raise
                 if index % step == 0 or index == len(specs):
                     progress(step if index % step == 0 else index % step)
+            await uow.search.refresh([p.id for p in written])
             await uow.commit()
         await self._invalidate()
         await self._resync(*written)
@@ -218,6 +231,7 @@ class CatalogAdmin:
             product.on_shelf = on_shelf
             await self._apply_skus(uow.catalog, product, skus)
             await uow.catalog.save_product(product)
+            await uow.search.refresh([product.id])
             await uow.commit()
         await self._invalidate()
         await self._resync(product)
@@ -243,6 +257,7 @@ class CatalogAdmin:
                 raise NotFound("商品", product_id)
             change(product)  # type: ignore[operator]
             await uow.catalog.save_product(product)
+            await uow.search.refresh([product.id])
             await uow.commit()
         await self._invalidate()
         return product
@@ -261,6 +276,7 @@ class CatalogAdmin:
                     list(spec.images),
                 ),
             )
+            await uow.search.refresh([product_id])
             await uow.commit()
         await self._invalidate()
         return sku

@@ -5,8 +5,9 @@ With group commit on (`group_commit`), the orders placed at about the same time 
 once, the stock taken in arrival order by the strategy's `take_for_batch` (each sku updated once), the
 orders and their lines inserted in one statement each, one commit. Each buyer still gets their own order
 or refusal. A batch whose transaction fails (a deadlock, a lost connection, a key taken meanwhile) is
-not retried as a whole: each of its orders is then placed in a transaction of its own, with the id the
-batch gave it — so an order whose batch did commit, its answer lost, is found and not placed twice.
+not retried as a whole: each of its orders is then placed in a transaction of its own, with the ids the
+batch gave it — so when the batch's COMMIT went unanswered (it may have happened), an order it placed
+is found by them and not placed twice.
 """
 
 from __future__ import annotations
@@ -81,10 +82,19 @@ class Placing:
 @dataclass(frozen=True, slots=True)
 class PlaceAlone:
     """A batch's answer: place this order in a transaction of its own (the batch failed, or its key
-    names an order already)."""
+    names an order already). `maybe_placed`: the batch's COMMIT went unanswered — it may have happened."""
+
+    maybe_placed: bool = False
 
 
 ALONE = PlaceAlone()
+MAYBE_PLACED = PlaceAlone(maybe_placed=True)
+
+
+class CommitUnanswered(Exception):
+    """The batch's COMMIT failed without an answer: the batch may have been committed."""
+
+
 Placed = tuple[Order, bool]  # the order, and whether this request placed it (False: the key's earlier one)
 BatchAnswer = Placed | PlaceAlone
 
@@ -290,11 +300,12 @@ class Checkout(Scheduling):
     ) -> Placed:
         """The new order and True; or the key's earlier order and False."""
         ids = self.new_ids(self.clock.now())
-        batched = self._batches is not None
+        maybe_placed = False
         if self._batches is not None:
             answer = await self._batches.submit(Placing(user_id, counts, address_id, mark, key, *ids))
             if not isinstance(answer, PlaceAlone):
                 return answer
+            maybe_placed = answer.maybe_placed
         for _attempt in range(ID_ATTEMPTS):
             try:
                 order = await self.retry.run(
@@ -304,7 +315,7 @@ class Checkout(Scheduling):
                 # This order's own id, from a batch that committed though its answer was lost; or the key's
                 # order exists (a client's retry, maybe of a request that committed a moment ago); or a
                 # fresh id was taken (rare): then try again with new ones.
-                mine = await self._placed_as(user_id, ids) if batched else None
+                mine = await self._placed_as(user_id, ids) if maybe_placed else None
                 if mine is not None:
                     return mine, True
                 earlier = await self._placed_with(user_id, key)
@@ -379,8 +390,11 @@ class Checkout(Scheduling):
             together.append(i)
         try:
             placed = await self._batch_transaction([batch[i] for i in together])
-        except Exception:
+        except Exception as exc:
             log.warning("a batch of %d orders failed: placing them one by one", len(together), exc_info=True)
+            if isinstance(exc, CommitUnanswered):
+                for i in together:
+                    answers[i] = MAYBE_PLACED
             return answers
         for i, answer in zip(together, placed, strict=True):
             answers[i] = answer
@@ -428,7 +442,10 @@ class Checkout(Scheduling):
                 await uow.orders.add_many([(order, batch[i].key) for i, order in served])
                 lines = [line for _, order in served for line in order.lines]
                 await uow.stock.add_product_sales(product_sales(lines, +1))
-            await uow.commit()
+            try:
+                await uow.commit()
+            except Exception as exc:
+                raise CommitUnanswered() from exc
         # Their follow-up work (expiry) in one go, for the whole batch: the answers carry no events left.
         await self._publish([event for _, order in served for event in order.pull_events()])
         for i, order in served:

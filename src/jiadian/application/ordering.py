@@ -37,6 +37,7 @@ from jiadian.domain.ordering import (
     OrderLine,
     OrderPaid,
     OrderPlaced,
+    OrderRefunded,
     OrderStatus,
 )
 
@@ -114,10 +115,10 @@ class OrderUseCases:
         return await self._change(order_id, user_id, lambda o: o.cancel(reason, now), restock)
 
     async def _publish(self, events: list[OrderEvent]) -> None:
-        """Follow-up work for what happened, after commit (see `Scheduling`): a cancelled order's
-        stock tokens go back to the gate (best effort: lost tokens come back at the next reconcile)."""
+        """Follow-up work for what happened, after commit (see `Scheduling`): a cancelled or refunded
+        order's stock tokens go back to the gate (best effort: lost tokens come back at the next reconcile)."""
         for event in events:
-            if isinstance(event, OrderCancelled):
+            if isinstance(event, OrderCancelled | OrderRefunded):
                 held: dict[int, int] = {}
                 for sku_id, _product_id, count in event.lines:
                     held[sku_id] = held.get(sku_id, 0) + count
@@ -161,11 +162,12 @@ class Scheduling(OrderUseCases):
         try:
             await self.tasks.send_many(tasks, delay_seconds=delay_seconds)
         except Exception:  # the broker is down: the orders stand, the sweep will catch them
-            log.warning("could not schedule %r; the periodic sweep will handle it", tasks, exc_info=True)
+            named = ", ".join(map(repr, tasks))
+            log.warning("could not schedule %s; the periodic sweep will handle it", named, exc_info=True)
 
 
 async def restock(uow: UnitOfWork, order: Order) -> None:
-    """Give a cancelled order's stock back and take its sales off (skus, then products, by id)."""
+    """Give a cancelled or refunded order's stock back and take its sales off (skus, then products, by id)."""
     for line in sorted(order.lines, key=lambda each: each.sku_id):
         await uow.stock.give_back(line.sku_id, line.count)
     await uow.stock.add_product_sales(product_sales(order.lines, -1))

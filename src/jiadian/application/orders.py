@@ -1,4 +1,5 @@
-"""The shopper's orders: history, payment (wallet or a gateway), cancel, receipt and reviews."""
+"""The shopper's orders: history, payment (wallet or a gateway), cancel, a refund request, receipt and
+reviews."""
 
 from __future__ import annotations
 
@@ -11,9 +12,7 @@ from jiadian.application.ordering import Scheduling
 from jiadian.application.pagination import Page
 from jiadian.application.ports import PaymentGateway
 from jiadian.application.unit_of_work import UnitOfWork
-from jiadian.domain.errors import (
-    AlreadyApplied,
-)
+from jiadian.domain.errors import AlreadyApplied, NotFound
 from jiadian.domain.ordering import (
     AlreadyPaid,
     CancelReason,
@@ -25,6 +24,16 @@ from jiadian.domain.ordering import (
     parse_pay_method,
 )
 from jiadian.domain.payments import PAYMENT_SUBJECT, Payment, PaymentState
+from jiadian.domain.refunds import (
+    AlreadyRefunding,
+    Refund,
+    RefundOrigin,
+    RefundRefused,
+    RefundState,
+    check_reason,
+    order_subject,
+    refund_of_order,
+)
 from jiadian.domain.wallet import EntryKind, LedgerEntry
 
 log = logging.getLogger(__name__)
@@ -100,6 +109,31 @@ class Orders(Scheduling):
     async def cancel(self, user_id: int, order_id: str) -> Order:
         """Before payment only; the stock comes back."""
         return await self._cancel(order_id, user_id, CancelReason.BUYER)
+
+    async def request_refund(self, user_id: int, order_id: str, reason: str) -> Refund:
+        """Ask for the refund of a paid, unshipped order: it does not ship until an operator approves
+        (it is refunded) or refuses (it awaits shipment again). One request per order."""
+        reason = check_reason(reason)
+        now = self.clock.now()
+        requested: list[Refund] = []
+
+        async def record(uow: UnitOfWork, order: Order) -> None:
+            earlier = await uow.refunds.of_subject(order_subject(order.id))
+            if earlier is not None:
+                raise RefundRefused() if earlier.state is RefundState.REFUSED else AlreadyRefunding()
+            requested.append(await uow.refunds.add(refund_of_order(order, RefundOrigin.BUYER, reason, now)))
+
+        await self._change(order_id, user_id, lambda o: o.request_refund(), record)
+        return requested[-1]
+
+    async def refund(self, user_id: int, order_id: str) -> Refund:
+        """The refund (or refund request) of the buyer's order; `NotFound` when it has none."""
+        async with self.uow() as uow:
+            order = await self._load(uow, order_id, user_id)
+            refund = await uow.refunds.of_subject(order_subject(order.id))
+        if refund is None:
+            raise NotFound("退款", order_id)
+        return refund
 
     async def confirm_receipt(self, user_id: int, order_id: str) -> Order:
         now = self.clock.now()

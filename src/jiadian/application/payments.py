@@ -353,7 +353,7 @@ class Payments(Scheduling):
             return await uow.payments.notifications(trade_no=trade_no, limit=limit)
 
     async def list(self, state: str | None, page: int, page_size: int) -> Page[Payment]:
-        """Newest first; `state` one of pending, applied, needs_refund, refunded, closed."""
+        """Newest first; `state` one of pending, applied, needs_refund, refunding, refunded, closed."""
         wanted = PaymentState.parse(state) if state else None
         self._check_page_size(page_size)
         async with self.uow() as uow:

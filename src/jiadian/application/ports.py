@@ -11,6 +11,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol, TypeVar, runtime_checkable
 
+from jiadian.domain.refunds import GatewayRefundOutcome
+
 T = TypeVar("T")
 
 
@@ -77,6 +79,14 @@ class GatewayTrade:
     fields: Mapping[str, str]  # the raw fields, for audit
 
 
+@dataclass(frozen=True, slots=True)
+class GatewayRefund:
+    """What a payment gateway answered to a refund, after its signature was verified."""
+
+    outcome: GatewayRefundOutcome
+    fields: Mapping[str, str]  # the raw answer, for audit
+
+
 class PaymentGateway(Protocol):
     """A third-party payment service (Alipay in production; a simulator by default)."""
 
@@ -111,5 +121,14 @@ class PaymentGateway(Protocol):
         """Close an unpaid trade; True when closed or unknown to the gateway, False if it was already paid.
 
         Raises `jiadian.domain.errors.ServiceUnavailable` on timeout or a malformed answer.
+        """
+        ...
+
+    async def refund(self, trade_no: str, request_no: str, amount: Decimal, reason: str) -> GatewayRefund:
+        """Give `amount` of the paid trade back to the buyer, once per `request_no`: asking again with the
+        same number refunds nothing more and answers whether that refund went through.
+
+        Raises `jiadian.domain.errors.ServiceUnavailable` on timeout, a malformed or unsigned answer, or
+        a failure worth retrying (the gateway is busy); a refusal for good is `GatewayRefundOutcome.REFUSED`.
         """
         ...

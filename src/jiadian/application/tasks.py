@@ -16,6 +16,14 @@ class SendVerificationCode:
 
 
 @dataclass(frozen=True, slots=True)
+class SendPasswordResetCode:
+    """Mail a password-reset code to an address if an account has it, naming the accounts that do."""
+
+    email: str
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
 class ExpireOrder:
     """Cancel the order if it is still unpaid (scheduled 24 h after placing)."""
 
@@ -29,8 +37,10 @@ class ShipOrder:
     order_id: str
 
 
-Task = SendVerificationCode | ExpireOrder | ShipOrder
-TASK_TYPES: dict[str, type[Task]] = {t.__name__: t for t in (SendVerificationCode, ExpireOrder, ShipOrder)}
+Task = SendVerificationCode | SendPasswordResetCode | ExpireOrder | ShipOrder
+TASK_TYPES: dict[str, type[Task]] = {
+    t.__name__: t for t in (SendVerificationCode, SendPasswordResetCode, ExpireOrder, ShipOrder)
+}
 
 
 class TaskQueue(Protocol):

@@ -10,6 +10,8 @@ from jiadian.application.accounts_ports import AddressRepository, UserRepository
 from jiadian.application.catalog_ports import CatalogRepository
 from jiadian.application.ordering_ports import OrderRepository, StockRepository
 from jiadian.application.payments_ports import PaymentRepository
+from jiadian.application.refunds_ports import RefundRepository
+from jiadian.application.search_ports import SearchIndex
 
 
 class UnitOfWork(Protocol):
@@ -22,6 +24,8 @@ class UnitOfWork(Protocol):
     orders: OrderRepository
     stock: StockRepository
     payments: PaymentRepository
+    search: SearchIndex
+    refunds: RefundRepository
 
     async def __aenter__(self) -> Self: ...
 

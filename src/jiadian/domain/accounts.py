@@ -19,6 +19,12 @@ MAX_INTRODUCE = 255
 MAX_ADDRESSES = 20
 
 
+def account_name(username: str) -> str:
+    """A name as MariaDB's collation (utf8mb4_general_ci, PAD SPACE) compares it: without trailing
+    spaces, letter case folded. `Alice`, `ALICE` and `alice ` are one name."""
+    return username.rstrip(" ").casefold()
+
+
 def check_username(username: str) -> str:
     if not USERNAME.match(username):
         raise ValidationFailed("用户名须为 3-30 位字母、数字、下划线或汉字", field="username")
@@ -130,6 +136,16 @@ DAY = timedelta(hours=24)
 CODE_MAX_FAILURES = 5  # wrong guesses before a code is void (guessing does not pay)
 
 
+RESET_CODE_TTL = timedelta(minutes=10)  # a reset mail may take a while to arrive
+
+
+class WrongPassword(ValidationFailed):
+    """The current password given to change it is not the account's."""
+
+    code = "wrong_password"
+    message = "当前密码不正确"
+
+
 class InvalidCode(ValidationFailed):
     """Wrong, expired or already used: one answer for all three (it tells a guesser nothing)."""
 
@@ -140,6 +156,11 @@ class InvalidCode(ValidationFailed):
 def code_key(email: str) -> str:
     """Codes are kept per address, whatever its letter case."""
     return email.strip().lower()
+
+
+def reset_code_key(email: str) -> str:
+    """Password-reset codes are kept apart from registration codes (one cannot stand for the other)."""
+    return "reset:" + code_key(email)
 
 
 def new_code() -> str:

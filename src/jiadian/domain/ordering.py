@@ -1,7 +1,9 @@
 """Orders: one checkout's lines, totals, status machine, payment and reviews.
 
 Status: 1 awaiting payment → 2 awaiting shipment → 3 shipped → 4 received (awaiting review) →
-5 completed; an unpaid order may instead be cancelled (by its buyer, an operator, or expiry).
+5 completed; an unpaid order may instead be cancelled (by its buyer, an operator, or expiry). A paid,
+unshipped order may be refunded by an operator (2 → refunded), or its buyer may ask for that first
+(2 → refund_requested, which does not ship): the operator approves (→ refunded) or refuses (→ 2).
 The machine is the table `ALLOWED`; anything else raises `IllegalTransition`.
 """
 
@@ -23,12 +25,19 @@ MAX_LINE_COUNT = 9999  # one line of one order
 
 
 class OrderStatus(StrEnum):
+    """The stored codes ("1".."5", "cancelled", …) are the values; code, logs and print show the names."""
+
     AWAITING_PAYMENT = "1"
     AWAITING_SHIPMENT = "2"
     SHIPPED = "3"
     RECEIVED = "4"  # awaiting review
     COMPLETED = "5"
     CANCELLED = "cancelled"
+    REFUND_REQUESTED = "refund_requested"  # paid, the buyer asked for a refund: not shipped meanwhile
+    REFUNDED = "refunded"  # paid, then refunded before shipping: stock back, sales off
+
+    def __str__(self) -> str:
+        return self.name  # the code is `.value` (stored, and what the API answers)
 
     @property
     def label(self) -> str:
@@ -39,7 +48,9 @@ class OrderStatus(StrEnum):
         try:
             return cls(text.strip())
         except ValueError:
-            raise ValidationFailed("订单状态只能是 1-5 或 cancelled", status=text) from None
+            raise ValidationFailed(
+                "订单状态只能是 1-5、cancelled、refund_requested 或 refunded", status=text
+            ) from None
 
 
 _LABELS = {
@@ -49,19 +60,33 @@ _LABELS = {
     OrderStatus.RECEIVED: "待评价",
     OrderStatus.COMPLETED: "已完成",
     OrderStatus.CANCELLED: "已取消",
+    OrderStatus.REFUND_REQUESTED: "退款申请中",
+    OrderStatus.REFUNDED: "已退款",
 }
 
 ALLOWED: dict[OrderStatus, frozenset[OrderStatus]] = {
     OrderStatus.AWAITING_PAYMENT: frozenset({OrderStatus.AWAITING_SHIPMENT, OrderStatus.CANCELLED}),
-    OrderStatus.AWAITING_SHIPMENT: frozenset({OrderStatus.SHIPPED}),
+    OrderStatus.AWAITING_SHIPMENT: frozenset(
+        {OrderStatus.SHIPPED, OrderStatus.REFUND_REQUESTED, OrderStatus.REFUNDED}
+    ),
+    OrderStatus.REFUND_REQUESTED: frozenset({OrderStatus.AWAITING_SHIPMENT, OrderStatus.REFUNDED}),
     OrderStatus.SHIPPED: frozenset({OrderStatus.RECEIVED}),
     OrderStatus.RECEIVED: frozenset({OrderStatus.COMPLETED}),
     OrderStatus.COMPLETED: frozenset(),
     OrderStatus.CANCELLED: frozenset(),
+    OrderStatus.REFUNDED: frozenset(),
 }
 PAID = frozenset(
-    {OrderStatus.AWAITING_SHIPMENT, OrderStatus.SHIPPED, OrderStatus.RECEIVED, OrderStatus.COMPLETED}
+    {
+        OrderStatus.AWAITING_SHIPMENT,
+        OrderStatus.REFUND_REQUESTED,
+        OrderStatus.SHIPPED,
+        OrderStatus.RECEIVED,
+        OrderStatus.COMPLETED,
+    }
 )
+# Paid and not shipped: what may be refunded.
+REFUNDABLE = frozenset({OrderStatus.AWAITING_SHIPMENT, OrderStatus.REFUND_REQUESTED})
 
 
 class PayMethod(StrEnum):
@@ -83,11 +108,12 @@ class IllegalTransition(Conflict):
     message = "订单当前状态不允许该操作"
 
     def __init__(self, order_id: str, current: OrderStatus, wanted: OrderStatus | str) -> None:
+        wanted = wanted.value if isinstance(wanted, OrderStatus) else wanted
         super().__init__(
-            f"订单{current.label}，不能{_ACTIONS.get(str(wanted), '执行该操作')}",
+            f"订单{current.label}，不能{_ACTIONS.get(wanted, '执行该操作')}",
             order_id=order_id,
             status=current.value,
-            wanted=str(wanted),
+            wanted=wanted,
         )
 
 
@@ -97,6 +123,8 @@ _ACTIONS = {
     OrderStatus.RECEIVED.value: "确认收货",
     OrderStatus.COMPLETED.value: "完成",
     OrderStatus.CANCELLED.value: "取消",
+    OrderStatus.REFUND_REQUESTED.value: "申请退款",
+    OrderStatus.REFUNDED.value: "退款",
     "review": "评价",
 }
 
@@ -214,6 +242,11 @@ class OrderCancelled(OrderEvent):
     lines: tuple[tuple[int, int, int], ...]  # (sku_id, product_id, count): the stock to give back
 
 
+@dataclass(frozen=True, slots=True)
+class OrderRefunded(OrderEvent):
+    lines: tuple[tuple[int, int, int], ...]  # (sku_id, product_id, count): the stock to give back
+
+
 # --- the aggregate ----------------------------------------------------------------------------
 
 
@@ -290,6 +323,7 @@ class Order:
     completed_at: datetime | None = None
     cancelled_at: datetime | None = None
     cancel_reason: str = ""
+    refunded_at: datetime | None = None
     events: list[OrderEvent] = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
@@ -374,6 +408,23 @@ class Order:
         self.cancel_reason = reason.value
         restock = tuple((line.sku_id, line.product_id, line.count) for line in self.lines)
         self.events.append(OrderCancelled(self.id, reason, restock))
+
+    def request_refund(self) -> None:
+        """The buyer asks for a refund of the paid, unshipped order; it does not ship meanwhile."""
+        self._move(OrderStatus.REFUND_REQUESTED)
+
+    def keep(self) -> None:
+        """The operator refused the buyer's request: the order awaits shipment again."""
+        if self.status is not OrderStatus.REFUND_REQUESTED:
+            raise IllegalTransition(self.id, self.status, OrderStatus.AWAITING_SHIPMENT)
+        self._move(OrderStatus.AWAITING_SHIPMENT)
+
+    def refund(self, now: datetime) -> None:
+        """Undo the paid, unshipped order: its stock comes back (the money goes back by its `Refund`)."""
+        self._move(OrderStatus.REFUNDED)
+        self.refunded_at = now
+        restock = tuple((line.sku_id, line.product_id, line.count) for line in self.lines)
+        self.events.append(OrderRefunded(self.id, restock))
 
     def review(self, line_id: int, score: int, content: str, now: datetime) -> LineReview:
         """Review one line (once, after receipt); the last review completes the order."""

@@ -6,7 +6,10 @@ sent to pay (`pending`) and ends in one of:
 - `applied` — the money paid the order (the order moved 1 → 2 in the same transaction);
 - `needs_refund` — the money arrived for an order that could no longer take it (cancelled, expired,
   or already paid with the wallet): kept, acknowledged to the gateway, and shown to the operators;
-- `refunded` — an operator gave a `needs_refund` payment back;
+- `refunding` — the money is on its way back through the gateway (a `Refund` of the payment, or of its
+  order, waits for the gateway to confirm);
+- `refunded` — the money went back (the gateway confirmed a refund, or an operator refunded it by hand
+  at the gateway's console);
 - `closed` — the trade was closed at the gateway without a payment (the order expired or was paid
   otherwise).
 
@@ -34,6 +37,7 @@ class PaymentState(StrEnum):
     PENDING = "pending"
     APPLIED = "applied"
     NEEDS_REFUND = "needs_refund"
+    REFUNDING = "refunding"
     REFUNDED = "refunded"
     CLOSED = "closed"
 
@@ -48,7 +52,9 @@ class PaymentState(StrEnum):
 
 
 # A payment in one of these states took the money: the same trade can never be applied again.
-SETTLED: Final = frozenset({PaymentState.APPLIED, PaymentState.NEEDS_REFUND, PaymentState.REFUNDED})
+SETTLED: Final = frozenset(
+    {PaymentState.APPLIED, PaymentState.NEEDS_REFUND, PaymentState.REFUNDING, PaymentState.REFUNDED}
+)
 # States a received payment may still be written over (the trade was started, or closed early).
 OPEN: Final = frozenset({PaymentState.PENDING, PaymentState.CLOSED})
 

@@ -42,6 +42,11 @@ class MemoryUserRepository:
     async def by_username(self, username: str) -> User | None:
         return next((replace(u) for u in self._s.table(USERS).values() if u.username == username), None)
 
+    async def by_email(self, email: str) -> list[User]:
+        wanted = email.strip().lower()
+        found = [replace(u) for u in self._s.table(USERS).values() if u.email.lower() == wanted]
+        return sorted(found, key=lambda u: u.id)
+
     async def save(self, user: User) -> None:
         self._s.table(USERS)[user.id] = replace(user)
 
@@ -116,6 +121,13 @@ class MemoryWalletRepository:
         wallet: Wallet | None = self._s.table(WALLETS).get(user_id)
         if wallet is not None:  # not a balance change: no ledger entry (see the port)
             wallet.total_consumed = Money(min(wallet.total_consumed.amount + amount.amount, MAX_AMOUNT))
+
+    async def take_consumed(self, user_id: int, amount: Money) -> None:
+        wallet: Wallet | None = self._s.table(WALLETS).get(user_id)
+        if wallet is not None:
+            wallet.total_consumed = Money(
+                max(wallet.total_consumed.amount - amount.amount, Money.zero().amount)
+            )
 
     async def ledger(self, user_id: int) -> list[LedgerEntry]:
         entries = self._s.table(LEDGER)

@@ -68,6 +68,9 @@ class MemoryCatalogRepository:
     async def find_category(self, slug: str) -> Category | None:
         return next((replace(c) for c in self._s.table(CATEGORIES).values() if c.slug == slug), None)
 
+    async def save_category(self, category: Category) -> None:
+        self._s.table(CATEGORIES)[category.id] = replace(category)
+
     async def add_spu(self, name: str, detail: str, category_id: int) -> Spu:
         spu = Spu(self._s.next_id(SPUS), name, detail, category_id)
         self._s.table(SPUS)[spu.id] = replace(spu)
@@ -196,6 +199,10 @@ class MemoryCatalogQueries:
             category.slug,
         )
 
+    def listed(self, category_id: int | None = None) -> list[tuple[Product, CardRow]]:
+        """Every listed product (on shelf, with skus) with its card, of a category or all."""
+        return self._listed(category_id)
+
     def _listed(self, category_id: int | None = None) -> list[tuple[Product, CardRow]]:
         rows = []
         for product in self._s.table(PRODUCTS).values():
@@ -234,26 +241,7 @@ class MemoryCatalogQueries:
     async def list_products(
         self, category_id: int | None, sort: SortKey, offset: int, limit: int
     ) -> list[CardRow]:
-        def key(pc: tuple[Product, CardRow]) -> tuple[object, int]:
-            product, card = pc
-            value: object = {"price": card.price, "sales": card.sales, "created_at": _at(product.created_at)}[
-                sort.column
-            ]
-            return (value, product.id)
-
-        rows = sorted(self._listed(category_id), key=key, reverse=sort.descending)
-        return [c for _p, c in rows[offset : offset + limit]]
-
-    def _matching(self, text: str) -> list[CardRow]:
-        needle = text.lower()
-        found = [c for p, c in self._listed() if needle in p.name.lower()]
-        return sorted(found, key=lambda c: (c.sales, c.id), reverse=True)
-
-    async def count_search(self, text: str) -> int:
-        return len(self._matching(text))
-
-    async def search(self, text: str, offset: int, limit: int) -> list[CardRow]:
-        return self._matching(text)[offset : offset + limit]
+        return [c for _p, c in in_order(self._listed(category_id), sort)[offset : offset + limit]]
 
     async def is_listed(self, product_id: int) -> bool:
         product = self._s.table(PRODUCTS).get(product_id)
@@ -315,6 +303,19 @@ class MemoryCatalogQueries:
                 replace(sku), product.name, product.on_shelf, images[0] if images else ""
             )
         return views
+
+
+def in_order(rows: list[tuple[Product, CardRow]], sort: SortKey) -> list[tuple[Product, CardRow]]:
+    """Listed products in a list order (ties: by id, the same way)."""
+
+    def key(pc: tuple[Product, CardRow]) -> tuple[object, int]:
+        product, card = pc
+        value: object = {"price": card.price, "sales": card.sales, "created_at": _at(product.created_at)}[
+            sort.column
+        ]
+        return (value, product.id)
+
+    return sorted(rows, key=key, reverse=sort.descending)
 
 
 def _at(moment: datetime | None) -> datetime:

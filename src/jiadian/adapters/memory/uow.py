@@ -13,7 +13,10 @@ from jiadian.adapters.memory.accounts import (
 from jiadian.adapters.memory.catalog import MemoryCatalogRepository
 from jiadian.adapters.memory.ordering import MemoryOrderRepository, MemoryStockRepository
 from jiadian.adapters.memory.payments import MemoryPaymentRepository
+from jiadian.adapters.memory.refunds import MemoryRefundRepository
+from jiadian.adapters.memory.search import MemorySearchIndex
 from jiadian.adapters.memory.state import MemoryState
+from jiadian.adapters.search.analyzer import Analyzer
 from jiadian.application.ports import Clock
 
 
@@ -25,10 +28,13 @@ class MemoryUnitOfWork:
     orders: MemoryOrderRepository
     stock: MemoryStockRepository
     payments: MemoryPaymentRepository
+    search: MemorySearchIndex
+    refunds: MemoryRefundRepository
 
-    def __init__(self, state: MemoryState, clock: Clock) -> None:
+    def __init__(self, state: MemoryState, clock: Clock, analyzer: Analyzer) -> None:
         self._state = state
         self._clock = clock
+        self._analyzer = analyzer
         self._snapshot: dict[str, dict[Any, Any]] | None = None
 
     async def __aenter__(self) -> Self:
@@ -41,6 +47,8 @@ class MemoryUnitOfWork:
         self.orders = MemoryOrderRepository(self._state)
         self.stock = MemoryStockRepository(self._state)
         self.payments = MemoryPaymentRepository(self._state)
+        self.search = MemorySearchIndex(self._state, self._analyzer)
+        self.refunds = MemoryRefundRepository(self._state)
         return self
 
     async def __aexit__(

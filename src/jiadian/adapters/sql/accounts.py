@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, case, delete, insert, select, update
+from sqlalchemy import Row, and_, bindparam, case, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -90,6 +90,15 @@ class SqlUserRepository:
     async def by_username(self, username: str) -> User | None:
         row = (await self._conn.execute(select(users).where(users.c.username == username))).first()
         return _user(row) if row else None
+
+    async def by_email(self, email: str) -> list[User]:
+        address = email.strip()
+        if self._conn.dialect.name == "sqlite":  # compares exactly: fold the case on both sides
+            condition = func.lower(users.c.email) == address.lower()
+        else:  # MySQL/MariaDB's collation ignores letter case, and the index serves the comparison
+            condition = users.c.email == address
+        rows = await self._conn.execute(select(users).where(condition).order_by(users.c.id))
+        return [_user(r) for r in rows]
 
     async def save(self, user: User) -> None:
         await self._conn.execute(
@@ -244,6 +253,19 @@ class SqlWalletRepository:
                         wallets.c.total_consumed + amount.amount,
                     ),
                     else_=MAX_AMOUNT,
+                )
+            )
+        )
+
+    async def take_consumed(self, user_id: int, amount: Money) -> None:
+        """total_consumed -= amount (never below zero), in one UPDATE."""
+        await self._conn.execute(
+            update(wallets)
+            .where(wallets.c.user_id == user_id)
+            .values(
+                total_consumed=case(
+                    (wallets.c.total_consumed >= amount.amount, wallets.c.total_consumed - amount.amount),
+                    else_=0,
                 )
             )
         )

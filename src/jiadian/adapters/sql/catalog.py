@@ -95,7 +95,7 @@ def _card_select() -> Select[Any]:
     )
 
 
-def _card(row: Row[Any]) -> CardRow:
+def card_row(row: Row[Any]) -> CardRow:
     return CardRow(row.id, row.name, row.first_sku_id, Money.of(row.price), row.sales, row.image, row.slug)
 
 
@@ -114,10 +114,6 @@ def _review_summary(of_product: Any) -> tuple[Any, Any, Any]:
     )
 
 
-def _search_filter(text: str) -> Any:
-    return func.lower(products.c.name).contains(text.lower(), autoescape=True)
-
-
 # --- the shopper's hot statements, built once ---------------------------------------------------
 # Building a statement and its cache key costs more CPU than MariaDB spends answering it, so the reads
 # every page view makes are built here with bound parameters (see `jiadian.adapters.sql.ordering`).
@@ -128,15 +124,22 @@ def _listing(sort: SortKey, in_category: bool) -> Select[Any]:
     page walks index entries, not rows: at 100,000 products MariaDB otherwise sorted every row), then
     their cards."""
 
-    def order(of: Any) -> tuple[Any, Any]:
-        column, key = of.c[sort.column], of.c.id
-        return (column.desc(), key.desc()) if sort.descending else (column.asc(), key.asc())
-
     ids = select(products.c.id, products.c[sort.column]).where(
         products.c.on_shelf == true(), products.c.first_sku_id.is_not(None)
     )
     if in_category:
         ids = ids.where(products.c.category_id == bindparam("category_id"))
+    return cards_in_order(ids, sort)
+
+
+def cards_in_order(ids: Select[Any], sort: SortKey) -> Select[Any]:
+    """The cards of a page of `ids` (a select of products' id and sort column, from any join) in a list
+    order, as a deferred join: the page's ids first, then their cards. Binds `offset` and `limit`."""
+
+    def order(of: Any) -> tuple[Any, Any]:
+        column, key = of.c[sort.column], of.c.id
+        return (column.desc(), key.desc()) if sort.descending else (column.asc(), key.asc())
+
     page = (
         ids.order_by(*order(products)).offset(bindparam("offset")).limit(bindparam("limit")).subquery("page")
     )
@@ -262,6 +265,13 @@ class SqlCatalogRepository:
     async def find_category(self, slug: str) -> Category | None:
         row = (await self._conn.execute(select(categories).where(categories.c.slug == slug))).first()
         return _category(row) if row else None
+
+    async def save_category(self, category: Category) -> None:
+        await self._conn.execute(
+            update(categories)
+            .where(categories.c.id == category.id)
+            .values(name=category.name, image=category.image, updated_at=self._now())
+        )
 
     async def add_spu(self, name: str, detail: str, category_id: int) -> Spu:
         now = self._now()
@@ -476,7 +486,7 @@ class SqlCatalogQueries:
         navs: dict[int, list[str]] = defaultdict(list)
         for row in rows:
             if row.rank <= products_per_category:
-                cards[row.category_id].append(_card(row))
+                cards[row.category_id].append(card_row(row))
             if row.rank <= nav_per_category and row.spu_name not in navs[row.category_id]:
                 navs[row.category_id].append(row.spu_name)
         return [HomeRow(c, navs[c.id], cards[c.id]) for c in cats]
@@ -508,27 +518,7 @@ class SqlCatalogQueries:
         query = LISTINGS[sort, category_id is not None]
         params = {"offset": offset, "limit": limit, "category_id": category_id}
         async with self._engine.connect() as conn:
-            return [_card(r) for r in await conn.execute(query, params)]
-
-    async def count_search(self, text: str) -> int:
-        query = (
-            select(func.count())
-            .select_from(products)
-            .where(products.c.on_shelf == true(), products.c.first_sku_id.is_not(None), _search_filter(text))
-        )
-        async with self._engine.connect() as conn:
-            return int((await conn.execute(query)).scalar_one())
-
-    async def search(self, text: str, offset: int, limit: int) -> list[CardRow]:
-        query = (
-            _card_select()
-            .where(_search_filter(text))
-            .order_by(products.c.sales.desc(), products.c.id.desc())
-            .offset(offset)
-            .limit(limit)
-        )
-        async with self._engine.connect() as conn:
-            return [_card(r) for r in await conn.execute(query)]
+            return [card_row(r) for r in await conn.execute(query, params)]
 
     async def is_listed(self, product_id: int) -> bool:
         query = select(literal(1)).where(products.c.id == product_id, products.c.on_shelf == true())
@@ -617,7 +607,7 @@ class SqlCatalogQueries:
             return []
         async with self._engine.connect() as conn:
             rows = {
-                r.id: _card(r)
+                r.id: card_row(r)
                 for r in await conn.execute(_card_select().where(products.c.id.in_(product_ids)))
             }
         return [rows[i] for i in product_ids if i in rows]

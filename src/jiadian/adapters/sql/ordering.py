@@ -210,6 +210,7 @@ def _order(row: Row[Any], lines: list[OrderLine]) -> Order:
         completed_at=_from(row.completed_at),
         cancelled_at=_from(row.cancelled_at),
         cancel_reason=row.cancel_reason,
+        refunded_at=_from(row.refunded_at),
     )
 
 
@@ -224,6 +225,7 @@ def _state(order: Order) -> dict[str, Any]:
         "completed_at": _at(order.completed_at),
         "cancelled_at": _at(order.cancelled_at),
         "cancel_reason": order.cancel_reason,
+        "refunded_at": _at(order.refunded_at),
     }
 
 
@@ -266,6 +268,7 @@ _ORDER_COLUMNS = [
         "completed_at",
         "cancelled_at",
         "cancel_reason",
+        "refunded_at",
     )
 ]
 _LINE_NAMES = (

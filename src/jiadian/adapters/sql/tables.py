@@ -131,6 +131,50 @@ banners = Table(
     _ts("created_at"),
 )
 
+# --- search ----------------------------------------------------------------------------------
+
+# A term as the analyzer gives it (folded already): compared byte for byte, so MariaDB's case- and
+# accent-insensitive collations cannot make two terms one.
+Term = String(32).with_variant(
+    mysql.VARCHAR(32, charset="utf8mb4", collation="utf8mb4_bin"), "mysql", "mariadb"
+)
+
+# What the index holds of each product (listed or not; a product without a row was never indexed): its
+# terms, to replace them, and the sales its postings rank by.
+search_documents = Table(
+    "search_documents",
+    metadata,
+    Column("product_id", Id, primary_key=True, autoincrement=False),
+    Column("terms", Text, nullable=False),  # space-separated; empty when the product is not listed
+    Column("sales", BigInteger, nullable=False, server_default="0"),
+)
+
+# The postings: one row per term a listed product holds, with the weight of the best field holding it and
+# the product's sales when indexed. The primary key finds a term's products in id order (a query of
+# several terms joins on it); the rank index walks one term's products best first, so a page of a
+# one-word query reads that page's entries and no more, however many products match.
+search_terms = Table(
+    "search_terms",
+    metadata,
+    Column("term", Term, primary_key=True),
+    Column("product_id", Id, primary_key=True, autoincrement=False),
+    Column("weight", SmallInteger, nullable=False),
+    Column("sales", BigInteger, nullable=False),
+    Index("ix_search_terms_rank", "term", "weight", "sales", "product_id"),
+    sqlite_with_rowid=False,
+)
+
+# Brand aliases (two words that mean the same), folded, the smaller first.
+search_aliases = Table(
+    "search_aliases",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("word", String(30), nullable=False),
+    Column("other", String(30), nullable=False),
+    _ts("created_at"),
+    UniqueConstraint("word", "other", name="uq_search_aliases_word_other"),
+)
+
 # --- accounts --------------------------------------------------------------------------------
 
 users = Table(
@@ -145,6 +189,8 @@ users = Table(
     Column("password_hash", String(255), nullable=False),
     Column("is_admin", Boolean, nullable=False, server_default="0"),
     _ts("created_at"),
+    # A password reset finds the accounts of an address (addresses are not unique).
+    Index("ix_users_email", "email"),
 )
 
 wallets = Table(
@@ -197,7 +243,7 @@ orders = Table(
     Column("id", String(32), primary_key=True),
     Column("trade_no", String(64), nullable=False, unique=True),
     Column("user_id", Id, ForeignKey("users.id"), nullable=False),
-    Column("status", String(16), nullable=False),  # 1..5 or cancelled
+    Column("status", String(16), nullable=False),  # 1..5, cancelled, refund_requested or refunded
     Column("pay_method", String(16), nullable=False, server_default=""),
     Column("total_count", Integer, nullable=False),
     Column("amount", MoneyColumn, nullable=False),
@@ -220,6 +266,7 @@ orders = Table(
     _ts("completed_at", nullable=True),
     _ts("cancelled_at", nullable=True),
     Column("cancel_reason", String(32), nullable=False, server_default=""),
+    _ts("refunded_at", nullable=True),
     UniqueConstraint("user_id", "idempotency_key", name="uq_orders_user_idempotency"),
     Index("ix_orders_user_created", "user_id", "created_at"),
     Index("ix_orders_user_status_created", "user_id", "status", "created_at"),
@@ -272,7 +319,9 @@ payments = Table(
     Column("trade_no", String(64), nullable=False),
     Column("gateway_trade_no", String(64), nullable=False, server_default=""),
     Column("amount", MoneyColumn, nullable=False),
-    Column("state", String(16), nullable=False),  # applied | needs_refund | refunded
+    Column(
+        "state", String(16), nullable=False
+    ),  # pending | applied | needs_refund | refunding | refunded | closed
     _ts("created_at"),
     UniqueConstraint("method", "trade_no", name="uq_payments_method_trade"),
     # The operator's lists and counts by state, and the reconcile's pending payments, oldest first.
@@ -289,4 +338,33 @@ payment_notifications = Table(
     Column("fields", Text, nullable=False),  # JSON of the raw fields
     Column("verdict", String(32), nullable=False),
     _ts("received_at"),
+)
+
+# --- refunds ---------------------------------------------------------------------------------
+
+# The ledger of refunds: one per subject (an order, or a needs_refund payment), so nothing is refunded
+# twice; the out-request number makes asking the gateway again harmless.
+refunds = Table(
+    "refunds",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("subject", String(48), nullable=False, unique=True),  # order:<id> | payment:<id>
+    Column("order_id", String(32), nullable=False, index=True),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("method", String(16), nullable=False),  # wallet | alipay
+    Column("amount", MoneyColumn, nullable=False),
+    Column("origin", String(16), nullable=False),  # buyer | operator | payment
+    Column("state", String(16), nullable=False),  # requested | refused | pending | refunded | failed
+    Column("out_request_no", String(64), nullable=False, unique=True),
+    Column("trade_no", String(64), nullable=False, server_default=""),
+    Column("payment_id", Id, nullable=True),
+    Column("reason", String(255), nullable=False, server_default=""),
+    Column("answer", String(255), nullable=False, server_default=""),
+    Column("operator", String(64), nullable=False, server_default=""),
+    Column("gateway_answer", Text, nullable=False),  # JSON of the gateway's last verified answer
+    _ts("created_at"),
+    _ts("decided_at", nullable=True),
+    _ts("refunded_at", nullable=True),
+    # The operator's lists by state, and the worker's pending refunds, oldest first.
+    Index("ix_refunds_state_created", "state", "created_at"),
 )

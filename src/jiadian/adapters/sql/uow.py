@@ -7,11 +7,14 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from jiadian.adapters.search.analyzer import Analyzer
 from jiadian.adapters.sql.accounts import SqlAddressRepository, SqlUserRepository, SqlWalletRepository
 from jiadian.adapters.sql.catalog import SqlCatalogRepository
 from jiadian.adapters.sql.engine import WRITER_OPTION, transaction_ended
 from jiadian.adapters.sql.ordering import SqlOrderRepository, SqlStockRepository
 from jiadian.adapters.sql.payments import SqlPaymentRepository
+from jiadian.adapters.sql.refunds import SqlRefundRepository
+from jiadian.adapters.sql.search import SqlSearchIndex
 from jiadian.application.ports import Clock
 
 
@@ -23,10 +26,13 @@ class SqlUnitOfWork:
     orders: SqlOrderRepository
     stock: SqlStockRepository
     payments: SqlPaymentRepository
+    search: SqlSearchIndex
+    refunds: SqlRefundRepository
 
-    def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
+    def __init__(self, engine: AsyncEngine, clock: Clock, analyzer: Analyzer) -> None:
         self._engine = engine
         self._clock = clock
+        self._analyzer = analyzer
         self._conn: AsyncConnection | None = None
 
     @property
@@ -46,6 +52,8 @@ class SqlUnitOfWork:
         self.orders = SqlOrderRepository(self._conn)
         self.stock = SqlStockRepository(self._conn)
         self.payments = SqlPaymentRepository(self._conn)
+        self.search = SqlSearchIndex(self._conn, self._analyzer, self._clock)
+        self.refunds = SqlRefundRepository(self._conn)
         return self
 
     async def __aexit__(

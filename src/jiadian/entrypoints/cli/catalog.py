@@ -24,7 +24,8 @@ app = typer.Typer(help="Products, skus, stock and prices.", no_args_is_help=True
 
 @demo.command("load")
 def demo_load() -> None:
-    """Load the demo catalogue (4 categories, 24 products, 36 skus, 4 banners) into an empty shop.
+    """Load the demo catalogue (4 categories, 24 products, 36 skus, 4 banners, brand aliases) into an
+    empty shop.
 
     Safe to run twice: a shop that has products is left as it is.
     """
@@ -32,7 +33,8 @@ def demo_load() -> None:
     async def action(c: Container) -> bool:
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task("loading the demo catalogue", total=24)
-            return await DemoLoader(c.catalog_admin(), c.blobs()).load(lambda n: progress.advance(task, n))
+            loader = DemoLoader(c.catalog_admin(), c.blobs(), c.search_admin())
+            return await loader.load(lambda n: progress.advance(task, n))
 
     if run(action):
         console.print("demo catalogue loaded")
@@ -200,6 +202,17 @@ def unshelve(product_id: int) -> None:
 
     run(action)
     console.print(f"product {product_id} off shelf")
+
+
+@app.command("rename-category")
+def rename_category(slug: str, name: str) -> None:
+    """Rename the category SLUG to NAME (its products are indexed again for search)."""
+
+    async def action(c: Container) -> Any:
+        return await c.catalog_admin().rename_category(slug, name)
+
+    category = run(action)
+    console.print(f"category {category.slug}: {escape(category.name)}")
 
 
 @app.command("add-image")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typer
+from rich.progress import Progress
 
 from jiadian.adapters.sql.migrate import current, head, upgrade
 from jiadian.container import Container
@@ -15,11 +16,19 @@ app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=
 def upgrade_command(revision: str = typer.Argument("head", help="Target revision")) -> None:
     """Migrate the database to REVISION (default: the newest)."""
 
-    async def action(c: Container) -> None:
+    async def action(c: Container) -> int:
         await upgrade(c.engine(), revision)
+        if revision not in ("head", head()):
+            return 0
+        search = c.search_admin()  # products of a shop from before search, or imported while it was older
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("indexing products for search", total=await search.product_count())
+            return await search.reindex(lambda n: progress.advance(task, n), missing_only=True)
 
-    run(action)
+    indexed = run(action)
     console.print(f"database at revision [bold]{revision}[/bold]")
+    if indexed:
+        console.print(f"indexed {indexed} products for search")
 
 
 @app.command("current")

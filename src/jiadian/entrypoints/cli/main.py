@@ -6,10 +6,21 @@ from typing import Any
 
 import typer
 
-from jiadian.entrypoints.cli import blobs, catalog, db, orders, payments, stock, users, worker
+from jiadian.entrypoints.cli import (
+    blobs,
+    catalog,
+    db,
+    orders,
+    payments,
+    refunds,
+    search,
+    stock,
+    users,
+    worker,
+)
 from jiadian.entrypoints.cli import cart as cart_commands
-from jiadian.entrypoints.cli.common import run
-from jiadian.settings import Settings
+from jiadian.entrypoints.cli.common import err, run
+from jiadian.settings import InsecureSettings, Settings
 
 app = typer.Typer(
     help="jiadian (家电之选): an online shop for home appliances.",
@@ -26,7 +37,17 @@ app.add_typer(cart_commands.app, name="cart")
 app.add_typer(blobs.app, name="blobs")
 app.add_typer(orders.app, name="orders")
 app.add_typer(payments.app, name="payments")
+app.add_typer(refunds.app, name="refunds")
 app.add_typer(stock.app, name="stock")
+app.add_typer(search.app, name="search")
+
+
+# How long a worker may not answer uvicorn's supervisor (with `--server uvicorn`) before it is taken for
+# hung and replaced. Its
+# answers come from a thread, which waits while a long native call holds the interpreter: at start-up,
+# loading jieba's dictionary and the first full collection take about a second, several on a loaded
+# machine (uvicorn's default of 5 s had workers replaced in a loop on a busy 2-core machine).
+WORKER_HEALTHCHECK_SECONDS = 30
 
 
 @app.command()
@@ -40,6 +61,9 @@ def serve(
 ) -> None:
     """Serve the HTTP API and the storefront (granian by default; uvicorn with uvloop and httptools).
 
+    The production profile (JIADIAN_DATABASE_URL or JIADIAN_REDIS_URL set) refuses to start with the
+    published default CSRF secret: set JIADIAN_CSRF_SECRET (or JIADIAN_TEST_DEPLOYMENT=true for a test).
+
     With JIADIAN_AUTO_MIGRATE on (the embedded default), the database is migrated — and the demo
     catalogue loaded into an empty shop — once, here, before the worker processes start.
     """
@@ -51,6 +75,11 @@ def serve(
     chosen = server or settings.server
     if chosen not in ("granian", "uvicorn"):
         raise typer.BadParameter(f"{chosen!r}: granian or uvicorn", param_hint="--server")
+    try:
+        settings.check_secrets()
+    except InsecureSettings as exc:
+        err.print(f"[red]error[/red] {exc}")
+        raise typer.Exit(1) from exc
     if settings.auto_migrate:
         run(prepare)
         os.environ["JIADIAN_AUTO_MIGRATE"] = "false"  # the workers need not do it again
@@ -87,6 +116,7 @@ def uvicorn_options(options: dict[str, Any]) -> dict[str, Any]:
         "http": "httptools",
         "access_log": False,
         "proxy_headers": False,  # the app's own middleware, when forwarded_allow_ips names proxies
+        "timeout_worker_healthcheck": WORKER_HEALTHCHECK_SECONDS,
     }
 
 

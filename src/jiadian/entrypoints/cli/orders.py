@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from jiadian.container import Container
-from jiadian.domain.ordering import Order
+from jiadian.domain.ordering import Order, OrderStatus
 from jiadian.entrypoints.cli.common import console, run
 
 app = typer.Typer(
@@ -24,13 +24,30 @@ async def _user_id(c: Container, user: str | None) -> int | None:
     return (await c.accounts().by_username(user)).id
 
 
+def shown(status: OrderStatus) -> str:
+    """A status as an operator reads it: its code, name and label ("1 AWAITING_PAYMENT 待支付")."""
+    return f"{status.value} {status.name} {status.label}"
+
+
+def _status_code(text: str | None) -> str | None:
+    """`--status` takes the code (1..5, cancelled) or the name (awaiting_payment, …)."""
+    if text is None:
+        return None
+    by_name = OrderStatus.__members__.get(text.strip().upper())
+    return by_name.value if by_name is not None else text
+
+
 def _when(order: Order) -> str:
     return order.created_at.strftime("%Y-%m-%d %H:%M:%S")
 
 
 @app.command("list")
 def list_orders(
-    status: str | None = typer.Option(None, help="1..5 or cancelled"),
+    status: str | None = typer.Option(
+        None,
+        help="1..5, cancelled, refund_requested or refunded, or a name: awaiting_payment, awaiting_shipment, "
+        "shipped, received, completed",
+    ),
     user: str | None = typer.Option(None, help="A user id or username"),
     page: int = typer.Option(1, min=1),
     page_size: int = typer.Option(20, min=1, max=50),
@@ -38,7 +55,7 @@ def list_orders(
     """List orders, newest first."""
 
     async def action(c: Container) -> Any:
-        return await c.fulfilment().list(status, await _user_id(c, user), page, page_size)
+        return await c.fulfilment().list(_status_code(status), await _user_id(c, user), page, page_size)
 
     result = run(action)
     table = Table(
@@ -55,7 +72,7 @@ def list_orders(
         table.add_row(
             order.id,
             str(order.user_id),
-            f"{order.status.value} {order.status.label}",
+            shown(order.status),
             str(order.total_count),
             str(order.total),
             order.pay_method or "-",
@@ -75,7 +92,7 @@ def show(order_id: str) -> None:
     order = run(action)
     a = order.address
     console.print(f"[bold]order {order.id}[/bold]  trade no {order.trade_no}  user {order.user_id}")
-    console.print(f"status {order.status.value} {order.status.label}  paid by {order.pay_method or '-'}")
+    console.print(f"status {shown(order.status)}  paid by {order.pay_method or '-'}")
     for label, moment in (
         ("placed", order.created_at),
         ("paid", order.paid_at),
@@ -115,7 +132,7 @@ def ship(order_id: str) -> None:
         return await c.fulfilment().ship(order_id)
 
     order = run(action)
-    console.print(f"order {order.id}: {order.status.label}")
+    console.print(f"order {order.id}: {shown(order.status)}")
 
 
 @app.command("cancel")
@@ -126,7 +143,7 @@ def cancel(order_id: str) -> None:
         return await c.fulfilment().cancel(order_id)
 
     order = run(action)
-    console.print(f"order {order.id}: {order.status.label}")
+    console.print(f"order {order.id}: {shown(order.status)}")
 
 
 @app.command("expire-unpaid")

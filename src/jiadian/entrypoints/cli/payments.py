@@ -25,7 +25,9 @@ def list_payments(
     needs_refund: bool = typer.Option(
         False, "--needs-refund", help="Only money received for orders that could not take it"
     ),
-    state: str | None = typer.Option(None, help="pending, applied, needs_refund, refunded or closed"),
+    state: str | None = typer.Option(
+        None, help="pending, applied, needs_refund, refunding, refunded or closed"
+    ),
     page: int = typer.Option(1, min=1),
     page_size: int = typer.Option(20, min=1, max=50),
 ) -> None:
@@ -58,7 +60,8 @@ def list_payments(
 
 @app.command("mark-refunded")
 def mark_refunded(payment_id: int) -> None:
-    """Record that a needs_refund payment was given back (refund it at the gateway's console first)."""
+    """Record that a needs_refund payment was given back by hand at the gateway's console
+    (`jiadian refunds payment` refunds it through the gateway instead)."""
 
     async def action(c: Container) -> Payment:
         return await c.payments().mark_refunded(payment_id)

@@ -38,6 +38,31 @@ class Registered(BaseModel):
     username: str
 
 
+class PasswordResetRequest(BaseModel):
+    email: Annotated[str, Field(max_length=254, description="the address the account was registered with")]
+
+
+class PasswordResetSent(BaseModel):
+    """The same answer whether or not an account has the address."""
+
+    expires_in: Annotated[int, Field(description="seconds a mailed code stays valid")]
+    resend_after: Annotated[int, Field(description="seconds before this client may ask again")]
+
+
+class PasswordResetIn(BaseModel):
+    username: Annotated[
+        str, Field(max_length=64, description="the account to reset (the mail names those with the address)")
+    ]
+    email: Annotated[str, Field(max_length=254)]
+    code: Annotated[str, Field(max_length=32, description="the code e-mailed to `email`")]
+    password: Annotated[str, Field(max_length=128, description="the new password, at least 6 characters")]
+
+
+class PasswordChangeIn(BaseModel):
+    current_password: Annotated[str, Field(max_length=128)]
+    new_password: Annotated[str, Field(max_length=128, description="at least 6 characters")]
+
+
 class ProfileChanges(BaseModel):
     """Only the fields present change."""
 

@@ -1,5 +1,5 @@
-"""Registration, sign-in and sign-out; the signed-in user's profile, avatar, addresses and wallet;
-the admin's wallet recharge."""
+"""Registration, sign-in and sign-out, password reset; the signed-in user's profile, password, avatar,
+addresses and wallet; the admin's wallet recharge."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from litestar.params import FromPath, JSONBody, MultipartBody
 
 from jiadian.application.accounts import Accounts, Profiles, Registration
 from jiadian.application.addresses import AddressBook
+from jiadian.application.passwords import Passwords
 from jiadian.application.ports import BlobStore
 from jiadian.application.sign_in import SignIn
 from jiadian.application.wallets import Wallets
-from jiadian.domain.accounts import CODE_TTL, SEND_INTERVAL, User
+from jiadian.domain.accounts import CODE_TTL, RESET_CODE_TTL, SEND_INTERVAL, User
 from jiadian.domain.wallet import Wallet
 from jiadian.entrypoints.http import account_schemas as a
 from jiadian.entrypoints.http import schemas as s
@@ -56,7 +57,8 @@ class AuthController(Controller):
     @post(
         "/login",
         status_code=200,
-        summary="Sign in; sets the session cookie. Repeated failures answer 429 `rate_limited`",
+        summary="Sign in; sets the session cookie (the browser's earlier session ends). Failures are "
+        "limited per account and client IP: past a limit, 429 `rate_limited` with Retry-After",
         responses=error_responses(401, 429),
     )
     async def login(
@@ -67,7 +69,7 @@ class AuthController(Controller):
         sessions: NamedDependency[Sessions],
     ) -> Response[s.SignedIn]:
         user = await sign_in.login(data.username, data.password, client_address(request))
-        token = await sessions.create(user)
+        token = await sessions.create(user, replacing=session_token(request))
         body = s.SignedIn(id=user.id, username=user.username, is_admin=user.is_admin)
         return with_cookie(Response(body), sessions.cookie(token))
 
@@ -81,8 +83,9 @@ class AuthController(Controller):
     @post(
         "/verification-codes",
         status_code=202,
-        summary="E-mail a registration code (sent in the background)",
-        responses=error_responses(429),
+        summary="E-mail a registration code (sent in the background). A taken name counts against the "
+        "client's sign-in failure limit",
+        responses=error_responses(409, 429),
     )
     async def request_code(
         self,
@@ -95,12 +98,56 @@ class AuthController(Controller):
             expires_in=int(CODE_TTL.total_seconds()), resend_after=int(SEND_INTERVAL.total_seconds())
         )
 
-    @post("/register", status_code=201, summary="Create an account with the e-mailed code")
+    @post(
+        "/register",
+        status_code=201,
+        summary="Create an account with the e-mailed code. A taken name or a wrong code counts against the "
+        "client's sign-in failure limit",
+        responses=error_responses(400, 409, 429),
+    )
     async def register(
-        self, data: JSONBody[a.RegisterIn], registration: NamedDependency[Registration]
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[a.RegisterIn],
+        registration: NamedDependency[Registration],
     ) -> a.Registered:
-        user = await registration.register(data.username, data.email, data.password, data.code)
+        user = await registration.register(
+            data.username, data.email, data.password, data.code, client_address(request)
+        )
         return a.Registered(id=user.id, username=user.username)
+
+    @post(
+        "/password-reset",
+        status_code=202,
+        summary="E-mail a password-reset code to the address (in the background) — the same answer whether "
+        "or not an account has it; the mail names every account registered with it",
+        responses=error_responses(400, 429),
+    )
+    async def request_password_reset(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[a.PasswordResetRequest],
+        passwords: NamedDependency[Passwords],
+    ) -> a.PasswordResetSent:
+        await passwords.request_reset(data.email, client_address(request))
+        return a.PasswordResetSent(
+            expires_in=int(RESET_CODE_TTL.total_seconds()), resend_after=int(SEND_INTERVAL.total_seconds())
+        )
+
+    @post(
+        "/password-reset/confirm",
+        status_code=204,
+        summary="Set a new password with the e-mailed code; every session of the account ends (sign in "
+        "again). A wrong code counts against the client's sign-in failure limit",
+        responses=error_responses(400, 429),
+    )
+    async def reset_password(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[a.PasswordResetIn],
+        passwords: NamedDependency[Passwords],
+    ) -> None:
+        await passwords.reset(data.username, data.email, data.code, data.password, client_address(request))
 
 
 class MeController(Controller):
@@ -141,6 +188,28 @@ class MeController(Controller):
     ) -> a.AvatarOut:
         file_id = await profiles.change_avatar(user.id, await data.image.read())
         return a.AvatarOut(avatar_url=blobs.url(file_id))
+
+    @put(
+        "/password",
+        status_code=204,
+        summary="Change the password (the current one required); every other session of the user ends. "
+        "A wrong current password counts as a failed sign-in",
+        responses=error_responses(400, 429),
+    )
+    async def change_password(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[a.PasswordChangeIn],
+        user: NamedDependency[AuthUser],
+        passwords: NamedDependency[Passwords],
+    ) -> None:
+        await passwords.change(
+            user.id,
+            data.current_password,
+            data.new_password,
+            session=session_token(request),
+            client=client_address(request),
+        )
 
     @get("/wallet", summary="The signed-in user's wallet")
     async def wallet(self, user: NamedDependency[AuthUser], wallets: NamedDependency[Wallets]) -> s.WalletOut:

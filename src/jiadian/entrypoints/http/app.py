@@ -32,6 +32,7 @@ from jiadian.entrypoints.http.health import HealthController, Probe
 from jiadian.entrypoints.http.openapi import document_errors
 from jiadian.entrypoints.http.orders import AdminOrdersController, CheckoutController, OrdersController
 from jiadian.entrypoints.http.payments import AdminPaymentsController, PaymentsController
+from jiadian.entrypoints.http.refunds import AdminRefundsController
 from jiadian.entrypoints.http.response_cache import ResponseCache
 from jiadian.entrypoints.http.security_headers import content_security_policy, origin_of, security_headers
 from jiadian.entrypoints.http.startup import prepare
@@ -39,7 +40,9 @@ from jiadian.entrypoints.worker import web_background
 
 log = logging.getLogger("jiadian")
 
-STOREFRONT = Path(__file__).with_name("storefront")
+WEB = Path(__file__).with_name("web")
+STOREFRONT = WEB / "storefront"  # the shopper's front, at /
+SHARED = WEB / "shared"  # ES modules every front imports, at /shared/
 CSRF_EXEMPT = ["/api/payments/alipay/notify"]
 
 
@@ -67,10 +70,9 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
     settings = container.settings()
     resolve_in_turn()
 
+    settings.check_secrets()  # the production profile never runs on the published CSRF secret
     session_manager = Sessions(
-        container.session_store(),
-        ttl_seconds=settings.session_ttl_seconds,
-        secure=settings.session_cookie_secure,
+        container.sessions(), ttl_seconds=settings.session_ttl_seconds, secure=settings.session_cookie_secure
     )
 
     async def sessions() -> Sessions:
@@ -95,6 +97,7 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
     async def lifespan(_app: Litestar) -> AsyncIterator[None]:
         if prepare_database if prepare_database is not None else settings.auto_migrate:
             await prepare(container)
+        container.analyzer().warm()  # jieba's dictionary, before the first search rather than during it
         try:
             async with web_background(container):
                 yield
@@ -104,9 +107,11 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
     dependencies = {
         "catalog": _provide(container.catalog),
         "catalog_admin": _provide(container.catalog_admin),
+        "search": _provide(container.search),
         "accounts": _provide(container.accounts),
         "sign_in": _provide(container.sign_in),
         "registration": _provide(container.registration),
+        "passwords": _provide(container.passwords),
         "profiles": _provide(container.profiles),
         "address_book": _provide(container.address_book),
         "wallets": _provide(container.wallets),
@@ -116,6 +121,7 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
         "orders": _provide(container.orders),
         "fulfilment": _provide(container.fulfilment),
         "payments": _provide(container.payments),
+        "refunds": _provide(container.refunds),
         "stock_gates": _provide(container.stock_gates),
         "blobs": _provide(container.blobs),
         "sessions": Provide(sessions, use_cache=True),
@@ -128,6 +134,7 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
     route_handlers.append(AdminCatalogController)
     route_handlers.append(AdminAccountsController)
     route_handlers += [PaymentsController, AdminPaymentsController, AdminStockGateController]
+    route_handlers.append(AdminRefundsController)
     if settings.bench_routes:
         route_handlers.append(bench_hello)
     if settings.blob_store == "local":
@@ -138,6 +145,9 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
             )
         )
     if STOREFRONT.is_dir():
+        route_handlers.append(
+            create_static_files_router(path="/shared", directories=[SHARED], include_in_schema=False)
+        )
         route_handlers.append(
             create_static_files_router(
                 path="/", directories=[STOREFRONT], html_mode=True, include_in_schema=False

@@ -1,61 +1,48 @@
-"""Server-side sessions, created at login only (anonymous requests never touch the store).
+"""Sessions over HTTP: the cookie, and who the request is from.
 
-The cookie holds a random token; the store (Redis in production, memory by default) maps it to the
-signed-in user. Logout deletes the entry, so a copied cookie stops working at once.
+The cookie holds a random token; `jiadian.adapters.sessions.ServerSessions` maps it to the signed-in
+user (Redis in production, memory by default). Sessions are created at sign-in only (anonymous
+requests never touch the store); sign-out deletes the entry, so a copied cookie stops working at once.
+Whether a user is an operator is read from the database at every admin request, so making or unmaking
+an operator counts from their next request.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import secrets
-from dataclasses import dataclass
 from typing import Any
 
 from litestar import Request, Response
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
-from litestar.stores.base import Store
 from redis.exceptions import RedisError
 
+from jiadian.adapters.sessions import ServerSessions, SessionUser
+from jiadian.application.accounts import Accounts
 from jiadian.domain.accounts import User
 from jiadian.domain.errors import Forbidden, NotAuthenticated
 
 SESSION_COOKIE = "jiadian_session"
 log = logging.getLogger("jiadian.http")
 
-
-@dataclass(frozen=True, slots=True)
-class AuthUser:
-    id: int
-    username: str
-    is_admin: bool
+AuthUser = SessionUser
 
 
 class Sessions:
-    def __init__(self, store: Store, *, ttl_seconds: int, secure: bool) -> None:
-        self._store = store
+    def __init__(self, server: ServerSessions, *, ttl_seconds: int, secure: bool) -> None:
+        self._server = server
         self._ttl = ttl_seconds
         self._secure = secure
 
-    async def create(self, user: User) -> str:
-        token = secrets.token_urlsafe(32)
-        payload = json.dumps({"id": user.id, "username": user.username, "is_admin": user.is_admin})
-        await self._store.set(token, payload, expires_in=self._ttl)
-        return token
+    async def create(self, user: User, *, replacing: str = "") -> str:
+        """A new session; the browser's earlier one (`replacing`) ends."""
+        return await self._server.create(user, replacing=replacing)
 
     async def load(self, token: str) -> AuthUser | None:
-        if not token or len(token) > 100:
-            return None
-        raw = await self._store.get(token, renew_for=self._ttl)
-        if raw is None:
-            return None
-        data = json.loads(raw)
-        return AuthUser(int(data["id"]), str(data["username"]), bool(data["is_admin"]))
+        return await self._server.load(token)
 
     async def destroy(self, token: str) -> None:
-        if token:
-            await self._store.delete(token)
+        await self._server.destroy(token)
 
     def cookie(self, token: str) -> Cookie:
         return Cookie(
@@ -72,7 +59,7 @@ class Sessions:
         return Cookie(key=SESSION_COOKIE, value="", max_age=0, httponly=True, samesite="lax", path="/")
 
     async def ping(self) -> None:
-        await self._store.exists("ping")
+        await self._server.ping()
 
 
 def session_token(request: Request[Any, Any, Any]) -> str:
@@ -107,9 +94,12 @@ async def current_user(request: Request[Any, Any, Any], sessions: NamedDependenc
     return user
 
 
-async def current_admin(request: Request[Any, Any, Any], sessions: NamedDependency[Sessions]) -> AuthUser:
+async def current_admin(
+    request: Request[Any, Any, Any], sessions: NamedDependency[Sessions], accounts: NamedDependency[Accounts]
+) -> AuthUser:
+    """The signed-in user when they are an operator now (read from the database); 403 otherwise."""
     user = await current_user(request, sessions)
-    if not user.is_admin:
+    if not await accounts.is_admin(user.id):
         raise Forbidden()
     return user
 

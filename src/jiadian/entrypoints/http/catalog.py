@@ -10,6 +10,7 @@ from litestar.params import FromPath, Parameter
 
 from jiadian.application.cart import ViewingHistory
 from jiadian.application.catalog import Catalog
+from jiadian.application.search import Search
 from jiadian.domain.catalog import SortKey
 from jiadian.entrypoints.http import schemas as s
 from jiadian.entrypoints.http.auth import AuthUser, viewer
@@ -24,6 +25,7 @@ PageParam = Annotated[
     ),
 ]
 PageSizeParam = Annotated[int, Parameter(description="items per page (1..50)")]
+QueryParam = Annotated[str, Parameter(max_length=100, description="what the shopper typed")]
 
 
 def parse_page(raw: str) -> int:
@@ -92,24 +94,58 @@ class CatalogController(Controller):
 
     @get(
         "/search",
-        summary="Products whose name contains q (case-insensitive), best sellers first",
+        summary="Products holding every word of q, best match first (or in a list order)",
+        description=(
+            "q is split into words (Chinese by word segmentation; Latin words and numbers case- and "
+            "width-folded) and a product matches when its name, product line, detail, category or specs "
+            "hold every word (brand aliases count: huawei finds 华为). Best match first: words in the "
+            "name before the product line before the rest, then best sellers. Punctuation, `%` and `_` "
+            "are no words: a query of them alone finds nothing. Empty or over 100 characters: 400."
+        ),
         responses=error_responses(400),
     )
     async def search(
         self,
         catalog: NamedDependency[Catalog],
+        search: NamedDependency[Search],
         responses: NamedDependency[ResponseCache],
         page: PageParam = "1",
         page_size: PageSizeParam = 8,
-        q: Annotated[str, Parameter(max_length=100)] = "",
+        q: QueryParam = "",
+        sort: Annotated[
+            SortKey | None, Parameter(description="a list order instead of best match first")
+        ] = None,
     ) -> Response[s.Page[s.ProductCard]]:
         number = parse_page(page)
 
         async def render() -> s.Page[s.ProductCard]:
-            result = await catalog.search(q, number, page_size)
+            result = await search.products(q, number, page_size, sort)
             return s.Page.of(result, [s.ProductCard.of(c) for c in result.items])
 
-        return await responses.respond(catalog, ("search", number, page_size, q.strip().lower()), render)
+        key = ("search", number, page_size, sort or "", q.strip().lower())
+        return await responses.respond(catalog, key, render)
+
+    @get(
+        "/search/suggest",
+        summary="Names to offer while q is typed: product lines, then products (at most 8)",
+        description=(
+            "The product lines (kind `line`: search their name) and products (kind `product`: open "
+            "`product_id`) of the best matches of q. A Latin word at the end of q with no space after it "
+            "is taken as still being typed (`mac` offers MacBook). Empty or over 100 characters: 400."
+        ),
+        responses=error_responses(400),
+    )
+    async def suggest(
+        self,
+        catalog: NamedDependency[Catalog],
+        search: NamedDependency[Search],
+        responses: NamedDependency[ResponseCache],
+        q: QueryParam = "",
+    ) -> Response[s.Suggestions]:
+        async def render() -> s.Suggestions:
+            return s.Suggestions.of(q, await search.suggest(q))
+
+        return await responses.respond(catalog, ("suggest", q.lower()), render)
 
     @get(
         "/products/{product_id:int}",

@@ -51,6 +51,13 @@ class ReviewIn(BaseModel):
 
 # --- answers ----------------------------------------------------------------------------------
 
+# The numbered statuses as numbers (as the API began), the others by name.
+OrderStatusOut = Literal[1, 2, 3, 4, 5, "cancelled", "refund_requested", "refunded"]
+
+
+def status_out(status: OrderStatus) -> OrderStatusOut:
+    return int(status.value) if status.value.isdigit() else status.value  # type: ignore[return-value]
+
 
 class PreviewLine(BaseModel):
     sku_id: int
@@ -104,8 +111,11 @@ class OrderOut(BaseModel):
     order_id: str
     trade_no: str
     status: Annotated[
-        Literal[1, 2, 3, 4, 5, "cancelled"],
-        Field(description="1 待支付, 2 待发货, 3 待收货, 4 待评价, 5 已完成, or cancelled 已取消"),
+        OrderStatusOut,
+        Field(
+            description="1 待支付, 2 待发货, 3 待收货, 4 待评价, 5 已完成, cancelled 已取消, "
+            "refund_requested 退款申请中 (paid; not shipped until decided), or refunded 已退款"
+        ),
     ]
     status_label: str
     pay_method: Annotated[str, Field(description='"wallet", "alipay", or "" before payment')]
@@ -123,17 +133,15 @@ class OrderOut(BaseModel):
     completed_at: str | None
     cancelled_at: str | None
     cancel_reason: Annotated[str, Field(description='"buyer", "expired", "operator", or ""')]
+    refunded_at: str | None
 
     @classmethod
     def of(cls, order: Order, blobs: BlobStore) -> OrderOut:
         a = order.address
-        status: Literal[1, 2, 3, 4, 5, "cancelled"] = (
-            "cancelled" if order.status is OrderStatus.CANCELLED else int(order.status.value)  # type: ignore[assignment]
-        )
         return cls(
             order_id=order.id,
             trade_no=order.trade_no,
-            status=status,
+            status=status_out(order.status),
             status_label=order.status.label,
             pay_method=order.pay_method,
             lines=[
@@ -162,6 +170,7 @@ class OrderOut(BaseModel):
             completed_at=_iso(order.completed_at),
             cancelled_at=_iso(order.cancelled_at),
             cancel_reason=order.cancel_reason,
+            refunded_at=_iso(order.refunded_at),
         )
 
 

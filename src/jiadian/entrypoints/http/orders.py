@@ -1,4 +1,5 @@
-"""Checkout and orders (the signed-in shopper), and the operator's shipping."""
+"""Checkout and orders (the signed-in shopper, with a refund request), and the operator's shipping and
+refunds."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from jiadian.application.checkout import Checkout
 from jiadian.application.fulfilment import Fulfilment
 from jiadian.application.orders import Orders, PaymentRedirect
 from jiadian.application.ports import BlobStore
+from jiadian.application.refunds import Refunds
 from jiadian.entrypoints.http import order_schemas as o
+from jiadian.entrypoints.http import refund_schemas as r
 from jiadian.entrypoints.http import schemas as s
 from jiadian.entrypoints.http.auth import AuthUser, current_admin, current_user
 from jiadian.entrypoints.http.catalog import PageParam, parse_page
@@ -66,7 +69,10 @@ class OrdersController(Controller):
         )
         return o.OrderOut.of(order, blobs)
 
-    @get("", summary="The shopper's orders, newest first; filter by status (1-5 or cancelled)")
+    @get(
+        "",
+        summary="The shopper's orders, newest first; filter by status (1-5, cancelled, refund_requested, refunded)",
+    )
     async def list_orders(
         self,
         user: NamedDependency[AuthUser],
@@ -74,7 +80,10 @@ class OrdersController(Controller):
         blobs: NamedDependency[BlobStore],
         page: PageParam = "1",
         page_size: Annotated[int, Parameter(description="orders per page (1..50)")] = 8,
-        status: Annotated[str | None, Parameter(max_length=16, description="1..5 or cancelled")] = None,
+        status: Annotated[
+            str | None,
+            Parameter(max_length=16, description="1..5, cancelled, refund_requested or refunded"),
+        ] = None,
     ) -> s.Page[o.OrderOut]:
         result = await orders.list(user.id, status, parse_page(page), page_size)
         return s.Page.of(result, [o.OrderOut.of(order, blobs) for order in result.items])
@@ -117,6 +126,29 @@ class OrdersController(Controller):
     ) -> o.OrderOut:
         return o.OrderOut.of(await orders.cancel(user.id, order_id), blobs)
 
+    @post(
+        "/{order_id:str}/refund",
+        status_code=201,
+        summary="Ask for the refund of a paid, unshipped order (once); it does not ship until an operator "
+        "approves (refunded) or refuses (it awaits shipment again)",
+    )
+    async def request_refund(
+        self,
+        order_id: FromPath[OrderId],
+        user: NamedDependency[AuthUser],
+        orders: NamedDependency[Orders],
+        data: JSONBody[r.RefundRequestIn | None] = None,
+    ) -> r.RefundOut:
+        return r.RefundOut.of(
+            await orders.request_refund(user.id, order_id, r.RefundRequestIn.reason_of(data))
+        )
+
+    @get("/{order_id:str}/refund", summary="The order's refund (or refund request); 404 when it has none")
+    async def refund(
+        self, order_id: FromPath[OrderId], user: NamedDependency[AuthUser], orders: NamedDependency[Orders]
+    ) -> r.RefundOut:
+        return r.RefundOut.of(await orders.refund(user.id, order_id))
+
     @post("/{order_id:str}/confirm-receipt", status_code=200, summary="Confirm a shipped order arrived")
     async def confirm_receipt(
         self,
@@ -157,3 +189,21 @@ class AdminOrdersController(Controller):
         blobs: NamedDependency[BlobStore],
     ) -> o.OrderOut:
         return o.OrderOut.of(await fulfilment.ship(order_id), blobs)
+
+    @post(
+        "/{order_id:str}/refund",
+        status_code=200,
+        summary="Refund a paid, unshipped order in full (approving its buyer's request, if any): stock back, "
+        "the money to the wallet at once or through the gateway",
+    )
+    async def refund(
+        self,
+        order_id: FromPath[OrderId],
+        admin: NamedDependency[AuthUser],
+        refunds: NamedDependency[Refunds],
+        data: JSONBody[r.RefundRequestIn | None] = None,
+    ) -> r.AdminRefundOut:
+        reason = r.RefundRequestIn.reason_of(data)
+        return r.AdminRefundOut.of(
+            await refunds.refund_order(order_id, operator=admin.username, reason=reason)
+        )

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
 from jiadian.application.payments import PaymentOutcome
 from jiadian.application.ports import BlobStore
-from jiadian.domain.ordering import OrderStatus
 from jiadian.domain.payments import Notification, Payment
-from jiadian.entrypoints.http.order_schemas import OrderOut
+from jiadian.entrypoints.http.order_schemas import OrderOut, OrderStatusOut, status_out
 from jiadian.entrypoints.http.schemas import Amount
 
 
@@ -22,7 +21,7 @@ class PaymentOut(BaseModel):
     trade_no: str
     gateway_trade_no: str
     amount: Amount
-    state: Annotated[str, Field(description="pending, applied, needs_refund, refunded or closed")]
+    state: Annotated[str, Field(description="pending, applied, needs_refund, refunding, refunded or closed")]
     created_at: str
 
     @classmethod
@@ -65,7 +64,7 @@ class PaymentStateOut(BaseModel):
 
     order_id: str
     trade_no: str
-    status: Annotated[Literal[1, 2, 3, 4, 5, "cancelled"], Field(description="the order's status")]
+    status: Annotated[OrderStatusOut, Field(description="the order's status")]
     status_label: str
     paid: bool
     verdict: Annotated[str, Field(description="what the gateway's answer came to, e.g. applied, not_paid")]
@@ -73,13 +72,10 @@ class PaymentStateOut(BaseModel):
     @classmethod
     def of(cls, outcome: PaymentOutcome) -> PaymentStateOut:
         order = outcome.order
-        status: Literal[1, 2, 3, 4, 5, "cancelled"] = (
-            "cancelled" if order.status is OrderStatus.CANCELLED else int(order.status.value)  # type: ignore[assignment]
-        )
         return cls(
             order_id=order.id,
             trade_no=order.trade_no,
-            status=status,
+            status=status_out(order.status),
             status_label=order.status.label,
             paid=order.paid_at is not None,
             verdict=outcome.verdict.value,

@@ -17,8 +17,10 @@ from litestar.response import Redirect
 
 from jiadian.application.payments import Payments
 from jiadian.application.ports import BlobStore
+from jiadian.application.refunds import Refunds
 from jiadian.domain.errors import NotFound
 from jiadian.entrypoints.http import payment_schemas as p
+from jiadian.entrypoints.http import refund_schemas as r
 from jiadian.entrypoints.http import schemas as s
 from jiadian.entrypoints.http.auth import AuthUser, current_admin
 from jiadian.entrypoints.http.catalog import PageParam, parse_page
@@ -113,7 +115,9 @@ class AdminPaymentsController(Controller):
         payment_state: Annotated[
             str | None,
             QueryParameter(
-                name="state", max_length=16, description="pending, applied, needs_refund, refunded or closed"
+                name="state",
+                max_length=16,
+                description="pending, applied, needs_refund, refunding, refunded or closed",
             ),
         ] = None,
     ) -> s.Page[p.PaymentOut]:
@@ -123,12 +127,29 @@ class AdminPaymentsController(Controller):
     @post(
         "/{payment_id:int}/refunded",
         status_code=200,
-        summary="Record that a needs_refund payment was refunded",
+        summary="Record that a needs_refund payment was refunded by hand at the gateway's console",
     )
     async def mark_refunded(
         self, payment_id: FromPath[int], admin: NamedDependency[AuthUser], payments: NamedDependency[Payments]
     ) -> p.PaymentOut:
         return p.PaymentOut.of(await payments.mark_refunded(payment_id))
+
+    @post(
+        "/{payment_id:int}/refund",
+        status_code=200,
+        summary="Give a needs_refund payment back through its gateway (needs_refund → refunding → refunded)",
+    )
+    async def refund(
+        self,
+        payment_id: FromPath[int],
+        admin: NamedDependency[AuthUser],
+        refunds: NamedDependency[Refunds],
+        data: JSONBody[r.RefundRequestIn | None] = None,
+    ) -> r.AdminRefundOut:
+        reason = r.RefundRequestIn.reason_of(data)
+        return r.AdminRefundOut.of(
+            await refunds.refund_payment(payment_id, operator=admin.username, reason=reason)
+        )
 
     @get(
         "/notifications", summary="The newest gateway callbacks received, verified or not, with the verdicts"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
 from jiadian.application import catalog as c
+from jiadian.application import search
 from jiadian.application.pagination import Page as AppPage
 
 T = TypeVar("T")
@@ -45,6 +46,24 @@ class ProductCard(BaseModel):
             sales=card.sales,
             image_url=card.image_url,
             category=card.category,
+        )
+
+
+class Suggestion(BaseModel):
+    text: str
+    kind: Literal["line", "product"] = Field(description="`line`: search `text`; `product`: open its page")
+    product_id: int | None = None
+
+
+class Suggestions(BaseModel):
+    q: str
+    items: list[Suggestion]
+
+    @classmethod
+    def of(cls, q: str, items: list[search.Suggestion]) -> Suggestions:
+        return cls(
+            q=q,
+            items=[Suggestion(text=i.text, kind=i.kind, product_id=i.product_id) for i in items],
         )
 
 

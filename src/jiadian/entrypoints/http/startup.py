@@ -1,4 +1,5 @@
-"""What the embedded default does at start-up: migrate, and load the demo catalogue into an empty shop."""
+"""What the embedded default does at start-up: migrate, index what was never indexed (a shop from before
+search), and load the demo catalogue into an empty shop."""
 
 from __future__ import annotations
 
@@ -14,5 +15,8 @@ log = logging.getLogger("jiadian")
 async def prepare(container: Container) -> None:
     settings = container.settings()
     await upgrade(container.engine())
-    if settings.auto_demo and await DemoLoader(container.catalog_admin(), container.blobs()).load():
+    if indexed := await container.search_admin().reindex(missing_only=True):
+        log.info("indexed %d products for search", indexed)
+    loader = DemoLoader(container.catalog_admin(), container.blobs(), container.search_admin())
+    if settings.auto_demo and await loader.load():
         log.info("loaded the demo catalogue")
