@@ -3,18 +3,26 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint mutants mutants-survivors bench soak audit clean
+.PHONY: run test lint mutants mutants-survivors bench soak audit lock docs clean
+
+# Every install comes from a lock file of requirements/ (exact versions, hashes checked), then the project
+# itself without its dependencies: a fresh clone installs the same packages whatever the day's releases.
+# `make lock` re-resolves them (after a change to the dependencies in pyproject.toml).
+PIP_INSTALL = $(BIN)/pip install --quiet --disable-pip-version-check
+define install_locked
+	$(PIP_INSTALL) --require-hashes --no-deps -r $(1)
+	$(PIP_INSTALL) --no-deps --no-build-isolation -e .
+endef
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+$(VENV)/.installed-run: pyproject.toml requirements/run.txt | $(BIN)/python
+	$(call install_locked,requirements/run.txt)
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test,browser]'
+$(VENV)/.installed-test: pyproject.toml requirements/test.txt | $(BIN)/python
+	$(call install_locked,requirements/test.txt)
 	touch $@ $(VENV)/.installed-run
 
 ## Run the shop on the embedded default (SQLite under var/, no services) at http://127.0.0.1:8000
@@ -43,8 +51,8 @@ mutants: $(VENV)/.installed-test
 mutants-survivors: $(VENV)/.installed-test
 	$(BIN)/python mutation/score.py --survivors
 
-$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[bench]'
+$(VENV)/.installed-bench: pyproject.toml requirements/bench.txt | $(BIN)/python
+	$(call install_locked,requirements/bench.txt)
 	touch $@ $(VENV)/.installed-run
 
 ## Benchmark the production profile (MariaDB + Redis, 2 workers) with wrk: bench/results/latest.{md,json,png}
@@ -58,8 +66,8 @@ bench: $(VENV)/.installed-bench
 soak: $(VENV)/.installed-run
 	$(BIN)/python -m bench.soak $(SOAK_ARGS)
 
-$(VENV)/.installed-audit: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[audit]'
+$(VENV)/.installed-audit: pyproject.toml requirements/audit.txt | $(BIN)/python
+	$(call install_locked,requirements/audit.txt)
 	touch $@ $(VENV)/.installed-run
 
 ## Audit every installed dependency for known vulnerabilities (pip-audit, PyPI's advisories); --strict
@@ -72,6 +80,22 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check src tests bench docs/examples mutation
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+## Re-resolve the lock files of requirements/ from pyproject.toml (uv, with hashes, for Python 3.11 on any
+## platform). test.txt is resolved first; the others take its versions where they share a package.
+UV_COMPILE = $(VENV)/lock/bin/uv pip compile pyproject.toml requirements/build.in --universal \
+	--python-version 3.11 --generate-hashes --quiet --custom-compile-command 'make lock'
+lock:
+	test -x $(VENV)/lock/bin/uv || ($(PYTHON) -m venv $(VENV)/lock && \
+		$(VENV)/lock/bin/pip install --quiet --disable-pip-version-check uv==0.13.9)
+	$(UV_COMPILE) --extra test --extra dev --extra browser -o requirements/test.txt
+	$(UV_COMPILE) -c requirements/test.txt -o requirements/run.txt
+	$(UV_COMPILE) -c requirements/test.txt --extra bench -o requirements/bench.txt
+	$(UV_COMPILE) -c requirements/test.txt --extra audit -o requirements/audit.txt
+
+## Regenerate what is generated from the code: the README's configuration table (from the settings)
+docs: $(VENV)/.installed-run
+	$(BIN)/jiadian settings table --write README.md
 
 clean:
 	rm -rf $(VENV) var mutants .mypy_cache .ruff_cache .pytest_cache

@@ -16,7 +16,9 @@
    stock + sold = initial stock (and sales moved by the same amount), no negative stock; every
    wallet's balance = the sum of its ledger, total_consumed = the totals of its paid orders; every order
    has lines; no order stuck (unpaid past the TTL, or paid and unshipped past ship_after).
-7. bench/results/soak.json and a printed summary; the exit status is 0 only when every check held.
+7. bench/results/soak.json and a printed summary, and the shop's /metrics at the end (all processes
+   added up through PROMETHEUS_MULTIPROC_DIR) in bench/results/soak-metrics.txt; the exit status is 0
+   only when every check held.
 
 It stops by itself: the traffic ends at the deadline, every request has a timeout, and a watchdog ends
 the whole run (servers included) if it overruns its budget. Not part of `make test`.
@@ -689,6 +691,35 @@ async def check(
 
 # --- the run --------------------------------------------------------------------------------------
 
+# The shop's own figures, from its /metrics at the end of the run (all processes added up).
+METRICS_SUMMARY = (
+    "jiadian_orders_placed_total",
+    "jiadian_orders_refused_total",
+    "jiadian_payments_applied_total",
+    "jiadian_payments_refused_total",
+    "jiadian_tasks_failed_total",
+    "jiadian_task_queue_depth",
+    "jiadian_stock_gate_drift",
+    "jiadian_payments_pending",
+    "jiadian_db_pool_in_use",
+    "jiadian_redis_pool_in_use",
+    "jiadian_up",
+)
+
+
+async def scrape_metrics(base_url: str, out: Path) -> dict[str, float]:
+    """GET /metrics (the soak is a loopback client): the whole text to `out`, the shop's figures back."""
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+        response = await client.get("/metrics")
+    response.raise_for_status()
+    out.write_text(response.text)
+    figures: dict[str, float] = {}
+    for line in response.text.splitlines():
+        if line.startswith(METRICS_SUMMARY):
+            name, _, value = line.rpartition(" ")
+            figures[name] = float(value)
+    return figures
+
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench.soak", description=__doc__.split("\n")[0])
@@ -778,8 +809,11 @@ async def run(args: argparse.Namespace, traffic_seconds: float, settle: float) -
                 "JIADIAN_SWEEP_INTERVAL_SECONDS": str(args.sweep_interval),
                 "JIADIAN_STOCK_GATE": str(args.stock_gate).lower(),
                 "JIADIAN_PUBLIC_URL": f"http://{HOST}:{port}",
+                # the server's workers and the task worker add up their metrics here (GET /metrics)
+                "PROMETHEUS_MULTIPROC_DIR": str(work / "prometheus"),
             }
         )
+        (work / "prometheus").mkdir()
         jiadian = jiadian_bin()
         log(f"database {args.database}, redis {redis_url}")
         await create_database(args.mysql_url, args.database)
@@ -836,6 +870,7 @@ async def run(args: argparse.Namespace, traffic_seconds: float, settle: float) -
             subprocess.run(
                 [jiadian, *command], env=env, cwd=work, check=True, capture_output=True, timeout=120
             )
+        metrics = await scrape_metrics(base_url, args.out.with_name("soak-metrics.txt"))
         tokens = await gate_tokens(redis_url, skus) if args.stock_gate else None
         checks = await check(db_url, initial, args.order_ttl, args.ship_after, tokens)
         memory = memory_report(sampler.samples, elapsed)
@@ -884,6 +919,7 @@ async def run(args: argparse.Namespace, traffic_seconds: float, settle: float) -
                 "lines_reviewed": stats.reviewed,
             },
             "processes_alive_after_traffic": alive,
+            "metrics": metrics,
             "checks": checks,
             "memory": memory,
             "memory_samples": sampler.samples,
@@ -943,6 +979,8 @@ def summarize(report: dict[str, Any], path: Path) -> None:
             f"slope {m['slope_mb_per_min']:+.2f} MB/min (2nd half {m['second_half_slope_mb_per_min']:+.2f})  "
             f"{'bounded' if m['bounded'] else 'GROWING'}"
         )
+    placed = report["metrics"].get("jiadian_orders_placed_total")
+    print(f"  /metrics  orders placed {placed}; the whole text beside the report (soak-metrics.txt)")
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ from jiadian.adapters.memory.state import MemoryState
 from jiadian.adapters.memory.stock_gate import MemoryStockGate
 from jiadian.adapters.memory.uow import MemoryUnitOfWork
 from jiadian.adapters.passwords import Argon2Hasher
+from jiadian.adapters.prometheus import PrometheusMetrics
 from jiadian.adapters.redis.cache import RedisCache
 from jiadian.adapters.redis.cart import RedisBrowsingHistory, RedisCartStore
 from jiadian.adapters.search.analyzer import shared_analyzer
@@ -56,9 +57,10 @@ from jiadian.application.catalog_admin import CatalogAdmin
 from jiadian.application.checkout import Checkout
 from jiadian.application.fulfilment import Fulfilment
 from jiadian.application.live_values import LiveValues
+from jiadian.application.operations import Operations
 from jiadian.application.orders import Orders
 from jiadian.application.passwords import DeliverPasswordResetCode, Passwords
-from jiadian.application.payments import Payments
+from jiadian.application.payments import CallbackLimits, Payments
 from jiadian.application.ports import BlobStore, Cache
 from jiadian.application.refunds import Refunds
 from jiadian.application.search import Search, SearchAdmin
@@ -143,6 +145,7 @@ def _session_store(redis: Redis | None) -> Store:
 class Container(containers.DeclarativeContainer):
     settings = providers.Singleton(Settings)
     clock = providers.Singleton(SystemClock)
+    metrics = providers.Singleton(PrometheusMetrics)  # business counters: orders, payments
 
     engine = providers.Singleton(_engine, settings)
     redis = providers.Singleton(_redis, settings)
@@ -309,6 +312,7 @@ class Container(containers.DeclarativeContainer):
             lambda ms: ms / 1000, settings.provided.group_commit_window_ms
         ),
         group_commit_max=settings.provided.group_commit_max_orders,
+        metrics=metrics,
     )
     orders = providers.Singleton(
         Orders,
@@ -321,6 +325,7 @@ class Container(containers.DeclarativeContainer):
         gateway=payment_gateway,
         order_ttl_seconds=settings.provided.order_ttl_seconds,
         gate=stock_gate,
+        metrics=metrics,
     )
 
     # Payments through the gateway (notifications, returns, reconciliation, the simulator). Expiry
@@ -335,7 +340,21 @@ class Container(containers.DeclarativeContainer):
         simulator=payment_simulator,
         ship_after_seconds=settings.provided.ship_after_seconds,
         max_page_size=settings.provided.max_page_size,
+        attempts=codes,
+        metrics=metrics,
+        callback_limits=providers.Factory(
+            CallbackLimits,
+            max_forged_per_client=settings.provided.notification_max_forged_per_client,
+            window_seconds=settings.provided.notification_forged_window_seconds,
+            retention_days=settings.provided.notification_retention_days,
+        ),
     )
+    # The shop's health: /ready, `jiadian status`, the metrics' gauges.
+    probes = providers.Factory(wiring.probes, engine, cache, task_queue, blobs)
+    operations = providers.Singleton(
+        Operations, probes=probes, tasks=task_queue, gates=stock_gates, payments=payments
+    )
+    pool_use = providers.Callable(wiring.pool_use, engine, redis)
     fulfilment.add_kwargs(
         before_expiry=payments.provided.before_expiry, before_cancel=payments.provided.close_for_cancel
     )
@@ -352,9 +371,15 @@ class Container(containers.DeclarativeContainer):
         gate=stock_gate,
     )
     # Async callables run every `sweep_interval_seconds`: the sweeps, the refunds the gateway has not
-    # confirmed yet, search's ranking sales (and the gate's reconcile when on).
+    # confirmed yet, search's ranking sales, the pruning of forged callbacks (and the gate's reconcile when on).
     periodic_jobs = providers.Callable(
-        wiring.periodic_jobs, settings, fulfilment, stock_gates, refunds, search_admin
+        wiring.periodic_jobs,
+        settings,
+        fulfilment,
+        stock_gates,
+        refunds,
+        search_admin,
+        payments.provided.prune_notifications,
     )
     orders.add_kwargs(before_cancel=payments.provided.close_for_cancel)
 

@@ -10,6 +10,9 @@ from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
 from redis.asyncio import Redis
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import QueuePool
 
 from jiadian.adapters.mail import ConsoleMailer, SmtpMailer
 from jiadian.adapters.memory.codes import MemoryCodeStore
@@ -27,11 +30,13 @@ from jiadian.adapters.tasks.periodic import PeriodicJob
 from jiadian.application.accounts_ports import CodeStore, Mailer
 from jiadian.application.catalog_ports import LiveCache
 from jiadian.application.fulfilment import Fulfilment
+from jiadian.application.operations import Probe
+from jiadian.application.ports import BlobStore, Cache
 from jiadian.application.refunds import Refunds
 from jiadian.application.search import SearchAdmin
 from jiadian.application.stock_gate import NO_GATE, StockGate, StockGates
 from jiadian.application.tasks import TaskQueue
-from jiadian.settings import Settings
+from jiadian.settings import Settings, SettingsConflict
 
 
 def code_store(redis: Redis | None) -> CodeStore:
@@ -57,15 +62,22 @@ def stock_gate(settings: Settings, store: StockGate) -> StockGate:
 
 
 def periodic_jobs(
-    settings: Settings, fulfilment: Fulfilment, gates: StockGates, refunds: Refunds, search: SearchAdmin
+    settings: Settings,
+    fulfilment: Fulfilment,
+    gates: StockGates,
+    refunds: Refunds,
+    search: SearchAdmin,
+    prune_notifications: PeriodicJob,
 ) -> list[PeriodicJob]:
-    """The sweeps, the refunds due at the gateway, and search's ranking sales following the orders; with
-    the stock gate on, also its reconcile (lost tokens come back by themselves)."""
+    """The sweeps, the refunds due at the gateway, search's ranking sales following the orders and the
+    pruning of forged payment callbacks; with the stock gate on, also its reconcile (lost tokens come
+    back by themselves)."""
     jobs: list[PeriodicJob] = [
         fulfilment.expire_unpaid,
         fulfilment.ship_due,
         refunds.settle_due,
         search.follow_sales,
+        prune_notifications,
     ]
     if settings.stock_gate:
         jobs.append(gates.reconcile)
@@ -95,7 +107,7 @@ def task_queue(settings: Settings, handlers: Callable[[], TaskHandlers]) -> Task
 
     if settings.broker == "redis":
         if not settings.redis_url:
-            raise ValueError("JIADIAN_BROKER=redis needs JIADIAN_REDIS_URL")
+            raise SettingsConflict("JIADIAN_BROKER=redis needs JIADIAN_REDIS_URL")
         broker = redis_broker(
             settings.redis_url,
             heartbeat_timeout_ms=int(settings.broker_heartbeat_timeout_seconds * 1000),
@@ -103,6 +115,34 @@ def task_queue(settings: Settings, handlers: Callable[[], TaskHandlers]) -> Task
         )
         return DramatiqTaskQueue(broker, settings.task_queue_name, redis_url=settings.redis_url)
     return DramatiqTaskQueue(rabbitmq_broker(settings.rabbitmq_url), settings.task_queue_name)
+
+
+def probes(engine: AsyncEngine, cache: Cache, tasks: TaskQueue, blobs: BlobStore) -> dict[str, Probe]:
+    """What `/ready` and `jiadian status` ask: does each dependency answer now?"""
+
+    async def database() -> None:  # answers, and has a schema (an unmigrated database serves nothing)
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT version_num FROM alembic_version"))
+
+    return {  # each method looked up at every call (a test may swap one)
+        "database": database,
+        "cache": lambda: cache.ping(),
+        "broker": lambda: tasks.ping(),
+        "blobs": lambda: blobs.ping(),
+    }
+
+
+def pool_use(engine: AsyncEngine, redis: Redis | None) -> dict[str, tuple[int, int]]:
+    """This process's connections in use, and the most its pools keep (for the metrics)."""
+    use: dict[str, tuple[int, int]] = {}
+    pool = engine.pool
+    if isinstance(pool, QueuePool):
+        use["database"] = (pool.checkedout(), pool.size())
+    if redis is not None:
+        connections = redis.connection_pool
+        in_use = len(getattr(connections, "_in_use_connections", ()))
+        use["redis"] = (in_use, int(getattr(connections, "max_connections", 0) or 0))
+    return use
 
 
 @runtime_checkable

@@ -10,8 +10,6 @@ from typing import Any
 
 import pytest
 import uvicorn
-from tests.cli_support import Cli, use_shop
-from tests.conftest import settings_for
 from typer.testing import CliRunner
 
 from jiadian.container import build_container, shutdown
@@ -23,6 +21,8 @@ from jiadian.entrypoints.cli.main import (
     uvicorn_options,
 )
 from jiadian.entrypoints.http import asgi
+from tests.cli_support import Cli, use_shop
+from tests.conftest import settings_for
 
 
 def write_lines(path: Path, rows: list[Any]) -> Path:
@@ -188,8 +188,12 @@ def test_set_stock(demo: Cli) -> None:
     assert f"sku {sku_id}: stock 0" in demo("catalog", "set-stock", str(sku_id), "0")
     assert f"sku {sku_id}: stock 77" in demo("catalog", "set-stock", str(sku_id), "77")
     assert "not_found" in demo("catalog", "set-stock", "9999", "1", code=1)
-    assert "not_found" in demo("catalog", "set-stock", "99999999999999999999", "1", code=1)
+    assert "usage_error" in demo("catalog", "set-stock", "99999999999999999999", "1", code=2)
     demo("catalog", "set-stock", str(sku_id), "--", "-1", code=2)
+    demo("catalog", "set-stock", str(sku_id), "-1", code=2)  # a negative number, not an option
+    # the HTTP API's bound, on every database (MySQL's column would overflow past it, SQLite would not)
+    assert "usage_error" in demo("catalog", "set-stock", str(sku_id), "2000000001", code=2)
+    assert f"sku {sku_id}: stock 2000000000" in demo("catalog", "set-stock", str(sku_id), "2000000000")
 
 
 def test_set_price(demo: Cli) -> None:

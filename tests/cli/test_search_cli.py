@@ -7,11 +7,10 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
+from jiadian.container import build_container, shutdown
 from tests.catalog_support import ids
 from tests.cli.test_cli import a_row, add_categories, write_lines
 from tests.cli_support import Cli
-
-from jiadian.container import build_container, shutdown
 
 
 def found(text: str) -> list[int]:
@@ -49,7 +48,7 @@ def test_aliases_list_add_remove(migrated: Cli, tmp_path: Path) -> None:
     assert "华为" in listed
     assert "removed" in migrated("search", "aliases", "remove", "华为", "huawei")
     assert found("huawei") == []
-    assert "no alias" in migrated("search", "aliases", "remove", "华为", "huawei", code=1)
+    assert "not_found" in migrated("search", "aliases", "remove", "华为", "huawei", code=1)
     assert "[validation_error]" in migrated("search", "aliases", "add", "%%", "华为", code=1)
     assert "[validation_error]" in migrated("search", "aliases", "add", "sony", "SONY", code=1)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jiadian.application.tasks import Task
+from jiadian.application.tasks import QueueDepth, Task
 
 
 class BrokerDown(ConnectionError):
@@ -26,6 +26,10 @@ class RecordingTaskQueue:
     async def ping(self) -> None:
         if self.down:
             raise BrokerDown("the broker does not answer")
+
+    async def depth(self) -> QueueDepth:
+        await self.ping()
+        return QueueDepth(ready=0, delayed=len(self.sent), failed=0)
 
     def of_type(self, kind: type[Task]) -> list[tuple[Task, float]]:
         return [(task, delay) for task, delay in self.sent if isinstance(task, kind)]

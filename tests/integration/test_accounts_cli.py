@@ -80,7 +80,8 @@ def test_a_bad_cli_recharge_exits_1_and_changes_nothing(
 
 def test_there_is_no_worker_for_the_inline_broker(shop_env: Path) -> None:
     result = CliRunner().invoke(app, ["worker"])
-    assert result.exit_code == 1
+    assert result.exit_code == 78  # the settings are wrong for this command
+    assert "error [settings]" in result.output
     assert "broker=inline" in result.output
 
 
@@ -122,5 +123,5 @@ def test_the_worker_command_runs_tasks_until_told_to_stop(tmp_path: Path, redis_
 def test_a_redis_broker_needs_a_redis_url(shop_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JIADIAN_BROKER", "redis")
     result = CliRunner().invoke(app, ["worker"])
-    assert result.exit_code == 1
+    assert result.exit_code == 78
     assert "JIADIAN_REDIS_URL" in result.output

@@ -190,7 +190,7 @@ def test_migrate_with_a_limit_and_with_fastdfs_down(cli: Cli, demo: dict[str, by
     )
 
     cli.server.stop_tracker()
-    output = cli("blobs", "migrate", "--to", "fastdfs", code=1)
+    output = cli("blobs", "migrate", "--to", "fastdfs", code=69)  # a service does not answer
     assert "storage_unavailable" in output
     assert len(cli.server.files) == 3
 

@@ -19,7 +19,7 @@ from jiadian.adapters.memory.mail import MemoryMailer
 from jiadian.adapters.sql.migrate import upgrade
 from jiadian.adapters.tasks.broker import DramatiqTaskQueue, rabbitmq_broker, redis_broker
 from jiadian.application.accounts import DeliverVerificationCode
-from jiadian.application.tasks import ExpireOrder, SendVerificationCode, ShipOrder
+from jiadian.application.tasks import ExpireOrder, QueueDepth, SendVerificationCode, ShipOrder
 from jiadian.container import Container, build_container, shutdown
 from jiadian.domain.errors import ServiceUnavailable
 from jiadian.entrypoints.worker import NoBroker, TaskWorker
@@ -249,3 +249,43 @@ async def test_many_tasks_go_to_the_redis_broker_in_one_round_trip(redis_url: st
     finally:
         await client.aclose()
         await tasks.close()
+
+
+@pytest.mark.redis
+async def test_the_queue_depth_on_redis(redis_url: str) -> None:
+    """What `jiadian status` and `jiadian_task_queue_depth` read (no worker takes the messages here)."""
+    queue_name = f"jiadian_t_{secrets.token_hex(4)}"
+    await _depth_after_three_sends(
+        DramatiqTaskQueue(redis_broker(redis_url), queue_name, redis_url=redis_url)
+    )
+
+
+@pytest.mark.rabbitmq
+async def test_the_queue_depth_on_rabbitmq(rabbitmq_url: str) -> None:
+    queue_name = f"jiadian_t_{secrets.token_hex(4)}"
+    try:
+        await _depth_after_three_sends(DramatiqTaskQueue(rabbitmq_broker(rabbitmq_url), queue_name))
+    finally:
+        delete_rabbitmq_queues(rabbitmq_url, queue_name)
+
+
+async def _depth_after_three_sends(tasks: DramatiqTaskQueue) -> None:
+    try:
+        await tasks.send(ExpireOrder("o1"), delay_seconds=600)
+        await tasks.send(ShipOrder("o2"))
+        await tasks.send(ShipOrder("o3"))
+        await eventually_async(lambda: _depth_is(tasks, QueueDepth(ready=2, delayed=1, failed=0)))
+    finally:
+        await tasks.close()
+
+
+async def _depth_is(tasks: DramatiqTaskQueue, expected: QueueDepth) -> bool:
+    return await tasks.depth() == expected
+
+
+async def eventually_async(check: Any, attempts: int = 50) -> None:
+    for _ in range(attempts):
+        if await check():
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the queue depth never reached what was sent")

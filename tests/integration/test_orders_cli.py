@@ -76,7 +76,7 @@ def test_the_operator_lists_ships_cancels_and_sweeps(tmp_path: Path, monkeypatch
     assert "2 AWAITING_SHIPMENT 待发货" in paid  # the code, the name and the label
     by_name = jiadian("list", "--status", "awaiting_shipment", "--user", "alice")
     assert {ids["paid"], ids["to_ship"]} == {i for i in ids.values() if i in by_name}
-    assert "0 orders" in jiadian("list", "--user", "999")
+    assert "not_found" in jiadian("list", "--user", "999", code=1)  # no such user (by name or id)
 
     shown = jiadian("show", ids["stale"])
     assert "status 1 AWAITING_PAYMENT 待支付" in shown

@@ -192,3 +192,29 @@ def test_fields_json_stays_under_the_column_size() -> None:
     assert all(len(value) <= 4000 for value in kept.values())
     small = {"b": "2", "a": "1"}
     assert json.loads(fields_json(small)) == small
+
+
+async def test_delete_notifications_by_verdict_and_age(container: Container, clock: FixedClock) -> None:
+    def kept(verdict: str, days_ago: int) -> Notification:
+        received = clock.now() - timedelta(days=days_ago)
+        return Notification(gateway="alipay", trade_no="T", fields={}, verdict=verdict, received_at=received)
+
+    async with container.uow() as uow:
+        for verdict, days_ago in [
+            ("bad_signature", 40),
+            ("bad_signature", 10),
+            ("applied", 40),
+            ("unsigned", 50),
+        ]:
+            await uow.payments.add_notification(kept(verdict, days_ago))
+        await uow.commit()
+    before = clock.now() - timedelta(days=30)
+    async with container.uow() as uow:
+        verdicts = ["bad_signature", "unsigned"]
+        assert await uow.payments.delete_notifications(verdicts=verdicts, before=before, limit=1) == 1
+        assert await uow.payments.delete_notifications(verdicts=verdicts, before=before, limit=10) == 1
+        assert await uow.payments.delete_notifications(verdicts=verdicts, before=before, limit=10) == 0
+        await uow.commit()
+    async with container.uow() as uow:
+        left = await uow.payments.notifications(trade_no=None, limit=10)
+    assert sorted(n.verdict for n in left) == ["applied", "bad_signature"]

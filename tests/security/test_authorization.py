@@ -360,6 +360,8 @@ RULES: dict[tuple[str, str], Rule] = {
     # --- public: health, catalogue, schema, media, storefront ---
     ("GET", "/health"): Rule(Access.PUBLIC, 200),
     ("GET", "/ready"): Rule(Access.PUBLIC, 200),
+    # these clients are on the loopback interface; remote clients and the token: tests/ops/test_observability.py
+    ("GET", "/metrics"): Rule(Access.PUBLIC, 200),
     ("GET", "/api/catalog/home"): Rule(Access.PUBLIC, 200),
     ("GET", "/api/catalog/categories"): Rule(Access.PUBLIC, 200),
     ("GET", "/api/catalog/banners"): Rule(Access.PUBLIC, 200),

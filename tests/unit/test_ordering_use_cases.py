@@ -622,5 +622,6 @@ async def test_the_container_runs_expiry_inline_and_registers_the_sweeps(
         fulfilment.ship_due,
         container.refunds().settle_due,
         container.search_admin().follow_sales,
+        container.payments().prune_notifications,
     ]
     await queue.close()

@@ -367,6 +367,7 @@ def test_the_gate_is_off_unless_the_setting_says_so(tmp_path: Path) -> None:
     assert off.fulfilment().gate is NO_GATE
     assert isinstance(off.stock_gates().gate, MemoryStockGate)  # the operator's commands still work
     assert off.stock_gates().reconcile not in off.periodic_jobs()
+    assert off.payments().prune_notifications in off.periodic_jobs()
 
 
 def test_with_the_setting_on_checkout_cancels_and_the_worker_use_the_store(tmp_path: Path) -> None:

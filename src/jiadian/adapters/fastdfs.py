@@ -133,6 +133,14 @@ class FastDfsBlobStore:
     def url(self, file_id: str) -> str:
         return f"{self._base_url}/{file_id}"
 
+    async def ping(self) -> None:
+        """A tracker answers and names a storage server that would take an upload."""
+
+        def ask(client: Any) -> None:
+            _ask_tracker(Tracker_client(client.tracker_pool).tracker_query_storage_stor_without_group)
+
+        await self._call("ping", ask)
+
     # --- the event-loop side ----------------------------------------------------------------
 
     async def _call(self, operation: str, work: Callable[[Any], T], missing: str | None = None) -> T:

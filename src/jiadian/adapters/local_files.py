@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import secrets
 from pathlib import Path
@@ -63,6 +64,20 @@ class LocalBlobStore:
 
     def url(self, file_id: str) -> str:
         return f"{self._base_url}/{file_id}"
+
+    async def ping(self) -> None:
+        """The directory exists (or can be made) and this process may write into it."""
+
+        def check() -> bool:
+            self._root.mkdir(parents=True, exist_ok=True)
+            return os.access(self._root, os.W_OK | os.X_OK)
+
+        try:
+            writable = await asyncio.to_thread(check)
+        except OSError as exc:
+            raise StorageUnavailable(f"无法使用文件目录: {exc.strerror}") from exc
+        if not writable:
+            raise StorageUnavailable("文件目录不可写")
 
     @property
     def root(self) -> Path:

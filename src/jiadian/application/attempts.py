@@ -50,12 +50,18 @@ def _seconds(wait: timedelta) -> int:
     return max(1, math.ceil(wait.total_seconds()))
 
 
-def check_login_allowed(now: datetime, failures: tuple[datetime, ...], limit: int, window: timedelta) -> None:
+def check_login_allowed(
+    now: datetime,
+    failures: tuple[datetime, ...],
+    limit: int,
+    window: timedelta,
+    message: str = "登录失败次数过多，请稍后再试",
+) -> None:
     """At most `limit` failures within `window`; `RateLimited` until enough of them have aged out."""
     recent = _recent(now, failures, window)
     if len(recent) >= limit:
         frees_at = recent[len(recent) - limit] + window  # the failure whose expiry brings it under the limit
-        raise RateLimited(_seconds(frees_at - now), "登录失败次数过多，请稍后再试")
+        raise RateLimited(_seconds(frees_at - now), message)
 
 
 def check_account_delay(now: datetime, failures: tuple[datetime, ...], limits: LoginLimits) -> None:

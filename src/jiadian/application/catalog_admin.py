@@ -19,6 +19,7 @@ from jiadian.application.ports import BlobStore, Cache
 from jiadian.application.stock_gate import NO_GATE, StockGate, sync_quietly
 from jiadian.application.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from jiadian.domain.catalog import (
+    MAX_STOCK,
     Banner,
     Category,
     Product,
@@ -52,8 +53,8 @@ class ProductSpec:
 
 
 def _check_stock(stock: int) -> int:
-    if not isinstance(stock, int) or stock < 0:
-        raise ValidationFailed("库存必须是非负整数", stock=stock)
+    if not isinstance(stock, int) or isinstance(stock, bool) or not 0 <= stock <= MAX_STOCK:
+        raise ValidationFailed(f"库存必须是 0 到 {MAX_STOCK} 之间的整数", stock=stock)
     return stock
 
 

@@ -29,6 +29,7 @@ from jiadian.application.stock_gate import release_quietly
 from jiadian.domain.accounts import Address
 from jiadian.domain.cart import MAX_LINES, check_count
 from jiadian.domain.errors import (
+    DomainError,
     InsufficientStock,
     NotFound,
     ServiceUnavailable,
@@ -226,6 +227,25 @@ class Checkout(Scheduling):
         idempotency_key: str | None = None,
     ) -> Order:
         """Place an order in one transaction: order written, stock checked and taken, sales added.
+        (`_place`; a refusal is counted by its code.)"""
+        try:
+            return await self._place(
+                user_id, request, address_id=address_id, mark=mark, idempotency_key=idempotency_key
+            )
+        except DomainError as exc:
+            self.metrics.order_refused(exc.code)
+            raise
+
+    async def _place(
+        self,
+        user_id: int,
+        request: CheckoutRequest,
+        *,
+        address_id: int,
+        mark: str,
+        idempotency_key: str | None,
+    ) -> Order:
+        """Place an order in one transaction: order written, stock checked and taken, sales added.
 
         A retry with the same idempotency key answers the first order instead of placing another. The key
         is unique per buyer, so nothing is read up front: a retry's insert fails, and the first order is
@@ -273,6 +293,7 @@ class Checkout(Scheduling):
             except Exception:  # the order stands; the lines stay in the cart
                 log.warning("could not clear the cart of user %s", user_id, exc_info=True)
         if placed:
+            self.metrics.order_placed()
             await self._publish(order.pull_events())
         return order
 

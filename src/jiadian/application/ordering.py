@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from jiadian.application.ordering_ports import TransactionRetry
 from jiadian.application.pagination import Page, clamp_page
-from jiadian.application.ports import Clock
+from jiadian.application.ports import NO_METRICS, Clock, ShopMetrics
 from jiadian.application.stock_gate import NO_GATE, StockGate, release_quietly
 from jiadian.application.tasks import ExpireOrder, ShipOrder, Task, TaskQueue
 from jiadian.application.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -65,6 +65,7 @@ class OrderUseCases:
     # Asked before a buyer or an operator cancels an unpaid order: closes a trade started at the payment
     # gateway, so no money can come for a cancelled order (see `Payments.close_for_cancel`).
     before_cancel: Callable[[Order], Awaitable[None]] | None = None
+    metrics: ShopMetrics = NO_METRICS  # orders placed and refused, payments applied and refused
 
     async def _load(
         self, uow: UnitOfWork, order_id: str, user_id: int | None, *, lock: bool = False

@@ -12,7 +12,7 @@ from jiadian.application.ordering import Scheduling
 from jiadian.application.pagination import Page
 from jiadian.application.ports import PaymentGateway
 from jiadian.application.unit_of_work import UnitOfWork
-from jiadian.domain.errors import AlreadyApplied, NotFound
+from jiadian.domain.errors import AlreadyApplied, DomainError, NotFound
 from jiadian.domain.ordering import (
     AlreadyPaid,
     CancelReason,
@@ -77,7 +77,13 @@ class Orders(Scheduling):
                     order.id, OrderStatus.AWAITING_SHIPMENT, OrderStatus.AWAITING_SHIPMENT
                 ) from exc
 
-        return await self._change(order_id, user_id, lambda o: o.pay(PayMethod.WALLET, now), debit)
+        try:
+            paid = await self._change(order_id, user_id, lambda o: o.pay(PayMethod.WALLET, now), debit)
+        except DomainError as exc:
+            self.metrics.payment_refused(PayMethod.WALLET.value, exc.code)
+            raise
+        self.metrics.payment_applied(PayMethod.WALLET.value)
+        return paid
 
     async def _alipay(self, user_id: int, order_id: str) -> PaymentRedirect:
         """The order stays unpaid; its trade is recorded `pending` (reconciliation and expiry ask about it)."""

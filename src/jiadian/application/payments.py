@@ -21,16 +21,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from jiadian.application.accounts_ports import CodeStore, SendSlot
+from jiadian.application.attempts import check_login_allowed
 from jiadian.application.ordering import Scheduling
 from jiadian.application.pagination import Page, clamp_page
 from jiadian.application.payments_ports import PaymentSimulator
 from jiadian.application.ports import GatewayTrade, PaymentGateway
-from jiadian.domain.errors import NotFound, ServiceUnavailable
+from jiadian.domain.errors import NotFound, RateLimited, ServiceUnavailable
 from jiadian.domain.money import Money
 from jiadian.domain.ordering import PAID, Order, OrderStatus, PayMethod
 from jiadian.domain.payments import (
     PAID_TRADE_STATUSES,
     SETTLED,
+    UNVERIFIED,
     IllegalPaymentChange,
     NotASimulator,
     Notification,
@@ -68,28 +71,87 @@ class ReconcileReport:
     unavailable: int = 0  # not asked: the gateway did not answer
 
 
+@dataclass(frozen=True, slots=True)
+class CallbackLimits:
+    """Callbacks that fail verification (forged, or broken) cost storage: at most `max_forged_per_client`
+    per client within `window_seconds` are looked at and kept; they are deleted after `retention_days`."""
+
+    max_forged_per_client: int = 20
+    window_seconds: int = 3600
+    retention_days: int = 30
+
+
 @dataclass(frozen=True, kw_only=True)
 class Payments(Scheduling):
     gateway: PaymentGateway
     simulator: PaymentSimulator | None = None  # set only when the gateway is the simulator
     gateway_pause_seconds: int = 60  # after the gateway failed, expiry leaves it alone this long
+    attempts: CodeStore | None = None  # the per-client histories of forged callbacks (None: no limit)
+    callback_limits: CallbackLimits = CallbackLimits()
     # When the gateway last failed, expiry leaves it alone until then (a dict: the dataclass is frozen).
     _paused: dict[str, datetime] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     # --- callbacks ------------------------------------------------------------------------------
 
-    async def notify(self, fields: Mapping[str, str]) -> Verdict:
-        """An asynchronous notification. Answer the gateway `success` exactly when `verdict.acknowledged`."""
+    async def notify(self, fields: Mapping[str, str], client: str = "") -> Verdict:
+        """An asynchronous notification. Answer the gateway `success` exactly when `verdict.acknowledged`.
+
+        A `client` (the caller's IP) whose callbacks failed verification `max_forged_per_client` times
+        within the window is refused (`RateLimited`) before anything is verified or stored.
+        """
         data = {str(key): str(value) for key, value in fields.items()}
+        slot = await self._forged_slot(client)
+        settled = False  # verified, and counted by `_settle`
         try:
             trade = await self.gateway.verify_callback(data)
+            settled = trade is not None
             verdict = self._unverified(data) if trade is None else await self._settle(trade)
         except Exception:  # the gateway sends it again; the next delivery may go through
             log.exception("payment notification for %r could not be applied", data.get("out_trade_no"))
-            verdict = Verdict.ERROR
+            settled, verdict = False, Verdict.ERROR
+        if slot is not None and verdict not in UNVERIFIED:
+            await self._release(slot)  # only forged callbacks count against the client
+        if not settled:
+            self.metrics.payment_refused(self.gateway.name, verdict)
         await self._keep(data, verdict)
         log.info("%s notification for %r: %s", self.gateway.name, data.get("out_trade_no"), verdict)
         return verdict
+
+    async def _forged_slot(self, client: str) -> SendSlot | None:
+        if self.attempts is None or not client:
+            return None
+        limits, now = self.callback_limits, self.clock.now()
+        slot = await self.attempts.reserve_send(
+            f"notify-forged:{client}", now=now, window_seconds=limits.window_seconds
+        )
+        try:
+            check_login_allowed(
+                now,
+                slot.earlier,
+                limits.max_forged_per_client,
+                timedelta(seconds=limits.window_seconds),
+                "未通过验签的通知过多，请稍后再试",
+            )
+        except RateLimited:
+            await self._release(slot)  # a refused callback does not count
+            log.warning("notification from %s refused: too many that failed verification", client)
+            raise
+        return slot
+
+    async def _release(self, slot: SendSlot) -> None:
+        assert self.attempts is not None
+        await self.attempts.release_send(slot)
+
+    async def prune_notifications(self, limit: int = 1000) -> int:
+        """Delete callbacks that failed verification and are older than the retention period (periodic)."""
+        before = self.clock.now() - timedelta(days=self.callback_limits.retention_days)
+        verdicts = [str(v) for v in UNVERIFIED] + [RETURN_PREFIX + v for v in UNVERIFIED]
+        async with self.uow() as uow:
+            deleted = await uow.payments.delete_notifications(verdicts=verdicts, before=before, limit=limit)
+            await uow.commit()
+        if deleted:
+            log.info("deleted %d unverified payment callbacks received before %s", deleted, before)
+        return deleted
 
     async def browser_return(self, fields: Mapping[str, str]) -> PaymentOutcome:
         """The buyer's browser back from the cashier. Its signature names the trade, never its state:
@@ -134,6 +196,7 @@ class Payments(Scheduling):
     async def _settle(self, trade: GatewayTrade) -> Verdict:
         """Apply a verified trade once: pay the order, or keep the money for a refund."""
         if trade.app_id != self.gateway.app_id:
+            self.metrics.payment_refused(self.gateway.name, Verdict.WRONG_APP_ID)
             return Verdict.WRONG_APP_ID
         if trade.status not in PAID_TRADE_STATUSES:
             return Verdict.NOT_PAID
@@ -183,7 +246,10 @@ class Payments(Scheduling):
 
         verdict, order = await self.retry.run(attempt)
         if verdict is Verdict.APPLIED and order is not None:
+            self.metrics.payment_applied(self.gateway.name)
             await self._publish(order.pull_events())  # schedules the shipping, like the wallet path
+        elif verdict in (Verdict.UNKNOWN_TRADE, Verdict.AMOUNT_MISMATCH, Verdict.NEEDS_REFUND):
+            self.metrics.payment_refused(self.gateway.name, verdict)
         return verdict
 
     async def _keep(self, fields: dict[str, str], verdict: str) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
@@ -54,6 +55,10 @@ class PaymentRepository(Protocol):
 
     async def notifications(self, *, trade_no: str | None, limit: int) -> list[Notification]:
         """The newest first, optionally of one trade number."""
+        ...
+
+    async def delete_notifications(self, *, verdicts: Collection[str], before: datetime, limit: int) -> int:
+        """Delete up to `limit` notifications with one of `verdicts` received before `before`; the count."""
         ...
 
     async def list(self, *, state: PaymentState | None, offset: int, limit: int) -> list[Payment]:

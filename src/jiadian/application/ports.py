@@ -66,6 +66,10 @@ class BlobStore(Protocol):
         """Public URL of a stored file (base URL + file id)."""
         ...
 
+    async def ping(self) -> None:
+        """Raise `StorageUnavailable` when the store could not take a file now (readiness, status)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class GatewayTrade:
@@ -132,3 +136,39 @@ class PaymentGateway(Protocol):
         a failure worth retrying (the gateway is busy); a refusal for good is `GatewayRefundOutcome.REFUSED`.
         """
         ...
+
+
+class ShopMetrics(Protocol):
+    """Business counters for operators (Prometheus in production). Called on the hot paths: each call
+    must cost next to nothing, and never fail."""
+
+    def order_placed(self) -> None: ...
+
+    def order_refused(self, reason: str) -> None:
+        """`reason`: the code of the error that refused it (insufficient_stock, not_found, …)."""
+        ...
+
+    def payment_applied(self, method: str) -> None: ...
+
+    def payment_refused(self, method: str, reason: str) -> None:
+        """`reason`: an error code, or the verdict on a gateway's callback (bad_signature, …)."""
+        ...
+
+
+class NoMetrics:
+    """Counts nothing (use cases built without metrics)."""
+
+    def order_placed(self) -> None:
+        return None
+
+    def order_refused(self, reason: str) -> None:
+        return None
+
+    def payment_applied(self, method: str) -> None:
+        return None
+
+    def payment_refused(self, method: str, reason: str) -> None:
+        return None
+
+
+NO_METRICS = NoMetrics()

@@ -43,6 +43,16 @@ TASK_TYPES: dict[str, type[Task]] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class QueueDepth:
+    """Messages waiting in the task queue: to run now, delayed (expiry, shipping), and dead (failed past
+    their retries, kept by the broker for inspection)."""
+
+    ready: int
+    delayed: int
+    failed: int
+
+
 class TaskQueue(Protocol):
     async def send(self, task: Task, delay_seconds: float = 0) -> None:
         """Hand the task to the worker, to run after `delay_seconds`."""
@@ -54,4 +64,8 @@ class TaskQueue(Protocol):
 
     async def ping(self) -> None:
         """Raise when the broker does not answer."""
+        ...
+
+    async def depth(self) -> QueueDepth:
+        """How many messages wait (raise when the broker does not answer)."""
         ...

@@ -26,6 +26,11 @@ class Spu:
     category_id: int
 
 
+# The most a sku's stock (or sales) may be: the columns are 32-bit integers on MySQL; every entrypoint
+# (HTTP, CLI, imports) refuses more, the same way on every database.
+MAX_STOCK = 2_000_000_000
+
+
 @dataclass(slots=True)
 class Sku:
     """A purchasable variant. Stock lives here."""
@@ -65,6 +70,8 @@ class Sku:
     def set_stock(self, stock: int) -> None:
         if stock < 0:
             raise ValidationFailed("库存不能为负数", stock=stock)
+        if stock > MAX_STOCK:
+            raise ValidationFailed(f"库存不能超过 {MAX_STOCK}", stock=stock)
         self.stock = stock
 
 

@@ -82,6 +82,11 @@ class Verdict(StrEnum):
 
 
 _ACKNOWLEDGED = frozenset({Verdict.APPLIED, Verdict.DUPLICATE, Verdict.NEEDS_REFUND, Verdict.NOT_PAID})
+# Callbacks whose signature did not verify: anyone could have sent them (they are throttled per client,
+# and deleted after a retention period; verified ones are kept).
+UNVERIFIED = frozenset(
+    {Verdict.UNSIGNED, Verdict.BAD_SIGNATURE, Verdict.MISSING_FIELDS, Verdict.WRONG_APP_ID}
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,15 +20,18 @@ import dramatiq
 from dramatiq.asyncio import get_event_loop_thread
 from dramatiq.middleware import Middleware
 
+from jiadian.adapters.prometheus import process_ended, record_health, record_pools
 from jiadian.adapters.tasks.broker import DramatiqTaskQueue
 from jiadian.adapters.tasks.dispatch import TaskDispatcher
 from jiadian.adapters.tasks.periodic import run_periodic
 from jiadian.container import Container, build_container, shutdown
+from jiadian.logs import configure_logging
+from jiadian.settings import SettingsConflict
 
 log = logging.getLogger("jiadian.worker")
 
 
-class NoBroker(RuntimeError):
+class NoBroker(SettingsConflict):
     """The settings name no broker (`broker=inline`): there is nothing for a worker to consume."""
 
 
@@ -38,7 +41,7 @@ class TaskWorker:
     def __init__(self, container: Container, *, threads: int = 4, worker_timeout_ms: int = 1000) -> None:
         try:
             queue = container.task_queue()
-        except ValueError as exc:  # e.g. broker=redis without a redis_url
+        except SettingsConflict as exc:  # e.g. broker=redis without a redis_url
             raise NoBroker(str(exc)) from exc
         if not isinstance(queue, DramatiqTaskQueue):
             raise NoBroker(
@@ -67,6 +70,7 @@ class _Lifecycle(Middleware):
         self._container = container
         self._queue = queue
         self._periodic: asyncio.Task[None] | None = None
+        self._sampling: contextlib.AbstractAsyncContextManager[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def after_worker_boot(self, broker: Any, worker: Any) -> None:
@@ -82,14 +86,20 @@ class _Lifecycle(Middleware):
             asyncio.run_coroutine_threadsafe(self._close(), self._loop).result(timeout=60)
 
     async def _start_periodic(self) -> None:
-        interval = self._container.settings().sweep_interval_seconds
-        self._periodic = asyncio.create_task(run_periodic(self._container.periodic_jobs(), interval))
+        settings = self._container.settings()
+        self._periodic = asyncio.create_task(
+            run_periodic(self._container.periodic_jobs(), settings.sweep_interval_seconds)
+        )
+        self._sampling = sampling(self._container)
+        await self._sampling.__aenter__()
 
     async def _close(self) -> None:
         if self._periodic is not None:
             self._periodic.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._periodic
+        if self._sampling is not None:
+            await self._sampling.__aexit__(None, None, None)
         await shutdown(self._container)
 
 
@@ -110,10 +120,51 @@ async def web_background(container: Container) -> AsyncIterator[None]:
             await periodic
 
 
+async def sample(container: Container) -> None:
+    """Write this process's gauges: the shop's health and figures, and its own pools' use."""
+    record_health(await container.operations().health())
+    record_pools(container.pool_use())
+
+
+@contextlib.asynccontextmanager
+async def sampling(container: Container) -> AsyncIterator[None]:
+    """Sample the metrics' gauges every `metrics_sample_seconds` while open.
+
+    Stopping waits for a sample under way to end rather than cancelling it: a cancelled database call
+    leaves its connection to be closed by a task of its own (SQLAlchemy's "terminate"), which on
+    aiosqlite could wait for ever once the engine was disposed.
+    """
+    interval = container.settings().metrics_sample_seconds
+    stopped = asyncio.Event()
+
+    async def loop() -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopped.wait(), interval)
+            if stopped.is_set():
+                return
+            try:
+                await sample(container)
+            except Exception:
+                log.warning("sampling the metrics failed", exc_info=True)
+
+    task = asyncio.create_task(loop(), name="metrics sampler")
+    try:
+        yield
+    finally:
+        stopped.set()
+        done, _ = await asyncio.wait([task], timeout=30)  # a sample's calls are bounded by their timeouts
+        if not done:
+            task.cancel()
+        process_ended()
+
+
 def main(*, threads: int = 4) -> None:
     """Run the worker until SIGINT or SIGTERM."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    worker = TaskWorker(build_container(), threads=threads)
+    container = build_container()
+    settings = container.settings()
+    configure_logging(settings.log_level, settings.log_format)
+    worker = TaskWorker(container, threads=threads)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())

@@ -37,3 +37,6 @@ class MemoryBlobStore:
 
     def url(self, file_id: str) -> str:
         return f"{self._base_url}/{file_id}"
+
+    async def ping(self) -> None:
+        return None

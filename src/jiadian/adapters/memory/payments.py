@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
+from datetime import datetime
 
 from jiadian.adapters.memory.ordering import ORDERS
 from jiadian.adapters.memory.state import MemoryState
@@ -85,6 +87,13 @@ class MemoryPaymentRepository:
         chosen = [n for n in kept.values() if trade_no is None or n.trade_no == trade_no]
         newest = sorted(chosen, key=lambda n: (n.received_at, n.id), reverse=True)
         return [replace(n, fields=dict(n.fields)) for n in newest[:limit]]
+
+    async def delete_notifications(self, *, verdicts: Collection[str], before: datetime, limit: int) -> int:
+        kept: dict[int, Notification] = self._s.table(NOTIFICATIONS)
+        chosen = [i for i, n in kept.items() if n.verdict in verdicts and n.received_at < before][:limit]
+        for i in chosen:
+            del kept[i]
+        return len(chosen)
 
     async def list(self, *, state: PaymentState | None, offset: int, limit: int) -> list[Payment]:
         return [self._user_of(p) for p in self._newest_first(state)[offset : offset + limit]]

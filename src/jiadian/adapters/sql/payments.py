@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
+from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import Row, Select, func, insert, select, update
+from sqlalchemy import Row, Select, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -177,6 +179,15 @@ class SqlPaymentRepository:
             )
             for r in rows
         ]
+
+    async def delete_notifications(self, *, verdicts: Collection[str], before: datetime, limit: int) -> int:
+        n = payment_notifications.c
+        ids = select(n.id).where(n.verdict.in_(list(verdicts)), n.received_at < to_db(before)).limit(limit)
+        chosen = [row.id for row in await self._conn.execute(ids)]  # MySQL: no LIMIT in a subquery of IN
+        if not chosen:
+            return 0
+        result = await self._conn.execute(delete(payment_notifications).where(n.id.in_(chosen)))
+        return int(result.rowcount)
 
     async def list(self, *, state: PaymentState | None, offset: int, limit: int) -> list[Payment]:
         query = _with_user()

@@ -22,9 +22,11 @@ from dramatiq.middleware import AsyncIO
 from pika.exceptions import AMQPError  # type: ignore[import-untyped]
 from redis.exceptions import RedisError
 
+from jiadian import logs
+from jiadian.adapters.prometheus import task_failed
 from jiadian.adapters.tasks.dispatch import TaskDispatcher, UnknownTask, encode
 from jiadian.adapters.tasks.redis_send import AsyncRedisSender
-from jiadian.application.tasks import Task
+from jiadian.application.tasks import QueueDepth, Task
 from jiadian.domain.errors import ServiceUnavailable
 
 log = logging.getLogger("jiadian.tasks")
@@ -92,25 +94,36 @@ class DramatiqTaskQueue:
         """Run this queue's tasks with `dispatcher` (in the worker, on the worker's event loop)."""
         self._dispatcher = dispatcher
 
-    async def _perform(self, type_name: str, fields: dict[str, Any]) -> None:
+    async def _perform(self, type_name: str, fields: dict[str, Any], request_id: str | None = None) -> None:
+        """Run one task, its log lines under the id of the request that scheduled it."""
+        token = logs.request_id.set(request_id)
         try:
             if self._dispatcher is None:
                 raise UnknownTask("this process serves no tasks: they run in `jiadian worker`")
             await self._dispatcher.dispatch_message(type_name, fields)
         except UnknownTask as exc:  # dramatiq would only log its class name; say what is wrong
             log.error("task %s dropped: %s", type_name, exc)
+            task_failed(type_name)
             raise
+        except Exception:
+            task_failed(type_name)  # dramatiq retries it (or gives up: the dead-letter queue)
+            raise
+        finally:
+            logs.request_id.reset(token)
 
     async def send(self, task: Task, delay_seconds: float = 0) -> None:
         type_name, fields = encode(task)
         delay = int(delay_seconds * 1000) if delay_seconds > 0 else None
+        context = {"request_id": logs.request_id.get()}  # the task's log lines carry the request's id
         try:
             if self._sender is not None:
-                message = self._actor.message_with_options(args=(type_name, fields))
+                message = self._actor.message_with_options(args=(type_name, fields), kwargs=context)
                 await self._sender.enqueue(message, delay_ms=delay)
             else:
                 await self._in_thread(
-                    lambda: self._actor.send_with_options(args=(type_name, fields), delay=delay)
+                    lambda: self._actor.send_with_options(
+                        args=(type_name, fields), kwargs=context, delay=delay
+                    )
                 )
         except BROKER_ERRORS as exc:
             log.warning("task %s not queued: %s: %s", type_name, type(exc).__name__, exc)
@@ -135,6 +148,17 @@ class DramatiqTaskQueue:
             await self._sender.ping()
             return
         await self._in_thread(self._ping)
+
+    async def depth(self) -> QueueDepth:
+        if self._sender is not None:
+            return await self._sender.depth(self.queue_name)
+        broker = self.broker
+        if not isinstance(broker, RabbitmqBroker):
+            raise NotImplementedError(f"no queue depth for {type(broker).__name__}")
+        ready, delayed, failed = await self._in_thread(
+            lambda: broker.get_queue_message_counts(self.queue_name)  # passive declares
+        )
+        return QueueDepth(ready=ready, delayed=delayed, failed=failed)
 
     async def close(self) -> None:
         if self._sender is not None:

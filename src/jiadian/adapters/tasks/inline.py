@@ -12,8 +12,9 @@ import json
 import logging
 from collections.abc import Callable
 
+from jiadian.adapters.prometheus import task_failed
 from jiadian.adapters.tasks.dispatch import TaskDispatcher, TaskHandlers, decode, encode
-from jiadian.application.tasks import Task
+from jiadian.application.tasks import QueueDepth, Task
 
 log = logging.getLogger("jiadian.tasks")
 
@@ -25,6 +26,7 @@ class InlineTaskQueue:
         self._running: set[asyncio.Task[None]] = set()
         self._timers: dict[int, asyncio.TimerHandle] = {}
         self._ids = itertools.count()
+        self.failed = 0  # tasks that raised (an inline task is not retried)
 
     async def send(self, task: Task, delay_seconds: float = 0) -> None:
         type_name, fields = encode(task)
@@ -47,6 +49,9 @@ class InlineTaskQueue:
 
     async def ping(self) -> None:
         return None
+
+    async def depth(self) -> QueueDepth:
+        return QueueDepth(ready=len(self._running), delayed=len(self._timers), failed=self.failed)
 
     @property
     def pending(self) -> int:
@@ -74,4 +79,6 @@ class InlineTaskQueue:
         try:
             await TaskDispatcher(self._handlers()).dispatch(task)
         except Exception:
+            self.failed += 1
+            task_failed(type(task).__name__)
             log.exception("task %s failed", type(task).__name__)

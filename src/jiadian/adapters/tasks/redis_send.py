@@ -18,6 +18,8 @@ from dramatiq.common import current_millis, dq_name
 from dramatiq.message import Message
 from redis.asyncio import Redis
 
+from jiadian.application.tasks import QueueDepth
+
 # `dispatch` arguments after the command's own: do_maintenance (no), max_unpack_size (maintenance only).
 _NO_MAINTENANCE = (0, 1)
 
@@ -72,6 +74,17 @@ class AsyncRedisSender:
 
     async def ping(self) -> None:
         await self._client.ping()
+
+    async def depth(self, queue_name: str) -> QueueDepth:
+        """The broker's keys: the queue and its delay queue are lists of message ids, the dead-letter
+        queue a sorted set (dispatch.lua)."""
+        prefix = f"{self._broker.namespace}:{queue_name}"
+        async with self._client.pipeline(transaction=False) as pipe:
+            pipe.llen(prefix)
+            pipe.llen(dq_name(prefix))
+            pipe.zcard(f"{prefix}.XQ")
+            ready, delayed, failed = await pipe.execute()
+        return QueueDepth(ready=int(ready), delayed=int(delayed), failed=int(failed))
 
     async def close(self) -> None:
         await self._client.aclose()

@@ -56,7 +56,7 @@ def rm(
 @app.command("migrate")
 def migrate(
     to: Target = typer.Option(..., "--to", help="The store to move to"),
-    limit: int | None = typer.Option(None, min=1, help="Copy at most N files in this run"),
+    limit: int | None = typer.Option(None, min=1, max=2**63 - 1, help="Copy at most N files in this run"),
 ) -> None:
     """Copy every file the database refers to from the local directory into FastDFS.
 

@@ -7,7 +7,7 @@ from rich.table import Table
 
 from jiadian.application.cart import CartView
 from jiadian.container import Container
-from jiadian.entrypoints.cli.common import console, run
+from jiadian.entrypoints.cli.common import USER_HELP, console, find_user, run
 
 app = typer.Typer(help="Customers' carts.", no_args_is_help=True)
 
@@ -35,14 +35,14 @@ def cart_table(cart: CartView) -> Table:
 
 
 @app.command("show")
-def show(username: str) -> None:
+def show(user: str = typer.Argument(..., help=USER_HELP, show_default=False)) -> None:
     """A user's cart: every line, and the totals of the lines that can be bought."""
 
-    async def action(c: Container) -> CartView:
-        user = await c.accounts().by_username(username)
-        return await c.shopping_cart().view(user.id)
+    async def action(c: Container) -> tuple[str, CartView]:
+        found = await find_user(c, user)
+        return found.username, await c.shopping_cart().view(found.id)
 
-    cart = run(action)
+    username, cart = run(action)
     if not cart.lines:
         console.print(f"{username}'s cart is empty")
         return

@@ -9,14 +9,18 @@ from typing import Any
 import typer
 from rich.markup import escape
 from rich.progress import Progress
-from rich.table import Table
 
 from jiadian.adapters.demo import DemoLoader
 from jiadian.application.catalog_admin import ProductSpec, SkuSpec
 from jiadian.container import Container
-from jiadian.domain.catalog import SortKey
+from jiadian.domain.catalog import MAX_STOCK, Product, SortKey
 from jiadian.domain.errors import ValidationFailed
-from jiadian.entrypoints.cli.common import console, err, run
+from jiadian.entrypoints.cli.common import MAX_ID, console, run, table
+
+SKU_ID = typer.Argument(..., min=1, max=MAX_ID, help="A sku id", show_default=False)
+PRODUCT_ID = typer.Argument(..., min=1, max=MAX_ID, help="A product id", show_default=False)
+# "-5" is the value of an argument here, not an option (the use case then refuses it)
+NUMBERS_AS_ARGUMENTS = {"ignore_unknown_options": True}
 
 demo = typer.Typer(help="The demo catalogue.", no_args_is_help=True)
 app = typer.Typer(help="Products, skus, stock and prices.", no_args_is_help=True)
@@ -107,7 +111,7 @@ def read_import_rows(path: Path) -> list[tuple[str, ProductSpec]]:
 @app.command("import")
 def import_command(
     file: Path = typer.Argument(
-        ..., exists=True, dir_okay=False, help="JSON array or JSON Lines of products"
+        ..., exists=True, dir_okay=False, readable=True, help="JSON array or JSON Lines of products"
     ),
     batch: int = typer.Option(500, min=1, help="Products per progress step (one transaction in all)"),
 ) -> None:
@@ -115,11 +119,7 @@ def import_command(
 
     All or nothing: a bad row is reported with its line and nothing is imported.
     """
-    try:
-        rows = read_import_rows(file)
-    except ValidationFailed as exc:  # raised while reading, before any write
-        err.print(f"[red]error[/red] {escape(f'[{exc.code}]')} {escape(exc.detail)}")
-        raise typer.Exit(1) from exc
+    rows = read_import_rows(file)  # a bad row fails here, before any write
     specs = [spec for _where, spec in rows]
 
     async def action(c: Container) -> int:
@@ -141,27 +141,55 @@ def import_command(
 def list_command(
     category: str = typer.Option("all", help="Category slug or `all`"),
     sort: SortKey = typer.Option(SortKey.DATE_DESC, help="Sort key"),
-    page: int = typer.Option(1, min=1),
+    page: int = typer.Option(1, min=1, max=MAX_ID),
     page_size: int = typer.Option(20, min=1, max=50),
+    skus: bool = typer.Option(False, "--skus", help="One row per sku (colour, size, price, stock, sales)"),
 ) -> None:
-    """List on-shelf products with their first sku's id, price and sales."""
+    """List on-shelf products with their first sku's id, price and sales (every sku with --skus)."""
 
-    async def action(c: Container) -> Any:
-        return await c.catalog().list_products(category, sort, page, page_size)
+    async def action(c: Container) -> tuple[Any, list[Product]]:
+        result = await c.catalog().list_products(category, sort, page, page_size)
+        admin = c.catalog_admin()
+        products = [await admin.product(card.id) for card in result.items] if skus else []
+        return result, products
 
-    result = run(action)
-    table = Table(
-        "id", "name", "sku", "price", "sales", "category", title=f"page {result.page}/{result.pages}"
-    )
-    for card in result.items:
-        table.add_row(
-            str(card.id), card.name, str(card.sku_id), str(card.price), str(card.sales), card.category
+    result, products = run(action)
+    title = f"page {result.page}/{result.pages}"
+    if skus:
+        rows = table(
+            "id",
+            "name",
+            "sku",
+            "colour",
+            "size",
+            "price",
+            "stock",
+            "sales",
+            ids=("id", "sku", "price"),
+            title=title,
         )
-    console.print(table)
+        for product in products:
+            for sku in product.skus:
+                rows.add_row(
+                    str(product.id), product.name, str(sku.id), sku.color, sku.size, str(sku.price),
+                    str(sku.stock), str(sku.sales),
+                )  # fmt: skip
+    else:
+        rows = table(
+            "id", "name", "sku", "price", "sales", "category", ids=("id", "sku", "price"), title=title
+        )
+        for card in result.items:
+            rows.add_row(
+                str(card.id), card.name, str(card.sku_id), str(card.price), str(card.sales), card.category
+            )
+    console.print(rows)
 
 
-@app.command("set-stock")
-def set_stock(sku_id: int, stock: int = typer.Argument(..., min=0)) -> None:
+@app.command("set-stock", context_settings=NUMBERS_AS_ARGUMENTS)
+def set_stock(
+    sku_id: int = SKU_ID,
+    stock: int = typer.Argument(..., min=0, max=MAX_STOCK, help="The new stock", show_default=False),
+) -> None:
     """Set a sku's stock to N."""
 
     async def action(c: Container) -> Any:
@@ -171,8 +199,10 @@ def set_stock(sku_id: int, stock: int = typer.Argument(..., min=0)) -> None:
     console.print(f"sku {sku.id}: stock {sku.stock}")
 
 
-@app.command("set-price")
-def set_price(sku_id: int, price: str) -> None:
+@app.command("set-price", context_settings=NUMBERS_AS_ARGUMENTS)
+def set_price(
+    sku_id: int = SKU_ID, price: str = typer.Argument(..., help="e.g. 8888.00", show_default=False)
+) -> None:
     """Set a sku's price (a decimal with at most 2 places, e.g. 8888.00)."""
 
     async def action(c: Container) -> Any:
@@ -183,7 +213,7 @@ def set_price(sku_id: int, price: str) -> None:
 
 
 @app.command("shelve")
-def shelve(product_id: int) -> None:
+def shelve(product_id: int = PRODUCT_ID) -> None:
     """Put a product on shelf."""
 
     async def action(c: Container) -> Any:
@@ -194,7 +224,7 @@ def shelve(product_id: int) -> None:
 
 
 @app.command("unshelve")
-def unshelve(product_id: int) -> None:
+def unshelve(product_id: int = PRODUCT_ID) -> None:
     """Take a product off shelf (no longer listed nor purchasable)."""
 
     async def action(c: Container) -> Any:
@@ -216,7 +246,9 @@ def rename_category(slug: str, name: str) -> None:
 
 
 @app.command("add-image")
-def add_image(sku_id: int, file: Path = typer.Argument(..., exists=True, dir_okay=False)) -> None:
+def add_image(
+    sku_id: int = SKU_ID, file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True)
+) -> None:
     """Store FILE (an image) in the blob store and attach it to a sku."""
     from jiadian.adapters.images import sniff_image
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import typer
@@ -10,6 +11,7 @@ from jiadian.entrypoints.cli import (
     blobs,
     catalog,
     db,
+    ops,
     orders,
     payments,
     refunds,
@@ -19,13 +21,19 @@ from jiadian.entrypoints.cli import (
     worker,
 )
 from jiadian.entrypoints.cli import cart as cart_commands
-from jiadian.entrypoints.cli.common import err, run
-from jiadian.settings import InsecureSettings, Settings
+from jiadian.entrypoints.cli.common import run
+from jiadian.entrypoints.cli.errors import ShopGroup
+from jiadian.logs import configure_logging
+from jiadian.settings import Settings
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 app = typer.Typer(
+    name="jiadian",
+    cls=ShopGroup,  # every command's errors: one line, a code and an exit status (cli/errors.py)
     help="jiadian (家电之选): an online shop for home appliances.",
     no_args_is_help=True,
-    pretty_exceptions_show_locals=False,
+    pretty_exceptions_enable=False,
 )
 app.add_typer(db.app, name="db")
 app.add_typer(catalog.demo, name="demo")
@@ -39,6 +47,8 @@ app.add_typer(orders.app, name="orders")
 app.add_typer(payments.app, name="payments")
 app.add_typer(refunds.app, name="refunds")
 app.add_typer(stock.app, name="stock")
+app.command("status")(ops.status)
+app.add_typer(ops.settings_app, name="settings")
 app.add_typer(search.app, name="search")
 
 
@@ -53,8 +63,8 @@ WORKER_HEALTHCHECK_SECONDS = 30
 @app.command()
 def serve(
     host: str | None = typer.Option(None, help="Interface to bind (default: settings, 127.0.0.1)"),
-    port: int | None = typer.Option(None, help="Port (default: settings, 8000)"),
-    workers: int | None = typer.Option(None, min=1, help="Worker processes (default: settings, 1)"),
+    port: int | None = typer.Option(None, min=1, max=65535, help="Port (default: settings, 8000)"),
+    workers: int | None = typer.Option(None, min=1, max=64, help="Worker processes (default: settings, 1)"),
     server: str | None = typer.Option(
         None, help="granian or uvicorn (default: settings, granian — see README, Benchmark)"
     ),
@@ -65,9 +75,10 @@ def serve(
     published default CSRF secret: set JIADIAN_CSRF_SECRET (or JIADIAN_TEST_DEPLOYMENT=true for a test).
 
     With JIADIAN_AUTO_MIGRATE on (the embedded default), the database is migrated — and the demo
-    catalogue loaded into an empty shop — once, here, before the worker processes start.
+    catalogue loaded into an empty shop — once, here, before the worker processes start. With several
+    workers, their metrics meet in PROMETHEUS_MULTIPROC_DIR (default: <var_dir>/prometheus, emptied
+    here); with JIADIAN_METRICS_PORT, this process serves them on that port.
     """
-    import os
 
     from jiadian.entrypoints.http.startup import prepare
 
@@ -75,15 +86,17 @@ def serve(
     chosen = server or settings.server
     if chosen not in ("granian", "uvicorn"):
         raise typer.BadParameter(f"{chosen!r}: granian or uvicorn", param_hint="--server")
-    try:
-        settings.check_secrets()
-    except InsecureSettings as exc:
-        err.print(f"[red]error[/red] {exc}")
-        raise typer.Exit(1) from exc
+    settings.check_secrets()  # the production profile with the published secret: one line, exit 78
+    configure_logging(settings.log_level, settings.log_format)
+    options = server_options(settings, host=host, port=port, workers=workers)
+    several = share_metrics(settings, options["workers"])
     if settings.auto_migrate:
         run(prepare)
         os.environ["JIADIAN_AUTO_MIGRATE"] = "false"  # the workers need not do it again
-    options = server_options(settings, host=host, port=port, workers=workers)
+    if settings.metrics_port is not None:
+        from jiadian.adapters.prometheus import serve_on_port
+
+        serve_on_port(settings.metrics_port, settings.metrics_host, several_processes=several)
     if chosen == "uvicorn":
         import uvicorn
 
@@ -93,6 +106,24 @@ def serve(
 
 
 ASGI_FACTORY = "jiadian.entrypoints.http.asgi:app"
+
+
+def share_metrics(settings: Settings, workers: int) -> bool:
+    """Whether the workers' metrics go through files (PROMETHEUS_MULTIPROC_DIR, set before they start).
+
+    The operator's directory is used as it is; the default one, `<var_dir>/prometheus`, is emptied
+    (values of an earlier run would add up). One worker keeps its metrics in memory.
+    """
+    from jiadian.adapters.prometheus import prepare_directory
+
+    if os.environ.get(MULTIPROC_ENV):
+        return True
+    if workers <= 1:
+        return False
+    directory = settings.var_dir / "prometheus"
+    prepare_directory(directory)
+    os.environ[MULTIPROC_ENV] = str(directory)
+    return True
 
 
 def server_options(
@@ -115,6 +146,7 @@ def uvicorn_options(options: dict[str, Any]) -> dict[str, Any]:
         "loop": "uvloop",
         "http": "httptools",
         "access_log": False,
+        "log_config": None,  # the shop's logging (JIADIAN_LOG_FORMAT), configured by each process
         "proxy_headers": False,  # the app's own middleware, when forwarded_allow_ips names proxies
         "timeout_worker_healthcheck": WORKER_HEALTHCHECK_SECONDS,
     }

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import typer
-from rich.table import Table
 
 from jiadian.container import Container
 from jiadian.domain.ordering import Order, OrderStatus
-from jiadian.entrypoints.cli.common import console, run
+from jiadian.entrypoints.cli.common import MAX_ID, USER_HELP, console, find_user, run, table
 
 app = typer.Typer(
     help="Orders: list, show, ship, cancel, and the expiry/shipping sweeps.", no_args_is_help=True
@@ -17,11 +16,7 @@ app = typer.Typer(
 
 
 async def _user_id(c: Container, user: str | None) -> int | None:
-    if user is None:
-        return None
-    if user.isdigit():
-        return int(user)
-    return (await c.accounts().by_username(user)).id
+    return None if user is None else (await find_user(c, user)).id
 
 
 def shown(status: OrderStatus) -> str:
@@ -48,8 +43,8 @@ def list_orders(
         help="1..5, cancelled, refund_requested or refunded, or a name: awaiting_payment, awaiting_shipment, "
         "shipped, received, completed",
     ),
-    user: str | None = typer.Option(None, help="A user id or username"),
-    page: int = typer.Option(1, min=1),
+    user: str | None = typer.Option(None, help=USER_HELP),
+    page: int = typer.Option(1, min=1, max=MAX_ID),
     page_size: int = typer.Option(20, min=1, max=50),
 ) -> None:
     """List orders, newest first."""
@@ -58,18 +53,12 @@ def list_orders(
         return await c.fulfilment().list(_status_code(status), await _user_id(c, user), page, page_size)
 
     result = run(action)
-    table = Table(
-        "order",
-        "user",
-        "status",
-        "items",
-        "total",
-        "paid by",
-        "placed (UTC)",
-        title=f"page {result.page}/{result.pages}",
-    )
+    rows = table(
+        "order", "user", "status", "items", "total", "paid by", "placed (UTC)",
+        ids=("order", "user", "total", "placed (UTC)"), title=f"page {result.page}/{result.pages}",
+    )  # fmt: skip
     for order in result.items:
-        table.add_row(
+        rows.add_row(
             order.id,
             str(order.user_id),
             shown(order.status),
@@ -78,7 +67,7 @@ def list_orders(
             order.pay_method or "-",
             _when(order),
         )
-    console.print(table)
+    console.print(rows)
     console.print(f"{result.total} orders")
 
 
@@ -108,9 +97,12 @@ def show(order_id: str) -> None:
     console.print(f"ship to: {a.recipient} {a.phone}, {a.province}{a.city}{a.county}{a.detail}")
     if order.mark:
         console.print(f"note: {order.mark}")
-    table = Table("line", "sku", "name", "spec", "count", "unit price", "total", "reviewed")
+    lines = table(
+        "line", "sku", "name", "spec", "count", "unit price", "total", "reviewed",
+        ids=("line", "sku", "unit price", "total"),
+    )  # fmt: skip
     for line in order.lines:
-        table.add_row(
+        lines.add_row(
             str(line.id),
             str(line.sku_id),
             line.name,
@@ -120,7 +112,7 @@ def show(order_id: str) -> None:
             str(line.line_total),
             "yes" if line.reviewed else "",
         )
-    console.print(table)
+    console.print(lines)
     console.print(f"amount {order.amount} + freight {order.freight} = total {order.total}")
 
 
@@ -147,7 +139,9 @@ def cancel(order_id: str) -> None:
 
 
 @app.command("expire-unpaid")
-def expire_unpaid(limit: int = typer.Option(500, min=1, help="At most this many orders per run")) -> None:
+def expire_unpaid(
+    limit: int = typer.Option(500, min=1, max=100_000, help="At most this many orders per run"),
+) -> None:
     """Cancel the orders still unpaid past `order_ttl_seconds` (24 h), restoring their stock. Idempotent."""
 
     async def action(c: Container) -> int:
@@ -157,7 +151,9 @@ def expire_unpaid(limit: int = typer.Option(500, min=1, help="At most this many 
 
 
 @app.command("ship-due")
-def ship_due(limit: int = typer.Option(500, min=1, help="At most this many orders per run")) -> None:
+def ship_due(
+    limit: int = typer.Option(500, min=1, max=100_000, help="At most this many orders per run"),
+) -> None:
     """Ship the orders paid longer ago than `ship_after_seconds` (5 minutes). Idempotent."""
 
     async def action(c: Container) -> int:

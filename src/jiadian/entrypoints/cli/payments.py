@@ -6,13 +6,12 @@ from typing import Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from jiadian.application.pagination import Page
 from jiadian.application.payments import PaymentOutcome, ReconcileReport
 from jiadian.container import Container
 from jiadian.domain.payments import Notification, Payment
-from jiadian.entrypoints.cli.common import console, run
+from jiadian.entrypoints.cli.common import MAX_ID, console, run, table
 
 app = typer.Typer(
     help="Gateway payments (Alipay, or the SIMULATOR): list, refunds due, reconcile, simulate a payment.",
@@ -28,7 +27,7 @@ def list_payments(
     state: str | None = typer.Option(
         None, help="pending, applied, needs_refund, refunding, refunded or closed"
     ),
-    page: int = typer.Option(1, min=1),
+    page: int = typer.Option(1, min=1, max=MAX_ID),
     page_size: int = typer.Option(20, min=1, max=50),
 ) -> None:
     """List gateway payments, newest first."""
@@ -38,12 +37,12 @@ def list_payments(
         return await c.payments().list(wanted, page, page_size)
 
     result = run(action)
-    table = Table(
+    rows = table(
         "id", "order", "user", "method", "trade no", "gateway trade no", "amount", "state", "recorded (UTC)",
-        title=f"page {result.page}/{result.pages}",
+        ids=("id", "order", "trade no"), title=f"page {result.page}/{result.pages}",
     )  # fmt: skip
     for payment in result.items:
-        table.add_row(
+        rows.add_row(
             str(payment.id),
             payment.order_id,
             str(payment.user_id),
@@ -54,12 +53,12 @@ def list_payments(
             payment.state.value,
             f"{payment.created_at:%Y-%m-%d %H:%M:%S}",
         )
-    console.print(table)
+    console.print(rows)
     console.print(f"{result.total} payments")
 
 
 @app.command("mark-refunded")
-def mark_refunded(payment_id: int) -> None:
+def mark_refunded(payment_id: int = typer.Argument(..., min=1, max=MAX_ID, show_default=False)) -> None:
     """Record that a needs_refund payment was given back by hand at the gateway's console
     (`jiadian refunds payment` refunds it through the gateway instead)."""
 
@@ -71,7 +70,9 @@ def mark_refunded(payment_id: int) -> None:
 
 
 @app.command("reconcile")
-def reconcile(limit: int = typer.Option(200, min=1, help="At most this many started trades per run")) -> None:
+def reconcile(
+    limit: int = typer.Option(200, min=1, max=100_000, help="At most this many started trades per run"),
+) -> None:
     """Ask the gateway about every started (pending) trade and apply its verified answers."""
 
     async def action(c: Container) -> ReconcileReport:
@@ -119,10 +120,12 @@ def notifications(
     async def action(c: Container) -> list[Notification]:
         return await c.payments().notifications(trade_no, limit)
 
-    table = Table("id", "received (UTC)", "gateway", "trade no", "verdict", "status", "amount")
+    rows = table(
+        "id", "received (UTC)", "gateway", "trade no", "verdict", "status", "amount", ids=("id", "trade no")
+    )
     for n in run(action):
         fields: dict[str, Any] = n.fields
-        table.add_row(
+        rows.add_row(
             str(n.id),
             f"{n.received_at:%Y-%m-%d %H:%M:%S}",
             n.gateway,
@@ -131,4 +134,4 @@ def notifications(
             escape(str(fields.get("trade_status", "-"))),
             escape(str(fields.get("total_amount", "-"))),
         )
-    console.print(table)
+    console.print(rows)

@@ -8,6 +8,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from jiadian.container import Container
+from jiadian.domain.errors import NotFound
 from jiadian.domain.search import Alias
 from jiadian.entrypoints.cli.common import console, run
 
@@ -66,7 +67,6 @@ def remove_alias(word: str, other: str) -> None:
     async def action(c: Container) -> bool:
         return await c.search_admin().remove_alias(word, other)
 
-    if not run(action):
-        console.print(f"no alias {escape(word)} ↔ {escape(other)}")
-        raise typer.Exit(1)
+    if not run(action):  # one error line, like every command's refusals (cli/errors.py)
+        raise NotFound(f"别名 {word} ↔ {other}", f"{word} ↔ {other}")
     console.print(f"alias {escape(word)} ↔ {escape(other)} removed")

@@ -7,7 +7,7 @@ from rich.table import Table
 
 from jiadian.application.stock_gate import GateReconciliation, GateStatus
 from jiadian.container import Container
-from jiadian.entrypoints.cli.common import console, err, run
+from jiadian.entrypoints.cli.common import MAX_ID, console, err, run
 
 app = typer.Typer(help="Stock: the gate for hot skus.", no_args_is_help=True)
 gate = typer.Typer(
@@ -18,7 +18,7 @@ gate = typer.Typer(
 )
 app.add_typer(gate, name="gate")
 
-SKUS = typer.Argument(..., min=1, help="Sku ids", show_default=False)
+SKUS = typer.Argument(..., min=1, max=MAX_ID, help="Sku ids", show_default=False)
 
 
 def _notes(c: Container) -> None:

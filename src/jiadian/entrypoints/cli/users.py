@@ -11,7 +11,9 @@ from rich.table import Table
 from jiadian.container import Container
 from jiadian.domain.accounts import User
 from jiadian.domain.wallet import Wallet
-from jiadian.entrypoints.cli.common import console, run
+from jiadian.entrypoints.cli.common import USER_HELP, console, find_user, run, table
+
+USER = typer.Argument(..., help=USER_HELP, show_default=False)
 
 app = typer.Typer(help="Customer accounts.", no_args_is_help=True)
 
@@ -40,50 +42,55 @@ def create(
 
 
 @app.command("list")
-def list_users(offset: int = typer.Option(0, min=0), limit: int = typer.Option(100, min=1, max=1000)) -> None:
+def list_users(
+    offset: int = typer.Option(0, min=0, max=2**63 - 1), limit: int = typer.Option(100, min=1, max=1000)
+) -> None:
     """List users."""
 
     async def action(c: Container) -> Any:
         return await c.accounts().list_users(offset, limit)
 
-    table = Table("id", "username", "email", "phone", "admin")
+    rows = table("id", "username", "email", "phone", "admin", ids=("id", "username"))
     for user in run(action):
-        table.add_row(str(user.id), user.username, user.email, user.phone, "yes" if user.is_admin else "")
-    console.print(table)
+        rows.add_row(str(user.id), user.username, user.email, user.phone, "yes" if user.is_admin else "")
+    console.print(rows)
 
 
 wallet = typer.Typer(help="Customer wallets: balance and recharges.", no_args_is_help=True)
 
 
-def _wallet_table(username: str, found: Wallet) -> Table:
-    table = Table("user", "balance", "total recharged", "total consumed")
-    table.add_row(username, str(found.balance), str(found.total_recharged), str(found.total_consumed))
-    return table
+def _wallet_table(user: User, found: Wallet) -> Table:
+    rows = table("id", "user", "balance", "total recharged", "total consumed", ids=("id", "user", "balance"))
+    rows.add_row(
+        str(user.id), user.username, str(found.balance), str(found.total_recharged), str(found.total_consumed)
+    )
+    return rows
 
 
 @wallet.command("show")
-def wallet_show(username: str) -> None:
+def wallet_show(user: str = USER) -> None:
     """Show a user's balance and totals."""
 
     async def action(c: Container) -> tuple[User, Wallet]:
-        return await c.wallets().of_username(username)
+        return await c.wallets().of_username((await find_user(c, user)).username)
 
-    user, found = run(action)
-    console.print(_wallet_table(user.username, found))
+    found_user, found = run(action)
+    console.print(_wallet_table(found_user, found))
 
 
-@wallet.command("recharge")
-def wallet_recharge(username: str, amount: str) -> None:
+@wallet.command("recharge", context_settings={"ignore_unknown_options": True})  # "-5" is an amount
+def wallet_recharge(
+    user: str = USER, amount: str = typer.Argument(..., help="CNY, e.g. 100.00", show_default=False)
+) -> None:
     """Add AMOUNT (a decimal with at most 2 places, e.g. 100.00) to a user's balance.
 
     Always allowed from here, whatever the `recharge_enabled` setting says about the HTTP API.
     """
 
     async def action(c: Container) -> tuple[User, Wallet]:
-        wallets = c.wallets()
-        user, _ = await wallets.of_username(username)
-        return user, await wallets.recharge(user.id, amount, note="cli")
+        found_user = await find_user(c, user)
+        return found_user, await c.wallets().recharge(found_user.id, amount, note="cli")
 
-    user, found = run(action)
-    console.print(f"recharged {user.username}")
-    console.print(_wallet_table(user.username, found))
+    found_user, found = run(action)
+    console.print(f"recharged {found_user.username}")
+    console.print(_wallet_table(found_user, found))

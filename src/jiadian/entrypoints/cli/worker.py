@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import typer
 
-from jiadian.entrypoints.cli.common import err
-
 
 def worker(
     threads: int = typer.Option(4, min=1, help="Worker threads (tasks run on one event loop)"),
 ) -> None:
     """Run the background tasks (dramatiq, on JIADIAN_BROKER=redis|rabbitmq) and the periodic jobs."""
-    from jiadian.entrypoints.worker import NoBroker, main
+    from jiadian.entrypoints.worker import main
 
-    try:
-        main(threads=threads)
-    except NoBroker as exc:
-        err.print(f"[red]error[/red] {exc}")
-        raise typer.Exit(1) from exc
+    main(threads=threads)

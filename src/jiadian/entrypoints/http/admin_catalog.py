@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 from jiadian.adapters.images import sniff_image
 from jiadian.application.catalog_admin import CatalogAdmin, ProductSpec, SkuSpec
 from jiadian.application.files import check_image_size
-from jiadian.domain.catalog import Banner, Product, Sku, SkuImage
+from jiadian.domain.catalog import MAX_STOCK, Banner, Product, Sku, SkuImage
 from jiadian.entrypoints.http.auth import AuthUser, current_admin
 from jiadian.entrypoints.http.schemas import Amount
 
@@ -30,7 +30,7 @@ from jiadian.entrypoints.http.schemas import Amount
 Price = Annotated[
     str, Field(pattern=r"^\d{1,9}(\.\d{1,2})?$", examples=["8888.00"], description="CNY, at most 2 places")
 ]
-Stock = Annotated[int, Field(ge=0, le=2_000_000_000)]
+Stock = Annotated[int, Field(ge=0, le=MAX_STOCK)]
 MAX_POSITION = 1_000_000
 
 

@@ -15,7 +15,6 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, Schema
 from litestar.static_files import create_static_files_router
-from sqlalchemy import text
 
 from jiadian import __version__
 from jiadian.adapters.memory.cache import MemoryCache
@@ -28,15 +27,17 @@ from jiadian.entrypoints.http.cart import CartController, HistoryController
 from jiadian.entrypoints.http.catalog import CatalogController
 from jiadian.entrypoints.http.dependency_resolution import resolve_in_turn
 from jiadian.entrypoints.http.errors import EXCEPTION_HANDLERS
-from jiadian.entrypoints.http.health import HealthController, Probe
-from jiadian.entrypoints.http.openapi import document_errors
+from jiadian.entrypoints.http.health import HealthController
+from jiadian.entrypoints.http.observability import metrics_route, observe
+from jiadian.entrypoints.http.openapi import SECURITY_SCHEMES, document_errors
 from jiadian.entrypoints.http.orders import AdminOrdersController, CheckoutController, OrdersController
 from jiadian.entrypoints.http.payments import AdminPaymentsController, PaymentsController
 from jiadian.entrypoints.http.refunds import AdminRefundsController
+from jiadian.entrypoints.http.requests import ShopRequest
 from jiadian.entrypoints.http.response_cache import ResponseCache
 from jiadian.entrypoints.http.security_headers import content_security_policy, origin_of, security_headers
 from jiadian.entrypoints.http.startup import prepare
-from jiadian.entrypoints.worker import web_background
+from jiadian.entrypoints.worker import sampling, web_background
 
 log = logging.getLogger("jiadian")
 
@@ -86,20 +87,13 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
     async def responses() -> ResponseCache:
         return response_cache
 
-    async def probes() -> dict[str, Probe]:
-        async def database() -> None:
-            async with container.engine().connect() as conn:
-                await conn.execute(text("SELECT 1"))
-
-        return {"database": database, "cache": container.cache().ping, "broker": container.task_queue().ping}
-
     @asynccontextmanager
     async def lifespan(_app: Litestar) -> AsyncIterator[None]:
         if prepare_database if prepare_database is not None else settings.auto_migrate:
             await prepare(container)
         container.analyzer().warm()  # jieba's dictionary, before the first search rather than during it
         try:
-            async with web_background(container):
+            async with web_background(container), sampling(container):
                 yield
         finally:
             await shutdown(container)
@@ -126,7 +120,7 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
         "blobs": _provide(container.blobs),
         "sessions": Provide(sessions, use_cache=True),
         "responses": Provide(responses, use_cache=True),
-        "probes": Provide(probes, use_cache=True),
+        "operations": _provide(container.operations),
     }
     route_handlers: list[Any] = [HealthController, CatalogController, AuthController, MeController]
     route_handlers += [CartController, HistoryController]
@@ -137,6 +131,8 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
     route_handlers.append(AdminRefundsController)
     if settings.bench_routes:
         route_handlers.append(bench_hello)
+    if settings.metrics_port is None:  # else `jiadian serve` serves them on that port
+        route_handlers.append(metrics_route(settings))
     if settings.blob_store == "local":
         settings.media_dir.mkdir(parents=True, exist_ok=True)
         route_handlers.append(
@@ -160,6 +156,7 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
         route_handlers=route_handlers,
         dependencies=dependencies,
         exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[observe],  # request ids, and each route's rate and latency
         lifespan=[lifespan],
         csrf_config=CSRFConfig(
             secret=settings.csrf_secret.get_secret_value(),
@@ -173,21 +170,30 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
             title="jiadian (家电之选) API",
             version=__version__,
             description="The HTTP API of the jiadian shop. Amounts are decimal strings with two places. "
-            'Errors answer `{"code", "detail"}` with a stable code.',
+            'Errors answer `{"code", "detail"}` with a stable code. Signing in sets the session cookie; '
+            "every POST, PUT, PATCH and DELETE echoes the `csrftoken` cookie (set by any answer) in the "
+            "`X-CSRFToken` header (403 `csrf_failed` otherwise) — see the `session` and `csrf` security "
+            "schemes. Every answer carries `X-Request-ID` (the caller's, when sent), also found in the logs.",
             path="/schema",
             components=Components(
+                security_schemes=SECURITY_SCHEMES,  # type: ignore[arg-type]
                 schemas={
                     "ErrorBody": Schema(
                         type="object",  # type: ignore[arg-type]
                         required=["code", "detail"],
                         properties={"code": Schema(type="string"), "detail": Schema(type="string")},  # type: ignore[arg-type]
                     )
-                }
+                },
             ),
         ),
         request_max_body_size=4 * 1024 * 1024,
+        request_class=ShopRequest,  # JSON depth limit; a client gone mid-body is not a 500
+        # Logging is the entrypoints' (jiadian/logs.py), not the app's: Litestar's own configuration
+        # replaced the root logger's handlers with one bound to the stderr of the moment (under pytest,
+        # a capture that is closed later: "--- Logging error --- I/O operation on closed file").
+        logging_config=None,
         before_send=[security_headers(content_security_policy(image_origins))],
-        state=State({"container": container}),
+        state=State({"container": container, "max_json_depth": settings.max_json_depth}),
     )
     document_errors(app, csrf_exempt=CSRF_EXEMPT)
     return app

@@ -4,14 +4,14 @@
 from __future__ import annotations
 
 import gc
-import logging
 from typing import cast
 
 from litestar.types import ASGIApp
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from jiadian.container import build_container
 from jiadian.entrypoints.http.app import create_app
-from jiadian.settings import Settings
+from jiadian.logs import configure_logging
 
 YOUNG_GENERATION = (
     10_000  # allocations between collections of the youngest generation (Python's default: 700)
@@ -19,9 +19,10 @@ YOUNG_GENERATION = (
 
 
 def app() -> ASGIApp:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    settings = Settings()
-    application: ASGIApp = create_app()
+    container = build_container()
+    settings = container.settings()
+    configure_logging(settings.log_level, settings.log_format)
+    application: ASGIApp = create_app(container)
     if settings.forwarded_allow_ips is not None:
         # The client's address from X-Forwarded-For, only when a proxy named here sent it (otherwise a
         # client could choose its own): the same under every server.

@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from jiadian.domain import errors as e
+from jiadian.entrypoints.http.requests import ClientDisconnected
 
 log = logging.getLogger("jiadian.http")
 
@@ -136,7 +137,14 @@ def out_of_range_handler(request: Request[Any, Any, Any], exc: Exception) -> Res
     return Response(_body("validation_error", "数值超出范围"), status_code=400, media_type=MediaType.JSON)
 
 
+def disconnected_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """The client left before its body arrived: nobody reads this answer, and nothing failed here."""
+    log.debug("client disconnected on %s %s", request.method, request.url.path)
+    return Response(_body("client_disconnected", "客户端已断开"), status_code=400, media_type=MediaType.JSON)
+
+
 EXCEPTION_HANDLERS: dict[Any, Any] = {
+    ClientDisconnected: disconnected_handler,
     OverflowError: out_of_range_handler,
     DBAPIError: unavailable_handler,
     PoolTimeoutError: unavailable_handler,

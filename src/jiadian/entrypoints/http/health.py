@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
-
 from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 
+from jiadian.application.operations import OK, Operations
 from jiadian.entrypoints.http import schemas as s
-
-Probe = Callable[[], Awaitable[object]]
 
 
 class HealthController(Controller):
@@ -23,20 +19,12 @@ class HealthController(Controller):
 
     @get(
         "/ready",
-        summary="200 when the database, cache and broker answer; 503 naming what failed",
+        summary="200 when the database, cache, broker and blob store answer; 503 naming what failed",
         responses={503: ResponseSpec(data_container=s.Readiness, description="a dependency failed")},
     )
-    async def ready(self, probes: NamedDependency[dict[str, Probe]]) -> Response[s.Readiness]:
-        async def check(probe: Probe) -> str:
-            try:
-                await asyncio.wait_for(probe(), timeout=3)
-            except Exception as exc:
-                return f"failed: {type(exc).__name__}"
-            return "ok"
-
-        results = await asyncio.gather(*(check(p) for p in probes.values()))
-        checks = dict(zip(probes, results, strict=True))
-        ok = all(r == "ok" for r in results)
+    async def ready(self, operations: NamedDependency[Operations]) -> Response[s.Readiness]:
+        checks = await operations.checks()
+        ok = all(result == OK for result in checks.values())
         return Response(
             s.Readiness(status="ok" if ok else "unavailable", checks=checks), status_code=200 if ok else 503
         )

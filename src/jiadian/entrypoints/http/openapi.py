@@ -14,10 +14,11 @@ from collections.abc import Iterable
 from litestar import Litestar
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import SecurityScheme
 from litestar.routes import HTTPRoute
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
-from jiadian.entrypoints.http.auth import current_admin, current_user
+from jiadian.entrypoints.http.auth import SESSION_COOKIE, current_admin, current_user
 from jiadian.entrypoints.http.errors import error_responses
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -44,6 +45,28 @@ def error_statuses(handler: HTTPRouteHandler, path: str, *, csrf_exempt: Iterabl
     if path not in UNSTORED:
         statuses.add(503)
     return sorted(statuses)
+
+
+# The two security schemes of the API (components.securitySchemes): the session cookie set by sign-in,
+# and the CSRF rule — an unsafe request echoes the `csrftoken` cookie in the `X-CSRFToken` header. They
+# document the rules; operations do not list them as requirements (the rules are stated in each
+# route's 401/403 answers), since a schema-driven client would then treat the cookie as a parameter.
+SECURITY_SCHEMES = {
+    "session": SecurityScheme(
+        type="apiKey",
+        name=SESSION_COOKIE,
+        security_scheme_in="cookie",
+        description="Set by POST /api/auth/login (HttpOnly, SameSite=Lax); ended by POST /api/auth/logout.",
+    ),
+    "csrf": SecurityScheme(
+        type="apiKey",
+        name="X-CSRFToken",
+        security_scheme_in="header",
+        description="Every POST, PUT, PATCH and DELETE (signed in or not; the Alipay notification excepted) "
+        "echoes the value of the `csrftoken` cookie, which any answer sets (e.g. GET /health), in this "
+        "header. Missing or different: 403 `csrf_failed`.",
+    ),
+}
 
 
 def document_errors(app: Litestar, *, csrf_exempt: Iterable[str]) -> None:

@@ -22,6 +22,7 @@ from jiadian.domain.errors import NotFound
 from jiadian.entrypoints.http import payment_schemas as p
 from jiadian.entrypoints.http import refund_schemas as r
 from jiadian.entrypoints.http import schemas as s
+from jiadian.entrypoints.http.accounts import client_address
 from jiadian.entrypoints.http.auth import AuthUser, current_admin
 from jiadian.entrypoints.http.catalog import PageParam, parse_page
 from jiadian.entrypoints.http.errors import error_responses
@@ -44,13 +45,15 @@ class PaymentsController(Controller):
         media_type=MediaType.TEXT,
         request_max_body_size=NOTIFICATION_MAX_BYTES,
         summary="Alipay's asynchronous notification (form-encoded): `success` when verified and applied "
-        "(or applied before), `fail` otherwise",
+        "(or applied before), `fail` otherwise; 429 to a client past the limit of callbacks that failed "
+        "verification (nothing stored)",
+        responses=error_responses(429),
     )
     async def alipay_notify(
         self, request: Request[Any, Any, Any], payments: NamedDependency[Payments]
     ) -> str:
         form = await request.form()
-        verdict = await payments.notify(_fields(form.multi_items()))
+        verdict = await payments.notify(_fields(form.multi_items()), client=client_address(request))
         return "success" if verdict.acknowledged else "fail"
 
     @get(
