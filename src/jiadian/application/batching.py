@@ -39,7 +39,11 @@ class Batcher(Generic[T, R]):
         loop = asyncio.get_running_loop()
         answer: asyncio.Future[R] = loop.create_future()
         self._queue.append((item, answer))
-        if self._draining is None or self._draining.done():
+        draining = self._draining
+        if (
+            draining is None or draining.done() or draining.get_loop() is not loop
+        ):  # (a loop closed mid-batch)
+            self._queue = [(i, a) for i, a in self._queue if a.get_loop() is loop]
             self._draining = loop.create_task(self._drain())
         return await answer
 
