@@ -85,10 +85,9 @@ async def test_a_caller_that_goes_away_leaves_the_others_their_answers() -> None
     assert seen == [[2]]  # the cancelled call was left out of the batch
 
 
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # the closed loop's task
 def test_a_batcher_starts_afresh_on_another_event_loop() -> None:
-    """A loop closed in the middle of a batch (a process's shutdown, a test's end) leaves no batch that
-    the next loop's callers would wait on forever."""
+    """A loop left in the middle of a batch (a process's shutdown, a test's end) leaves no batch that the
+    next loop's callers would wait on forever."""
     hold = [True]
 
     async def run(items: list[int]) -> list[int | BaseException]:
@@ -98,12 +97,18 @@ def test_a_batcher_starts_afresh_on_another_event_loop() -> None:
 
     batcher: Batcher[int, int] = Batcher(run, window=0, max_size=10)
     first = asyncio.new_event_loop()
-    waiting = first.create_task(batcher.submit(1))
-    first.run_until_complete(asyncio.sleep(0.01))
-    assert not waiting.done()
-    first.close()  # its tasks never finished
-    hold[0] = False
-    assert asyncio.run(batcher.submit(2)) == 2
+    try:
+        waiting = first.create_task(batcher.submit(1))
+        first.run_until_complete(asyncio.sleep(0.01))
+        assert not waiting.done()  # its batch hangs on, on a loop that no longer runs
+        hold[0] = False
+        assert asyncio.run(batcher.submit(2)) == 2
+    finally:
+        left = asyncio.all_tasks(first)
+        for task in left:
+            task.cancel()
+        first.run_until_complete(asyncio.gather(*left, return_exceptions=True))
+        first.close()
 
 
 # --- checkout's batches -------------------------------------------------------------------------
