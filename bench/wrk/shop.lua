@@ -1,6 +1,6 @@
 -- One wrk script for every scenario of bench/run.py, chosen by environment variables:
---   BENCH_MODE     hello | home | list | list_deep | detail | detail_warm | search | search_words
---                  | cart_add | cart_view | preview | order | pay | flash
+--   BENCH_MODE     hello | home | list | list_deep | detail | search | search_words | cart_add | cart_view
+--                  | preview | order | pay | flash
 --   BENCH_THREADS  wrk's -t (to split the users between the threads)
 --   BENCH_USERS    TSV written by bench/run.py, one signed-in user a line:
 --                  user_id, session token, csrf token, address id, cart skus (a,b,c), orders to pay (x,y,z)
@@ -59,7 +59,7 @@ local function read_users(path, tid)
 end
 
 -- Per thread state (set in init).
-local params, users, ui, seq, fixed, fi, anon_cookie, warm_next
+local params, users, ui, seq, fixed, fi, anon_cookie
 ok, stock_409, other_4xx, server_5xx, other = 0, 0, 0, 0, 0
 pay_exhausted = 0
 codes = {} -- "status code" -> count, for answers other than 2xx
@@ -87,7 +87,6 @@ function init(args)
    params = read_params(os.getenv("BENCH_PARAMS"))
    users = read_users(os.getenv("BENCH_USERS"), tid)
    ui, seq, fi = 0, 0, 0
-   warm_next = tid - nthreads
    anon_cookie = "csrftoken=" .. (params.anon_csrf or "")
    -- Read-only scenarios cycle through requests built here, once.
    fixed = {}
@@ -122,11 +121,6 @@ function request()
    end
    if mode == "detail" then
       return get_anon("/api/catalog/products/" .. math.random(1, tonumber(params.products)))
-   end
-   if mode == "detail_warm" then
-      -- Every product page in turn (the threads take every nthreads-th id), then around again.
-      warm_next = warm_next + nthreads
-      return get_anon("/api/catalog/products/" .. (warm_next % tonumber(params.products) + 1))
    end
    local u = next_user()
    seq = seq + 1
