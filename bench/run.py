@@ -6,9 +6,10 @@
 2. `jiadian serve --workers 2` in the production profile (MariaDB, Redis, redis broker) on 127.0.0.1,
    with JIADIAN_BENCH_ROUTES=true for the hello-world floor;
 3. wrk (bench/wrk/shop.lua) from a separate process, 64 connections, users signed in beforehand
-   (session and CSRF cookies handed to wrk in a file);
-4. every endpoint's requests/s and latency p50/p99; the flash sale per stock strategy (server restarted
-   for each) with oversell and errors checked in the database;
+   (sessions written through the shop's session store; session and CSRF cookies handed to wrk in a file);
+4. every endpoint's requests/s and latency p50/p99; the flash sale per stock strategy and behind the
+   stock gate (server restarted for each), for 64, 256 and 1,024 buyers and a stock of 1,000 and
+   10,000, with sales, oversell and errors checked in the database;
 5. floors in the same run: GET /bench/hello on the same server, and a raw aiomysql transaction loop
    (bench/floor_tx.py) at the same concurrency;
 6. bench/results/latest.{json,md,png}; the table is printed.
@@ -45,7 +46,7 @@ from typing import Any
 
 from bench import report
 from bench.scale import ScaleContext, deep_pages, listing_params, run_scale, search_params
-from bench.seed import FLASH_RUNS, FLASH_STOCK, PASSWORD, Seeded, index_for_search
+from bench.seed import FLASH_BUYERS, FLASH_RUNS, FLASH_STOCKS, Seeded, flash_key, index_for_search
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -157,8 +158,17 @@ def pids_named(*names: str) -> list[int]:
 class Server:
     """`jiadian serve --workers N` in its own process group; stop() ends that group (and only it)."""
 
-    def __init__(self, jiadian: Path, env: dict[str, str], port: int, workers: int, log_path: Path) -> None:
+    def __init__(
+        self,
+        jiadian: Path,
+        env: dict[str, str],
+        port: int,
+        workers: int,
+        log_path: Path,
+        server: str = "granian",
+    ) -> None:
         self.jiadian, self.env, self.port, self.workers, self.log_path = jiadian, env, port, workers, log_path
+        self.server = server
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 60) -> None:
@@ -173,6 +183,8 @@ class Server:
                 str(self.port),
                 "--workers",
                 str(self.workers),
+                "--server",
+                self.server,
             ],
             env=self.env,
             cwd=TMP,
@@ -253,25 +265,43 @@ class Session:
     orders: list[str] = field(default_factory=list)
 
 
-def sign_in(port: int, seeded: Seeded, rnd_skus: Iterator[list[int]]) -> list[Session]:
-    def one(user_id: int, skus: list[int]) -> Session:
-        _s, cookies, _b = http_call(port, "GET", "/health")
-        csrf = cookies["csrftoken"]
-        status, got, body = http_call(
-            port,
-            "POST",
-            "/api/auth/login",
-            body={"username": f"bench{user_id:05d}", "password": PASSWORD},
-            cookies={"csrftoken": csrf},
-            headers={"x-csrftoken": csrf},
-        )
-        if status != 200 or "jiadian_session" not in got:
-            raise RuntimeError(f"login of bench{user_id:05d} failed: {status} {body[:200]!r}")
-        return Session(user_id, got["jiadian_session"], csrf, user_id, skus)
+def sign_in(
+    port: int, db_url: str, redis_url: str, seeded: Seeded, rnd_skus: Iterator[list[int]]
+) -> list[Session]:
+    """Every bench user signed in as a sign-in leaves them — a session in the shop's own session store —
+    without a sign-in each (its argon2 check costs ~40 ms of CPU: a thousand of them, most of a minute).
+    One CSRF cookie serves them all (it is not tied to a session)."""
+    import asyncio
 
-    with ThreadPoolExecutor(8) as pool:
-        futures = [pool.submit(one, u, next(rnd_skus)) for u in range(1, seeded.users + 1)]
-        return [f.result(timeout=60) for f in futures]
+    from jiadian.container import build_container
+    from jiadian.domain.accounts import User
+    from jiadian.settings import Settings
+
+    _s, cookies, _b = http_call(port, "GET", "/health")
+    csrf = cookies["csrftoken"]
+    settings = Settings(_env_file=None, database_url=db_url, redis_url=redis_url)  # type: ignore[call-arg]
+
+    async def create() -> list[str]:
+        container = build_container(settings)
+        sessions = container.sessions()
+        try:
+            return [
+                await sessions.create(User(u, f"bench{u:05d}", f"bench{u:05d}@bench.local", ""))
+                for u in range(1, seeded.users + 1)
+            ]
+        finally:
+            redis = container.redis()
+            if redis is not None:
+                await redis.aclose()
+
+    tokens = asyncio.run(create())
+    made = [Session(u, token, csrf, u, next(rnd_skus)) for u, token in enumerate(tokens, start=1)]
+    status, _c, body = http_call(
+        port, "GET", "/api/me", cookies={"jiadian_session": made[0].session, "csrftoken": csrf}
+    )
+    if status != 200:
+        raise RuntimeError(f"a bench session does not sign in: {status} {body[:200]!r}")
+    return made
 
 
 def fill_carts(port: int, sessions: list[Session]) -> None:
@@ -294,6 +324,28 @@ def fill_carts(port: int, sessions: list[Session]) -> None:
     with ThreadPoolExecutor(8) as pool:
         for f in [pool.submit(one, s) for s in sessions]:
             f.result(timeout=120)
+
+
+def view_every_page(port: int, products: int, csrf: str, threads: int = 16) -> None:
+    """GET every product page once (kept-alive connections, `threads` at a time)."""
+
+    def walk(first: int) -> None:
+        conn = http.client.HTTPConnection(HOST, port, timeout=30)
+        try:
+            for product in range(first, products + 1, threads):
+                conn.request(
+                    "GET", f"/api/catalog/products/{product}", headers={"Cookie": f"csrftoken={csrf}"}
+                )
+                response = conn.getresponse()
+                response.read()
+                if response.status != 200:
+                    raise RuntimeError(f"product page {product}: {response.status}")
+        finally:
+            conn.close()
+
+    with ThreadPoolExecutor(threads) as pool:
+        for done in [pool.submit(walk, n) for n in range(1, threads + 1)]:
+            done.result(timeout=600)
 
 
 def write_users(path: Path, sessions: list[Session]) -> None:
@@ -319,7 +371,15 @@ class Load:
     db_pids: list[int]
     redis_pids: list[int]
 
-    def run(self, mode: str, duration: float, *, flash_sku: int | None = None) -> dict[str, Any]:
+    def run(
+        self,
+        mode: str,
+        duration: float,
+        *,
+        flash_sku: int | None = None,
+        connections: int | None = None,
+        users: Path | None = None,
+    ) -> dict[str, Any]:
         params = self.params_file
         if flash_sku is not None:
             params = TMP / f"params-{mode}.txt"
@@ -328,13 +388,13 @@ class Load:
             **os.environ,
             "BENCH_MODE": mode,
             "BENCH_THREADS": str(self.threads),
-            "BENCH_USERS": str(self.users_file),
+            "BENCH_USERS": str(users or self.users_file),
             "BENCH_PARAMS": str(params),
         }
         cmd = [
             self.wrk,
             f"-t{self.threads}",
-            f"-c{self.connections}",
+            f"-c{connections or self.connections}",
             f"-d{max(1, round(duration))}s",
             "--timeout",
             "10s",
@@ -413,36 +473,47 @@ class Load:
 # --- the flash sale ------------------------------------------------------------------------------
 
 
-def flash_check(db_url: str, sku: int) -> dict[str, Any]:
+def flash_check(db_url: str, sku: int, initial: int) -> dict[str, Any]:
+    """What the sale left in the database. Orders per second: those committed from the first order to the
+    last one's commit, over that span (a batch's orders share their `created_at`: the last batch's are
+    not counted, as its time is where the span ends)."""
     from sqlalchemy import create_engine, text
 
     from bench.seed import sync_url
 
     engine = create_engine(sync_url(db_url))
+    live = "l.sku_id = :s AND o.status <> 'cancelled'"
     try:
         with engine.connect() as conn:
             stock, sales = conn.execute(text("SELECT stock, sales FROM skus WHERE id = :s"), {"s": sku}).one()
             orders_n, units, first, last = conn.execute(
                 text(
                     "SELECT COUNT(DISTINCT o.id), COALESCE(SUM(l.count), 0), MIN(o.created_at), MAX(o.created_at) "
-                    "FROM order_lines l JOIN orders o ON o.id = l.order_id "
-                    "WHERE l.sku_id = :s AND o.status <> 'cancelled'"
+                    f"FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE {live}"
                 ),
                 {"s": sku},
             ).one()
+            before_last = conn.execute(
+                text(
+                    "SELECT COUNT(DISTINCT o.id) FROM order_lines l JOIN orders o ON o.id = l.order_id "
+                    f"WHERE {live} AND o.created_at < :last"
+                ),
+                {"s": sku, "last": last},
+            ).scalar_one()
     finally:
         engine.dispose()
     units = int(units)
     span = (last - first).total_seconds() if first is not None and last is not None else 0.0
     return {
+        "initial_stock": initial,
         "final_stock": int(stock),
         "sales": int(sales),
         "orders": int(orders_n),
         "units_sold": units,
         "sold_out": int(stock) == 0,
-        "oversell": int(stock) < 0 or units > FLASH_STOCK or units + int(stock) != FLASH_STOCK,
+        "oversell": int(stock) < 0 or units > initial or units + int(stock) != initial,
         "span_s": span,
-        "orders_per_s": (int(orders_n) - 1) / span if span > 0 and int(orders_n) > 1 else 0.0,
+        "orders_per_s": int(before_last) / span if span > 0 else 0.0,
     }
 
 
@@ -574,6 +645,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--threads", type=int, default=2, help="wrk threads")
     p.add_argument("--workers", type=int, default=2, help="server worker processes")
     p.add_argument(
+        "--server", choices=["granian", "uvicorn"], default="granian", help="what `jiadian serve` runs"
+    )
+    p.add_argument(
         "--mysql",
         default="mysql+aiomysql://root@127.0.0.1:3306/?charset=utf8mb4",
         help="the MariaDB server (the database name is replaced by --database)",
@@ -679,8 +753,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         create_database(db_url, args.database)
         migrate(db_url, jiadian)
+        users_n = max(args.users, *FLASH_BUYERS) if wanted("flash") else args.users  # one per buyer
         seeded = seed(
-            db_url, products_n=args.products, skus_per_product=args.skus_per_product, users_n=args.users
+            db_url, products_n=args.products, skus_per_product=args.skus_per_product, users_n=users_n
         )
         index_for_search(db_url, jiadian)
         seeded.seconds = time.monotonic() - t
@@ -709,6 +784,7 @@ def main(argv: list[str] | None = None) -> int:
                 port,
                 args.workers,
                 TMP / "server.log",
+                args.server,
             )
             started_servers.append(s)  # stopped in `finally` even when start() is interrupted
             s.start()
@@ -728,7 +804,9 @@ def main(argv: list[str] | None = None) -> int:
 
         rnd = random.Random(7)
         sku_sets = iter(lambda: sorted(rnd.sample(range(1, seeded.skus + 1), 5)), None)
-        sessions = sign_in(port, seeded, sku_sets)
+        signed_in = sign_in(port, db_url, args.redis, seeded, sku_sets)
+        sessions = signed_in[: args.users]  # the endpoint scenarios' users; the flash sale's buyers are all
+        write_users(TMP / "users-flash.tsv", signed_in)
         _s, anon, _b = http_call(port, "GET", "/health")
         users_file, params_file = TMP / "users.tsv", TMP / "params.txt"
         write_users(users_file, sessions)
@@ -772,15 +850,20 @@ def main(argv: list[str] | None = None) -> int:
             if mode == "cart_view" and available["cart_add"] and (wanted("cart_view") or wanted("preview")):
                 load.settle()
                 fill_carts(port, sessions)  # every line that cart view and checkout preview name
+            if mode == "detail" and wanted(mode):
+                # A shop's product pages are kept (2 h per generation, shared): view each once first.
+                t = time.monotonic()
+                view_every_page(port, seeded.products, anon["csrftoken"])
+                log(f"detail: every product page viewed once first ({time.monotonic() - t:.0f} s)")
             if wanted(mode) and available.get(mode, True):
                 results["scenarios"][mode] = load.measure(mode, args.warmup, args.duration)
         if wanted("pay") and available["pay"]:
             order_rps = results["scenarios"].get("order", {}).get("rps", 500.0)
-            per_user = math.ceil(max(500.0, 3 * order_rps) * (args.warmup + args.duration) / seeded.users)
+            per_user = math.ceil(max(500.0, 3 * order_rps) * (args.warmup + args.duration) / len(sessions))
             t = time.monotonic()
-            made = unpaid_orders(db_url, seeded, per_user)
+            made = unpaid_orders(db_url, seeded, per_user, len(sessions))
             log(
-                f"{per_user * seeded.users} unpaid orders written for the pay scenario in {time.monotonic() - t:.1f} s"
+                f"{per_user * len(sessions)} unpaid orders written for the pay scenario in {time.monotonic() - t:.1f} s"
             )
             # Each wrk run starts at the top of the users' lists: the warm-up pays its own orders.
             warm_n = math.ceil(per_user * args.warmup / (args.warmup + args.duration))
@@ -799,52 +882,66 @@ def main(argv: list[str] | None = None) -> int:
             results["floors"]["raw_tx_contended"] = run_floor(db_url, seeded, args, load, hot=True)
 
         if wanted("flash") and available["flash"]:
-            flash_seconds = args.flash_duration
-            if flash_seconds is None:
-                order_rps = results["scenarios"].get("order", {}).get("rps", 100.0)
-                flash_seconds = min(25.0, max(6.0, 1.5 * FLASH_STOCK / max(order_rps, 1.0)))
-            results["flash_seconds"] = flash_seconds
+            order_rps = results["scenarios"].get("order", {}).get("rps", 0.0)
+            estimate = max(order_rps, 1000.0)  # orders/s, to size each run: long enough to sell out
+
+            def flash_seconds(stock: int) -> float:
+                if args.flash_duration is not None:
+                    return float(args.flash_duration)
+                return min(20.0, max(3.0, 1.5 * stock / estimate))
+
+            results["flash_seconds"] = {stock: flash_seconds(stock) for stock in FLASH_STOCKS}
             for strategy in FLASH_RUNS:
-                sku = seeded.flash_skus[strategy]
-                if strategy == "gate":  # conditional, behind the stock gate of this sku
-                    server.stop()
-                    open_gate = [str(jiadian), "stock", "gate", "open", str(sku)]
+                runs = [(stock, buyers) for stock in FLASH_STOCKS for buyers in FLASH_BUYERS]
+                skus = {run: seeded.flash_skus[flash_key(strategy, *run)] for run in runs}
+                server.stop()
+                if strategy == "gate":  # conditional, behind the stock gate of these skus
+                    open_gate = [str(jiadian), "stock", "gate", "open", *map(str, skus.values())]
                     subprocess.run(open_gate, env=base_env, check=True, capture_output=True, timeout=60)
                     server = start("conditional", gate=True)
-                    load.server = server
-                elif strategy != "conditional":
-                    server.stop()
+                else:
                     server = start(strategy)
-                    load.server = server
+                load.server = server
                 load.settle()
                 load.run("order", args.warmup)  # warm the new workers' pools, on other skus
-                run = load.run("flash", flash_seconds, flash_sku=sku)
-                check = flash_check(db_url, sku)
-                if strategy == "gate":  # the tokens must end where MySQL's stock is
-                    check["gate_tokens"] = gate_tokens(args.redis, sku)
-                c = run["counts"]
-                sock = sum(run["socket_errors"].values())
-                flash = {
-                    **check,
-                    "strategy": strategy,
-                    "sku": sku,
-                    "created_201": c["ok"],
-                    "refused_409": c["stock_409"],
-                    "errors": c["other_4xx"] + c["server_5xx"] + c["other"] + sock,
-                    "server_5xx": c["server_5xx"],
-                    "socket_errors": run["socket_errors"],
-                    "codes": run["codes"],
-                    "requests": run["requests"],
-                    "p50_ms": run["p50_ms"],
-                    "p99_ms": run["p99_ms"],
-                    "cpu_cores": run["cpu_cores"],
-                }
-                results["flash"][strategy] = flash
-                log(
-                    f"flash {strategy:12s} {flash['orders_per_s']:8.1f} orders/s  sold {flash['units_sold']}/"
-                    f"{FLASH_STOCK}  stock {flash['final_stock']}  oversell {flash['oversell']}  "
-                    f"errors {flash['errors']} (5xx {flash['server_5xx']})"
-                )
+                for (stock, buyers), sku in skus.items():
+                    load.settle()
+                    run = load.run(
+                        "flash",
+                        flash_seconds(stock),
+                        flash_sku=sku,
+                        connections=buyers,
+                        users=TMP / "users-flash.tsv",
+                    )
+                    load.settle()  # requests in flight when wrk stopped finish first (their tokens, their orders)
+                    check = flash_check(db_url, sku, stock)
+                    if strategy == "gate":  # the tokens must end where MySQL's stock is
+                        check["gate_tokens"] = gate_tokens(args.redis, sku)
+                    c = run["counts"]
+                    sock = sum(run["socket_errors"].values())
+                    flash = {
+                        **check,
+                        "strategy": strategy,
+                        "buyers": buyers,
+                        "sku": sku,
+                        "seconds": run["seconds"],
+                        "created_201": c["ok"],
+                        "refused_409": c["stock_409"],
+                        "errors": c["other_4xx"] + c["server_5xx"] + c["other"] + sock,
+                        "server_5xx": c["server_5xx"],
+                        "socket_errors": run["socket_errors"],
+                        "codes": run["codes"],
+                        "requests": run["requests"],
+                        "p50_ms": run["p50_ms"],
+                        "p99_ms": run["p99_ms"],
+                        "cpu_cores": run["cpu_cores"],
+                    }
+                    results["flash"][flash_key(strategy, stock, buyers)] = flash
+                    log(
+                        f"flash {strategy:12s} {buyers:5d} buyers {flash['orders_per_s']:8.1f} orders/s  sold "
+                        f"{flash['units_sold']}/{stock}  stock {flash['final_stock']}  oversell {flash['oversell']}  "
+                        f"errors {flash['errors']} (5xx {flash['server_5xx']})"
+                    )
 
         for mode in [m for m in args.profile.split(",") if m]:
             if mode in results["scenarios"] or mode == "flash":
@@ -859,7 +956,7 @@ def main(argv: list[str] | None = None) -> int:
             server.stop()
 
             def scale_server(env: dict[str, str], log_path: Path) -> Server:
-                s = Server(jiadian, env, port, args.workers, log_path)
+                s = Server(jiadian, env, port, args.workers, log_path, args.server)
                 started_servers.append(s)
                 s.start()
                 return s

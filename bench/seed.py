@@ -42,9 +42,18 @@ from jiadian.adapters.sql.tables import (
 PASSWORD = "bench-password-123"
 WALLET = Decimal("100000000.00")
 FLASH_STRATEGIES = ("conditional", "pessimistic", "optimistic")
-# The flash sale's runs: each stock strategy, then the conditional one behind the Redis stock gate.
+# The flash sale's runs: each stock strategy, then the conditional one behind the Redis stock gate; each
+# with every stock and every number of buyers (wrk connections), on a sku of its own.
 FLASH_RUNS = (*FLASH_STRATEGIES, "gate")
-FLASH_STOCK = 1000
+FLASH_STOCKS = (1000, 10000)
+FLASH_BUYERS = (64, 256, 1024)
+
+
+def flash_key(strategy: str, stock: int, buyers: int) -> str:
+    return f"{strategy}/{stock}/{buyers}"
+
+
+FLASH_KEYS = [flash_key(r, s, b) for r in FLASH_RUNS for s in FLASH_STOCKS for b in FLASH_BUYERS]
 BIG_STOCK = 1_000_000
 BATCH = 5000
 
@@ -82,7 +91,7 @@ class Seeded:
     users: int  # bench users are ids 1..users
     floor_user: int
     flash_product: int
-    flash_skus: dict[str, int]  # strategy -> sku id (stock FLASH_STOCK)
+    flash_skus: dict[str, int]  # flash_key(strategy, stock, buyers) -> sku id (that stock)
     floor_hot_sku: int  # big stock, for the contended raw-transaction floor
     category_counts: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
@@ -245,7 +254,7 @@ def seed(db_url: str, *, products_n: int, skus_per_product: int, users_n: int, r
                     "updated_at": updated,
                 }
             )
-        # The flash-sale product: one sku per stock strategy, and the contended floor's hot sku.
+        # The flash-sale product: one sku per flash run, and the contended floor's hot sku.
         flash_product = products_n + 1
         spu_n += 1
         spu_rows.append(
@@ -260,17 +269,17 @@ def seed(db_url: str, *, products_n: int, skus_per_product: int, users_n: int, r
         )
         flash_skus: dict[str, int] = {}
         flash_first = sku_id + 1
-        for strategy in (*FLASH_RUNS, "floor"):
+        for key in (*FLASH_KEYS, "floor"):
             sku_id += 1
-            flash_skus[strategy] = sku_id
+            flash_skus[key] = sku_id
             sku_rows.append(
                 {
                     "id": sku_id,
                     "product_id": flash_product,
                     "price": _money(1999),
-                    "stock": FLASH_STOCK if strategy != "floor" else 10**9,
+                    "stock": int(key.split("/")[1]) if key != "floor" else 10**9,
                     "sales": 0,
-                    "color": strategy,
+                    "color": key,
                     "size": "秒杀",
                     "version": 0,
                     "created_at": now,
@@ -358,14 +367,17 @@ def seed(db_url: str, *, products_n: int, skus_per_product: int, users_n: int, r
         users=users_n,
         floor_user=users_n + 1,
         flash_product=flash_product,
-        flash_skus={s: flash_skus[s] for s in FLASH_RUNS},
+        flash_skus={k: flash_skus[k] for k in FLASH_KEYS},
         floor_hot_sku=flash_skus["floor"],
         category_counts=counts,
     )
 
 
-def unpaid_orders(db_url: str, seeded: Seeded, per_user: int, rnd_seed: int = 9) -> dict[int, list[str]]:
-    """Orders awaiting payment, written directly (as `POST /api/orders` leaves them), for the pay scenario.
+def unpaid_orders(
+    db_url: str, seeded: Seeded, per_user: int, users: int, rnd_seed: int = 9
+) -> dict[int, list[str]]:
+    """Orders awaiting payment, written directly (as `POST /api/orders` leaves them), for the pay scenario:
+    `per_user` for each of the users 1..`users`.
 
     Stock is not taken for them: the catalogue skus hold a stock of a million each.
     """
@@ -378,7 +390,7 @@ def unpaid_orders(db_url: str, seeded: Seeded, per_user: int, rnd_seed: int = 9)
         prices = dict(
             conn.execute(text("SELECT id, price FROM skus WHERE id <= :n"), {"n": seeded.skus}).all()
         )
-    for u in range(1, seeded.users + 1):
+    for u in range(1, users + 1):
         ids = []
         for _ in range(per_user):
             oid = f"{now:%Y%m%d%H%M%S}{secrets.randbelow(10**10):010d}"

@@ -42,6 +42,8 @@ class OrderingShop:
     tasks: RecordingTaskQueue = field(default_factory=RecordingTaskQueue)
     strategy: str = "conditional"
     gate: StockGate = NO_GATE
+    group_commit: bool = False
+    group_commit_max: int = 200
 
     def __post_init__(self) -> None:
         common = {
@@ -54,8 +56,14 @@ class OrderingShop:
         }
         self.carts = self.container.cart_store()
         self.checkout = Checkout(
-            carts=self.carts, stock=stock_keeper(self.strategy), tasks=self.tasks, **common
-        )  # type: ignore[arg-type]
+            carts=self.carts,
+            stock=stock_keeper(self.strategy),
+            catalog=self.container.catalog(),
+            tasks=self.tasks,
+            group_commit=self.group_commit,
+            group_commit_max=self.group_commit_max,
+            **common,  # type: ignore[arg-type]
+        )
         self.orders = Orders(tasks=self.tasks, **common)  # type: ignore[arg-type]
         self.fulfilment = Fulfilment(**common)  # type: ignore[arg-type]
 

@@ -26,6 +26,7 @@ from jiadian.adapters.memory.catalog import MemoryCatalogQueries
 from jiadian.adapters.memory.codes import MemoryCodeStore
 from jiadian.adapters.memory.console import MemoryConsoleQueries
 from jiadian.adapters.memory.files import MemoryFileReferences
+from jiadian.adapters.memory.live_cache import MemoryLiveCache
 from jiadian.adapters.memory.mail import MemoryMailer
 from jiadian.adapters.memory.search import MemorySearchQueries
 from jiadian.adapters.memory.sessions import MemorySessionIndex
@@ -58,6 +59,7 @@ from jiadian.application.catalog_admin import CatalogAdmin
 from jiadian.application.checkout import Checkout
 from jiadian.application.console import Console
 from jiadian.application.fulfilment import Fulfilment
+from jiadian.application.live_values import LiveValues
 from jiadian.application.operations import Operations
 from jiadian.application.orders import Orders
 from jiadian.application.passwords import DeliverPasswordResetCode, Passwords
@@ -170,17 +172,24 @@ class Container(containers.DeclarativeContainer):
         StockGates, uow=uow.provider, gate=stock_gate_store, checkout_uses_it=settings.provided.stock_gate
     )
 
+    live_cache = providers.Singleton(wiring.live_cache, redis)
+    live_values = providers.Singleton(
+        LiveValues, queries=catalog_queries, cache=live_cache, max_age_ms=settings.provided.live_values_ms
+    )
     catalog = providers.Singleton(
         Catalog,
         queries=catalog_queries,
         cache=cache,
         near=near_cache,
+        live=live_values,
         blobs=blobs,
         cache_ttl=settings.provided.cache_ttl_seconds,
         max_page_size=settings.provided.max_page_size,
     )
     search = providers.Singleton(Search, catalog=catalog, queries=search_queries, analyzer=analyzer)
-    search_admin = providers.Singleton(SearchAdmin, uow=uow.provider, cache=cache, analyzer=analyzer)
+    search_admin = providers.Singleton(
+        SearchAdmin, uow=uow.provider, cache=cache, analyzer=analyzer, near=near_cache
+    )
     file_references = providers.Singleton(SqlFileReferences, engine)
     catalog_admin = providers.Singleton(
         CatalogAdmin,
@@ -189,6 +198,7 @@ class Container(containers.DeclarativeContainer):
         blobs=blobs,
         references=file_references,
         gate=stock_gate_store,
+        near=near_cache,
     )
     blob_files = providers.Singleton(BlobFiles, blobs=blobs, references=file_references, uow=uow.provider)
     local_blobs = providers.Singleton(_local_blobs, settings)
@@ -286,7 +296,7 @@ class Container(containers.DeclarativeContainer):
 
     cart_store = providers.Singleton(_cart_store, redis)
     browsing_history = providers.Singleton(_browsing_history, redis)
-    shopping_cart = providers.Singleton(ShoppingCart, carts=cart_store, queries=catalog_queries, blobs=blobs)
+    shopping_cart = providers.Singleton(ShoppingCart, carts=cart_store, catalog=catalog, blobs=blobs)
     viewing_history = providers.Singleton(ViewingHistory, history=browsing_history, catalog=catalog)
 
     payment_gateway = providers.Singleton(wiring_payments.payment_gateway, settings)
@@ -301,9 +311,15 @@ class Container(containers.DeclarativeContainer):
         tasks=task_queue,
         carts=cart_store,
         stock=providers.Callable(stock_keeper, settings.provided.stock_strategy),
+        catalog=catalog,
         freight=providers.Callable(Money.of, settings.provided.freight),
         order_ttl_seconds=settings.provided.order_ttl_seconds,
         gate=stock_gate,
+        group_commit=settings.provided.group_commit,
+        group_commit_window=providers.Callable(
+            lambda ms: ms / 1000, settings.provided.group_commit_window_ms
+        ),
+        group_commit_max=settings.provided.group_commit_max_orders,
         metrics=metrics,
     )
     orders = providers.Singleton(
@@ -416,6 +432,7 @@ def use_memory(container: Container, state: MemoryState | None = None) -> Memory
     container.search_queries.override(providers.Object(MemorySearchQueries(state)))
     container.file_references.override(providers.Object(MemoryFileReferences(state)))
     container.cache.override(providers.Object(MemoryCache()))
+    container.live_cache.override(providers.Object(MemoryLiveCache()))
     container.session_store.override(providers.Object(MemoryStore()))
     container.session_index.override(providers.Object(MemorySessionIndex()))
     container.cart_store.override(providers.Object(MemoryCartStore()))

@@ -123,6 +123,10 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Interface `jiadian serve` binds")
     port: int = Field(8000, ge=1, le=65535, description="Port `jiadian serve` listens on")
     workers: int = Field(1, ge=1, description="HTTP worker processes of `jiadian serve`")
+    server: Literal["granian", "uvicorn"] = Field(
+        "granian",
+        description="The ASGI server `jiadian serve` runs: `granian`, or `uvicorn` (uvloop, httptools)",
+    )
     public_url: str = Field(
         "http://127.0.0.1:8000",
         description="Base URL the shop is reached at (Alipay's notify and return URLs derive from it)",
@@ -156,7 +160,18 @@ class Settings(BaseSettings):
         32, ge=2, le=1000, description="Deepest nesting of arrays and objects a JSON body may have (else 400)"
     )
     cache_ttl_seconds: int = Field(
-        2 * 3600, ge=1, description="How long home, navigation and banners are cached"
+        2 * 3600,
+        ge=1,
+        description="How long home, navigation, banners, product pages and the skus carts show are cached "
+        "(per catalogue generation)",
+    )
+    live_values_ms: int = Field(
+        1000,
+        ge=0,
+        le=60_000,
+        description="How old the stock, sales and prices that product pages, carts and the checkout preview "
+        "show may be (ms; kept in the shared cache, read in blocks of products). 0: always from the database. "
+        "Placing an order always reads the database",
     )
     response_cache_seconds: int = Field(
         10,
@@ -281,6 +296,15 @@ class Settings(BaseSettings):
         "MySQL stays the authority. Gate skus with `jiadian stock gate open`; the periodic jobs re-sync "
         "the tokens from MySQL",
     )
+    group_commit: bool = Field(
+        True,
+        description="Orders placed at about the same time in a process share one transaction (each buyer "
+        "still gets their own order or refusal); false: one transaction per order",
+    )
+    group_commit_window_ms: float = Field(
+        2.0, ge=0, le=100, description="How long the first order into an idle batch waits for others (ms)"
+    )
+    group_commit_max_orders: int = Field(200, ge=1, le=5000, description="Orders per batch at most")
     freight: Decimal = Field(Decimal("10.00"), ge=0, description="Freight added to every order (CNY)")
     order_ttl_seconds: int = Field(
         24 * 3600, ge=1, description="An unpaid order is cancelled this long after placing"

@@ -16,9 +16,11 @@ from sqlalchemy.pool import QueuePool
 
 from jiadian.adapters.mail import ConsoleMailer, SmtpMailer
 from jiadian.adapters.memory.codes import MemoryCodeStore
+from jiadian.adapters.memory.live_cache import MemoryLiveCache
 from jiadian.adapters.memory.sessions import MemorySessionIndex
 from jiadian.adapters.memory.stock_gate import MemoryStockGate
 from jiadian.adapters.redis.codes import RedisCodeStore
+from jiadian.adapters.redis.live_cache import RedisLiveCache
 from jiadian.adapters.redis.sessions import RedisSessionIndex
 from jiadian.adapters.redis.stock_gate import RedisStockGate
 from jiadian.adapters.sessions import SessionIndex
@@ -26,6 +28,7 @@ from jiadian.adapters.tasks.dispatch import TaskHandlers
 from jiadian.adapters.tasks.inline import InlineTaskQueue
 from jiadian.adapters.tasks.periodic import PeriodicJob
 from jiadian.application.accounts_ports import CodeStore, Mailer
+from jiadian.application.catalog_ports import LiveCache
 from jiadian.application.fulfilment import Fulfilment
 from jiadian.application.operations import Probe
 from jiadian.application.ports import BlobStore, Cache
@@ -38,6 +41,10 @@ from jiadian.settings import Settings, SettingsConflict
 
 def code_store(redis: Redis | None) -> CodeStore:
     return RedisCodeStore(redis) if redis is not None else MemoryCodeStore()
+
+
+def live_cache(redis: Redis | None) -> LiveCache:
+    return RedisLiveCache(redis) if redis is not None else MemoryLiveCache()
 
 
 def session_index(redis: Redis | None) -> SessionIndex:

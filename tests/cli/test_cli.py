@@ -13,7 +13,14 @@ import uvicorn
 from typer.testing import CliRunner
 
 from jiadian.container import build_container, shutdown
-from jiadian.entrypoints.cli.main import WORKER_HEALTHCHECK_SECONDS, app, server_options
+from jiadian.entrypoints.cli.main import (
+    WORKER_HEALTHCHECK_SECONDS,
+    app,
+    granian,
+    server_options,
+    uvicorn_options,
+)
+from jiadian.entrypoints.http import asgi
 from tests.cli_support import Cli, use_shop
 from tests.conftest import settings_for
 
@@ -280,17 +287,71 @@ def test_every_group_is_listed_in_the_main_help(cli: Cli) -> None:
         assert group in output
 
 
-def test_the_client_address_is_taken_from_proxies_only_when_they_are_named(tmp_path: Path) -> None:
-    direct = server_options(settings_for(tmp_path), host=None, port=None, workers=None)
-    assert (direct["proxy_headers"], direct["forwarded_allow_ips"]) == (False, None)
+def test_serve_listens_where_it_is_told(tmp_path: Path) -> None:
+    assert server_options(settings_for(tmp_path), host=None, port=None, workers=None) == {
+        "host": "127.0.0.1",
+        "port": 8000,
+        "workers": 1,
+    }
+    options = server_options(settings_for(tmp_path), host="0.0.0.0", port=9000, workers=3)
+    assert options == {"host": "0.0.0.0", "port": 9000, "workers": 3}
+    assert uvicorn_options(options)["proxy_headers"] is False  # the app's own middleware decides
+    server = granian(options)
+    assert (server.bind_addr, server.bind_port, server.workers) == ("0.0.0.0", 9000, 3)
 
-    behind = settings_for(tmp_path, forwarded_allow_ips="10.0.0.5,10.1.0.0/16")
-    options = server_options(behind, host="0.0.0.0", port=9000, workers=3)
-    assert (options["proxy_headers"], options["forwarded_allow_ips"]) == (True, "10.0.0.5,10.1.0.0/16")
-    assert (options["host"], options["port"], options["workers"]) == ("0.0.0.0", 9000, 3)
+
+@pytest.mark.parametrize(("allowed", "seen"), [(None, "10.0.0.5"), ("10.0.0.5,10.1.0.0/16", "203.0.113.7")])
+async def test_the_client_address_is_taken_from_proxies_only_when_they_are_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, allowed: str | None, seen: str
+) -> None:
+    """The server's factory: X-Forwarded-For from a proxy named in JIADIAN_FORWARDED_ALLOW_IPS (and only
+    then) becomes the client's address, under granian and uvicorn alike."""
+    monkeypatch.chdir(tmp_path)
+    for name, value in {"VAR_DIR": str(tmp_path), "AUTO_DEMO": "false", "BENCH_ROUTES": "true"}.items():
+        monkeypatch.setenv(f"JIADIAN_{name}", value)
+    if allowed is None:
+        monkeypatch.delenv("JIADIAN_FORWARDED_ALLOW_IPS", raising=False)
+    else:
+        monkeypatch.setenv("JIADIAN_FORWARDED_ALLOW_IPS", allowed)
+    monkeypatch.setattr(asgi.gc, "freeze", lambda: None)  # a worker's tuning, not this test session's
+    monkeypatch.setattr(asgi.gc, "set_threshold", lambda *_: None)
+    application = asgi.app()
+    clients: list[Any] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        return None
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/bench/hello",
+        "raw_path": b"/bench/hello",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"shop"), (b"x-forwarded-for", b"203.0.113.7")],
+        "client": ("10.0.0.5", 4321),
+        "server": ("127.0.0.1", 8000),
+        "state": {},
+    }
+    inner = application.app if allowed is not None else application  # type: ignore[attr-defined]
+    original = inner.asgi_handler
+
+    async def probe(scope: Any, receive: Any, send: Any) -> None:
+        clients.append(scope["client"][0])
+        await original(scope, receive, send)
+
+    inner.asgi_handler = probe
+    await application(scope, receive, send)  # type: ignore[arg-type]
+    assert clients == [seen]
 
 
 def test_a_worker_slow_to_start_is_not_taken_for_hung(tmp_path: Path) -> None:
-    options = server_options(settings_for(tmp_path), host=None, port=None, workers=2)
+    options = uvicorn_options(server_options(settings_for(tmp_path), host=None, port=None, workers=2))
     assert options["timeout_worker_healthcheck"] == WORKER_HEALTHCHECK_SECONDS >= 30  # uvicorn's default: 5
-    uvicorn.Config("jiadian.entrypoints.http.asgi:app", **options)  # an option uvicorn knows
+    uvicorn.Config("jiadian.entrypoints.http.asgi:app", **options)  # options uvicorn knows

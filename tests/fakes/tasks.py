@@ -19,6 +19,10 @@ class RecordingTaskQueue:
             raise BrokerDown("the broker does not answer")
         self.sent.append((task, delay_seconds))
 
+    async def send_many(self, tasks: list[Task], delay_seconds: float = 0) -> None:
+        for task in tasks:
+            await self.send(task, delay_seconds)
+
     async def ping(self) -> None:
         if self.down:
             raise BrokerDown("the broker does not answer")

@@ -1,8 +1,11 @@
 """MariaDB faults during checkout, through a proxy the test controls (the shared server is never touched).
 
 The app's DATABASE_URL points at the proxy; the test's own container (`mysql`) reads the truth
-straight from MariaDB. Whatever is cut, and wherever: the request answers a clean 503, no order is
-half-written, stock and cart are as before, and the next order goes through.
+straight from MariaDB. One transaction per order (`group_commit` off): whatever is cut, and wherever,
+the request answers a clean 503, no order is half-written, stock and cart are as before, and the next
+order goes through. With group commit on (the default), a batch whose transaction is cut falls back to
+a transaction per order: each buyer's order is then placed once — also when the batch's COMMIT went
+through and only its answer was lost — or refused, and nothing is half-written.
 """
 
 from __future__ import annotations
@@ -14,9 +17,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 
 from jiadian.adapters.clock import FixedClock
+from jiadian.adapters.sql.tables import orders
 from jiadian.container import Container, build_container
+from jiadian.domain.errors import InsufficientStock
+from jiadian.domain.ordering import Order
 from tests.conftest import ShopClient, open_client, settings_for
 from tests.faults.conftest import Tally
 from tests.faults.proxy import CutMode, FaultProxy
@@ -30,6 +37,7 @@ from tests.faults.support import (
     seed,
     via,
 )
+from tests.ordering_support import OrderingShop
 
 pytestmark = pytest.mark.mysql
 
@@ -51,14 +59,24 @@ class World:
         )
 
 
-@pytest.fixture
-async def world(
-    mysql: Container, mysql_database: str, tmp_path: Path, clock: FixedClock, proxies: list[FaultProxy]
+async def _world(
+    mysql: Container,
+    mysql_database: str,
+    tmp_path: Path,
+    clock: FixedClock,
+    proxies: list[FaultProxy],
+    *,
+    group_commit: bool,
 ) -> AsyncIterator[World]:
     proxy = FaultProxy(port_of(mysql_database, 3306)).start()
     proxies.append(proxy)
     app = build_container(
-        settings_for(tmp_path, database_url=via(mysql_database, proxy.port), database_pool_size=2)
+        settings_for(
+            tmp_path,
+            database_url=via(mysql_database, proxy.port),
+            database_pool_size=2,
+            group_commit=group_commit,
+        )
     )
     app.clock.override(clock)
     seeded = await seed(mysql)
@@ -67,6 +85,24 @@ async def world(
         response = await client.post("/api/cart/items", json={"sku_id": seeded.sku_id, "count": 2})
         assert response.status_code == 200, response.text
         yield World(mysql, app, proxy, client, seeded)
+
+
+@pytest.fixture
+async def world(
+    mysql: Container, mysql_database: str, tmp_path: Path, clock: FixedClock, proxies: list[FaultProxy]
+) -> AsyncIterator[World]:
+    """The shop with one transaction per order."""
+    async for made in _world(mysql, mysql_database, tmp_path, clock, proxies, group_commit=False):
+        yield made
+
+
+@pytest.fixture
+async def batched(
+    mysql: Container, mysql_database: str, tmp_path: Path, clock: FixedClock, proxies: list[FaultProxy]
+) -> AsyncIterator[World]:
+    """The shop with group commit (the default)."""
+    async for made in _world(mysql, mysql_database, tmp_path, clock, proxies, group_commit=True):
+        yield made
 
 
 # Every statement of the checkout's transaction, whatever their order: a cut at any of them leaves nothing.
@@ -191,3 +227,65 @@ async def test_mariadb_restarted_between_requests(world: World, tally: Tally) ->
     assert (after.orders, after.orders_without_lines, after.stock) == (1, 0, before.stock - 2)
     assert (await world.client.get("/ready")).status_code == 200
     tally.verified(f"after a restart: first request {first.status_code}, then service; one order")
+
+
+# --- group commit ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pattern", "mode"), [*CUTS, pytest.param(b"COMMIT", "lose_reply", id="commit-reply-lost")]
+)
+async def test_a_batch_cut_anywhere_places_the_order_once_on_its_own(
+    batched: World, pattern: bytes, mode: CutMode, tally: Tally
+) -> None:
+    """The batch fails; the order is placed in a transaction of its own, with the id the batch gave it
+    (so a batch that did commit, its answer lost, is found rather than placed again)."""
+    world = batched
+    before = await facts(world.truth.engine(), world.seeded)
+    trigger = world.proxy.cut_on(pattern, mode)
+
+    response = await world.order()
+
+    assert trigger.fired.is_set(), f"the batch never sent {pattern!r}"
+    tally.fault(f"MariaDB connection of a batch cut at {pattern.decode()} ({mode})")
+    assert response.status_code == 201, response.text
+    after = await facts(world.truth.engine(), world.seeded)
+    assert (after.stock, after.sold, after.sku_sales, after.product_sales) == (before.stock - 2, 2, 2, 2)
+    assert (after.orders, after.orders_without_lines) == (1, 0)
+    assert await cart_line_count(world.client, world.seeded.sku_id) == 0
+    tally.verified("a cut batch's order placed once on its own; stock and sales moved once")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "mode"),
+    [
+        pytest.param(b"INSERT INTO order_lines", "before", id="cut-mid-batch"),
+        pytest.param(b"COMMIT", "lose_reply", id="commit-reply-lost"),
+    ],
+)
+async def test_thirty_buyers_in_a_cut_batch_each_get_one_order_or_a_refusal(
+    batched: World, clock: FixedClock, pattern: bytes, mode: CutMode, tally: Tally
+) -> None:
+    world = batched
+    shop = OrderingShop(world.app, clock, group_commit=True)
+    sku = await OrderingShop(world.truth, clock).given_sku(stock=20)
+    people = [await OrderingShop(world.truth, clock).given_buyer() for _ in range(30)]
+    trigger = world.proxy.cut_on(pattern, mode)
+
+    results = await asyncio.gather(*(shop.buy(u, a, sku.id) for u, a in people), return_exceptions=True)
+
+    assert trigger.fired.is_set()
+    tally.fault(f"MariaDB connection of a 30-order batch cut at {pattern.decode()} ({mode})")
+    assert [r for r in results if not isinstance(r, Order | InsufficientStock)] == []
+    placed = [r for r in results if isinstance(r, Order)]
+    assert len(placed) == 20  # the stock, exactly: nobody served twice, nobody refused while stock lasted
+    assert len({o.user_id for o in placed}) == 20
+    after = await OrderingShop(world.truth, clock).sku(sku.id)
+    assert (after.stock, after.sales) == (0, 20)
+    async with world.truth.engine().connect() as conn:
+        counted = await conn.execute(
+            select(func.count()).select_from(orders).where(orders.c.id.in_([o.id for o in placed]))
+        )
+        assert counted.scalar_one() == 20
+        assert (await conn.execute(select(func.count()).select_from(orders))).scalar_one() == 20
+    tally.verified("every buyer of a cut batch: one order or one refusal; stock + sold = initial")

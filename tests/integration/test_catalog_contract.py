@@ -186,6 +186,29 @@ async def test_detail(backend: Backend, shop: Shop) -> None:
     assert ids((await backend.catalog.detail(8)).hot) == []
 
 
+async def test_live_values_of_a_block_of_products(backend: Backend, shop: Shop) -> None:
+    """Every sku of the on-shelf products in the id range, with their review figures, in one statement."""
+    await given_reviews(backend, 1, [5, 1, 3])
+    found = await backend.queries.live_products([(1, 4), (5, 7)])
+    assert sorted(found) == [1, 2, 3, 4, 5, 7]  # 6 is off shelf, 8 past the range
+    first = found[1]
+    assert [(str(s.price), s.stock, s.sales) for s in first.skus] == [
+        ("8888.00", 5, 100),
+        ("9999.00", 3, 50),
+        ("8888.00", 2, 0),
+    ]
+    assert [s.id for s in first.skus] == [v.id for v in (await backend.catalog.detail(1)).skus]
+    assert (first.reviews.count, str(first.reviews.average_score), str(first.reviews.satisfaction)) == (
+        3,
+        "3.00",
+        "66.67",
+    )
+    assert found[7].reviews.count == 0
+    assert [(str(s.price), s.stock) for s in found[7].skus] == [("199.00", 50)]
+    assert await backend.queries.live_products([(100, 163)]) == {}
+    assert sorted(await backend.queries.live_products([(8, 8), (2, 3)])) == [2, 3, 8]
+
+
 async def test_reviews_empty(backend: Backend, shop: Shop) -> None:
     page = await backend.catalog.reviews(1, 1, 8)
     assert (page.items, page.page, page.pages, page.total) == ([], 1, 1, 0)

@@ -215,6 +215,43 @@ async def test_sends_to_the_redis_broker_go_on_the_event_loop_where_dramatiq_put
 
 
 @pytest.mark.redis
+async def test_many_tasks_go_to_the_redis_broker_in_one_round_trip(redis_url: str) -> None:
+    """A batch of orders' expiries: every message where `enqueue` puts it, in one pipelined round trip."""
+    from dramatiq.message import Message
+    from redis.asyncio import Redis
+
+    queue_name = f"jiadian_t_{secrets.token_hex(4)}"
+    tasks = DramatiqTaskQueue(redis_broker(redis_url), queue_name, redis_url=redis_url)
+    sender = tasks._sender
+    assert sender is not None
+    dispatched: list[Any] = []
+    dispatch = sender._dispatch
+
+    async def counted(*args: Any, **kwargs: Any) -> Any:
+        dispatched.append(kwargs.get("client"))
+        return await dispatch(*args, **kwargs)
+
+    sender._dispatch = counted  # type: ignore[method-assign]
+    await tasks.send_many([ExpireOrder(f"o{n}") for n in range(5)], delay_seconds=60)
+
+    client = Redis.from_url(redis_url)
+    try:
+        namespace = tasks.broker.namespace  # type: ignore[attr-defined]
+        delayed = await client.lrange(f"{namespace}:{queue_name}.DQ", 0, -1)
+        assert len(delayed) == 5
+        orders = [
+            Message.decode(await client.hget(f"{namespace}:{queue_name}.DQ.msgs", m)).args[1]["order_id"]
+            for m in delayed
+        ]
+        assert sorted(orders) == [f"o{n}" for n in range(5)]
+        assert len(dispatched) == 5
+        assert all(c is not None for c in dispatched)
+    finally:
+        await client.aclose()
+        await tasks.close()
+
+
+@pytest.mark.redis
 async def test_the_queue_depth_on_redis(redis_url: str) -> None:
     """What `jiadian status` and `jiadian_task_queue_depth` read (no worker takes the messages here)."""
     queue_name = f"jiadian_t_{secrets.token_hex(4)}"

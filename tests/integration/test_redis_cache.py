@@ -126,3 +126,11 @@ async def test_incr_and_ping(cache: RedisCache) -> None:
     assert await cache.incr("generation") == 1
     assert await cache.incr("generation") == 2
     await cache.ping()
+
+
+async def test_many_values_in_one_round_trip_each_way(cache: RedisCache, redis: Redis) -> None:
+    await cache.set_many({"m1": [a_card(1, "1.00")], "m2": [a_card(2, "2.50")]}, 60)
+    assert 0 < await redis.ttl("test:cache:m2") <= 60
+    found = await cache.get_many(["m1", "missing", "m2"], list[ProductCard])
+    assert found == {"m1": [a_card(1, "1.00")], "m2": [a_card(2, "2.50")]}
+    assert await cache.get_many([], list[ProductCard]) == {}

@@ -175,7 +175,8 @@ async def shops(
     opened: dict[int, tuple[Container, ShopClient, Counter]] = {}
     clients = []
     for size, var in catalogues.items():
-        container = build_container(settings_for(var))
+        # Live values kept up to a minute: what is kept does not depend on how fast the test runs.
+        container = build_container(settings_for(var, live_values_ms=60_000))
         counter = Counter()
         event.listen(container.engine().sync_engine, "before_cursor_execute", counter)
         client_iterator = open_client(container)
@@ -241,3 +242,18 @@ async def test_the_counter_counts(shops: dict[int, tuple[Container, ShopClient, 
         await client.get("/api/catalog/home")
     assert len(first) > 0
     assert second == []
+
+
+async def test_a_kept_product_page_costs_no_statement(
+    shops: dict[int, tuple[Container, ShopClient, Counter]],
+) -> None:
+    """The first view renders the page (2 SELECTs); the next reads the live values of the product's block
+    (1 SELECT, kept for everyone); from then on the page and its live values are kept."""
+    for size in SIZES:
+        _container, client, counter = shops[size]
+        seen = []
+        for _view in range(3):
+            with counter.counting() as statements:
+                assert (await client.get("/api/catalog/products/2")).status_code == 200
+            seen.append(len([s for s in statements if s.lstrip().upper().startswith("SELECT")]))
+        assert seen == [2, 1, 0], (size, seen)

@@ -39,18 +39,33 @@ from jiadian.domain.wallet import InsufficientBalance
 DAY = 24 * 3600
 
 
-@pytest.fixture(params=["conditional", "pessimistic", "optimistic"])
+@pytest.fixture(
+    params=[
+        ("conditional", False),
+        ("pessimistic", False),
+        ("optimistic", False),
+        ("conditional", True),
+        ("pessimistic", True),
+        ("optimistic", True),
+    ],
+    ids=lambda p: f"{p[0]}{'-group-commit' if p[1] else ''}",
+)
 def shop(
     request: pytest.FixtureRequest, memory: tuple[Container, MemoryState], clock: FixedClock
 ) -> OrderingShop:
+    """Each stock strategy, with one transaction per order and with group commit (whose batches of one
+    order must behave the same)."""
     container, _state = memory
-    return OrderingShop(container, clock, strategy=request.param)
+    strategy, group_commit = request.param
+    return OrderingShop(container, clock, strategy=strategy, group_commit=group_commit)
 
 
-@pytest.fixture
-def one_shop(memory: tuple[Container, MemoryState], clock: FixedClock) -> OrderingShop:
+@pytest.fixture(params=[False, True], ids=["one-by-one", "group-commit"])
+def one_shop(
+    request: pytest.FixtureRequest, memory: tuple[Container, MemoryState], clock: FixedClock
+) -> OrderingShop:
     container, _state = memory
-    return OrderingShop(container, clock)
+    return OrderingShop(container, clock, group_commit=request.param)
 
 
 # --- placing ----------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Cart use cases (add, set a count, remove, view) and the browsing history.
 
 The cart store keeps {sku_id: count}; prices, names and stock always come from the catalogue, read for
-all the lines at once (one query, whatever the number of lines).
+all the lines at once (`Catalog.sku_views`: kept per generation, with stock and prices up to a second
+old — an add's limit and a cart's totals may lag an order by that much; placing the order never does).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 
 from jiadian.application.cart_ports import BrowsingHistory, CartStore
 from jiadian.application.catalog import Catalog, ProductCard, is_possible_id
-from jiadian.application.catalog_ports import CatalogQueries, SkuViewRow
+from jiadian.application.catalog_ports import SkuViewRow
 from jiadian.application.ports import BlobStore
 from jiadian.domain.cart import (
     HISTORY_SIZE,
@@ -92,11 +93,11 @@ def _combined(lines: list[tuple[int, int]]) -> dict[int, int]:
 @dataclass(frozen=True)
 class ShoppingCart:
     carts: CartStore
-    queries: CatalogQueries
+    catalog: Catalog
     blobs: BlobStore
 
     async def _on_shelf(self, sku_id: int) -> SkuViewRow:
-        row = (await self.queries.sku_views([sku_id])).get(sku_id)
+        row = (await self.catalog.sku_views([sku_id])).get(sku_id)
         if row is None or not row.on_shelf:
             raise NotFound("商品规格", sku_id)
         return row
@@ -167,7 +168,7 @@ class ShoppingCart:
 
     async def _sku_views(self, sku_ids: list[int]) -> dict[int, SkuViewRow]:
         possible = [i for i in sku_ids if is_possible_id(i)]
-        return await self.queries.sku_views(possible) if possible else {}
+        return await self.catalog.sku_views(possible) if possible else {}
 
     async def _priced(self, lines: dict[int, int]) -> CartView:
         rows = await self._sku_views(list(lines))

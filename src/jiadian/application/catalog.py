@@ -12,7 +12,9 @@ from jiadian.application.catalog_ports import (
     CardRow,
     CatalogQueries,
     ReviewRow,
+    SkuViewRow,
 )
+from jiadian.application.live_values import LiveValues
 from jiadian.application.pagination import Page, clamp_page
 from jiadian.application.ports import BlobStore, Cache
 from jiadian.application.single_flight import SingleFlight
@@ -109,6 +111,14 @@ class ProductDetail:
 
 
 @dataclass(frozen=True, slots=True)
+class KeptPage:
+    """A product's page as the caches keep it: without its hot products (kept apart, for less long)."""
+
+    category_id: int
+    page: ProductDetail
+
+
+@dataclass(frozen=True, slots=True)
 class ReviewView:
     id: int
     username: str
@@ -121,17 +131,21 @@ class ReviewView:
 
 
 GENERATION_KEY = "catalog:generation"  # bumped by every catalogue write; versions the keys below
+GENERATION_SECONDS = 1  # how long a process keeps the generation it read (its own writes drop it at once)
 HOME_KEY = "catalog:home"
 CATEGORIES_KEY = "catalog:categories"
 BANNERS_KEY = "catalog:banners"
 CACHED_KEYS = (HOME_KEY, CATEGORIES_KEY, BANNERS_KEY)
 
 
-async def catalogue_changed(cache: Cache) -> None:
+async def catalogue_changed(cache: Cache, near: Cache | None = None) -> None:
     """After a committed catalogue write: drop what the cache holds and move the generation on, so every
-    cached read (in every process) moves on with it."""
+    cached read (in every process) moves on with it — within `GENERATION_SECONDS` in other processes, at
+    once in this one when its `near` cache (`Catalog.near`, which keeps its copy) is given."""
     await cache.delete(*CACHED_KEYS)
     await cache.incr(GENERATION_KEY)
+    if near is not None:
+        await near.delete(GENERATION_KEY)
 
 
 def _distinct(values: list[str]) -> list[str]:
@@ -148,11 +162,13 @@ def is_possible_id(entity_id: int) -> bool:
 
 @dataclass(frozen=True)
 class Catalog:
-    """The shopper's side of the catalogue. Home, categories and banners are cached."""
+    """The shopper's side of the catalogue. Home, categories and banners are cached; product pages are
+    kept per generation, their live values (`live`) up to a second old."""
 
     queries: CatalogQueries
     cache: Cache  # shared by every process (Redis in production)
     blobs: BlobStore
+    live: LiveValues
     cache_ttl: int = 7200
     max_page_size: int = 50
     detail_ttl: int = 60  # hot products may lag this much
@@ -219,8 +235,17 @@ class Catalog:
         return await self.kept(self.cache, BANNERS_KEY, list[BannerView], views, self.cache_ttl)
 
     async def generation(self) -> int:
-        """The catalogue's version: it changes with every operator write (so caches keyed by it expire)."""
-        return await self.cache.get(GENERATION_KEY, int) or 0
+        """The catalogue's version: it changes with every operator write (so caches keyed by it expire).
+
+        A process reads it from the shared cache at most once every `GENERATION_SECONDS`: another
+        process's write shows that much later (this process's own at once: `CatalogAdmin` drops it)."""
+        if self.near is None:
+            return await self.cache.get(GENERATION_KEY, int) or 0
+        found = await self.near.get(GENERATION_KEY, int)
+        if found is None:
+            found = await self.cache.get(GENERATION_KEY, int) or 0
+            await self.near.set(GENERATION_KEY, found, GENERATION_SECONDS)
+        return found
 
     async def _category_id(self, slug: str) -> int | None:
         """`all` → None; a known slug → its id (from the cached category list); else NotFound."""
@@ -246,16 +271,31 @@ class Catalog:
     ) -> T:
         """`key`'s value from `cache`, else computed (once in this process however many ask at once)
         and kept for `ttl` seconds."""
-        found: T | None = await cache.get(key, type_)
-        if found is not None:
-            return found
+        return await self._kept_in((cache,), key, type_, compute, ttl)
+
+    async def _kept_in(
+        self, caches: tuple[Cache, ...], key: str, type_: Any, compute: Callable[[], Awaitable[T]], ttl: int
+    ) -> T:
+        """`kept` over caches nearest first: found in a farther one, it is kept in the nearer ones too."""
+        for depth, cache in enumerate(caches):
+            found: T | None = await cache.get(key, type_)
+            if found is not None:
+                for nearer in caches[:depth]:
+                    await nearer.set(key, found, ttl)
+                return found
 
         async def fill() -> T:
             value = await compute()
-            await cache.set(key, value, ttl)
+            for cache in caches:
+                await cache.set(key, value, ttl)
             return value
 
         return await self._flights.run(key, fill)
+
+    @property
+    def _both(self) -> tuple[Cache, ...]:
+        """This process's cache, then the shared one (for what is worth sharing between processes)."""
+        return (self.near, self.cache) if self.near is not None else (self.cache,)
 
     @property
     def near_cache(self) -> Cache:
@@ -277,25 +317,29 @@ class Catalog:
         return Page([self.card(r) for r in rows], request.page, page_size, total)
 
     async def detail(self, product_id: int) -> ProductDetail:
-        """A product's page. What changes only with operator writes (names, images, specs) and the hot
-        products are kept per generation in this process; prices, stock, sales and the review summary
-        are read live (one statement) when the rest comes from there."""
+        """A product's page. What changes only with operator writes (names, images, specs) is kept per
+        generation, in this process and in the shared cache for `cache_ttl` (so a spread of views over a
+        large catalogue is not cold in every process, nor after a restart); the hot products come from
+        this process's list of the category's best sellers (up to `detail_ttl` old); prices, stock, sales
+        and the review summary from `live` (up to a second old) when the rest comes from the caches."""
         if not is_possible_id(product_id):
             raise NotFound("商品", product_id)
         generation = await self.generation()
-        key = f"catalog:{generation}:detail:{product_id}"
-        fresh: list[ProductDetail] = []
+        key = f"catalog:{generation}:page:{product_id}"
+        fresh: list[KeptPage] = []
 
-        async def render() -> ProductDetail:
-            fresh.append(await self._detail(product_id, generation))
+        async def render() -> KeptPage:
+            fresh.append(await self._kept_page(product_id))
             return fresh[0]
 
-        page = await self.kept(self.near_cache, key, ProductDetail, render, self.detail_ttl)
+        kept = await self._kept_in(self._both, key, KeptPage, render, self.cache_ttl)
+        best = await self._best_sellers(kept.category_id, generation)
+        page = replace(kept.page, hot=[c for c in best if c.id != product_id][:HOT_PRODUCTS])
         if fresh:
             return page  # read just now: live already
-        now = await self.queries.live_detail(product_id)
-        if now is None:
-            raise NotFound("商品", product_id)
+        now = (await self.live.of([product_id], generation)).get(product_id)
+        if now is None:  # no live values (the product came after its block was read): the page's own
+            return page
         live = {s.id: s for s in now.skus}
         skus = [
             replace(v, price=live[v.id].price, stock=live[v.id].stock, sales=live[v.id].sales)
@@ -304,12 +348,10 @@ class Catalog:
         ]
         return replace(page, skus=skus, reviews=now.reviews)
 
-    async def _detail(self, product_id: int, generation: int) -> ProductDetail:
+    async def _kept_page(self, product_id: int) -> KeptPage:
         row = await self.queries.detail(product_id)
         if row is None:
             raise NotFound("商品", product_id)
-        best = await self._best_sellers(row.category.id, generation)
-        hot = [c for c in best if c.id != product_id][:HOT_PRODUCTS]
         skus = [
             SkuView(
                 s.sku.id,
@@ -322,7 +364,7 @@ class Catalog:
             )
             for s in row.skus
         ]
-        return ProductDetail(
+        page = ProductDetail(
             id=row.product.id,
             name=row.product.name,
             spu=SpuView(row.spu.id, row.spu.name, row.spu.detail),
@@ -331,9 +373,10 @@ class Catalog:
             sizes=_distinct([s.size for s in skus]),
             colors=_distinct([s.color for s in skus]),
             skus=skus,
-            hot=hot,
+            hot=[],
             reviews=row.reviews,
         )
+        return KeptPage(row.category.id, page)
 
     async def _best_sellers(self, category_id: int, generation: int) -> list[ProductCard]:
         """The category's best sellers, one more than a product page shows (it leaves itself out); kept
@@ -345,6 +388,48 @@ class Catalog:
             return [self.card(r) for r in rows]
 
         return await self.kept(self.near_cache, key, list[ProductCard], cards, self.detail_ttl)
+
+    async def sku_views(self, sku_ids: list[int]) -> dict[int, SkuViewRow]:
+        """Skus as carts and the checkout preview show them (on or off shelf; unknown ids absent): what
+        changes only with operator writes kept per generation — in this process, then the shared cache,
+        else one statement for all that are missing — and price, stock and sales from `live` (up to a
+        second old)."""
+        generation = await self.generation()
+        keys = {
+            sku_id: f"catalog:{generation}:sku:{sku_id}" for sku_id in set(sku_ids) if is_possible_id(sku_id)
+        }
+        views: dict[int, SkuViewRow] = {}
+        missing = []
+        for sku_id, key in keys.items():
+            found = await self.near_cache.get(key, SkuViewRow)
+            if found is None:
+                missing.append(sku_id)
+            else:
+                views[sku_id] = found
+        if missing and self.near is not None:
+            shared = await self.cache.get_many([keys[i] for i in missing], SkuViewRow)
+            for sku_id in [i for i in missing if keys[i] in shared]:
+                views[sku_id] = shared[keys[sku_id]]
+                await self.near.set(keys[sku_id], views[sku_id], self.cache_ttl)
+            missing = [i for i in missing if keys[i] not in shared]
+        if missing:
+            read = await self.queries.sku_views(missing)  # live values too, as of now
+            kept = {keys[sku_id]: view for sku_id, view in read.items()}
+            for cache in self._both:
+                await cache.set_many(kept, self.cache_ttl)
+            fresh = set(read)
+            views.update(read)
+        else:
+            fresh = set()
+        stale = [view for sku_id, view in views.items() if sku_id not in fresh]
+        live = await self.live.of({view.sku.product_id for view in stale}, generation)
+        for view in stale:
+            now = live.get(view.sku.product_id)
+            state = next((s for s in now.skus if s.id == view.sku.id), None) if now else None
+            if state is not None:
+                sku = replace(view.sku, price=state.price, stock=state.stock, sales=state.sales)
+                views[sku.id] = replace(view, sku=sku)
+        return views
 
     async def reviews(self, product_id: int, page: int, page_size: int) -> Page[ReviewView]:
         self.check_page_size(page_size)

@@ -115,9 +115,10 @@ class CatalogAdmin:
     blobs: BlobStore
     references: FileReferences | None = None
     gate: StockGate = NO_GATE
+    near: Cache | None = None  # this process's (`Catalog.near`): its copy of the generation goes at once
 
     async def _invalidate(self) -> None:
-        await catalogue_changed(self.cache)
+        await catalogue_changed(self.cache, self.near)
 
     def url(self, file_id: str) -> str:
         """The public URL of a stored file ("" for none)."""

@@ -88,6 +88,22 @@ class LiveDetail:
     reviews: ReviewSummary
 
 
+class LiveCache(Protocol):
+    """Live values of products (`LiveDetail`), kept a moment in blocks of consecutive product ids per
+    catalogue generation (an operator's write makes every block read afresh), shared by every process
+    (Redis in production, memory by default). Failing soft: a store that does not answer keeps nothing
+    and reads as nothing kept."""
+
+    async def read(self, generation: int, wanted: dict[int, list[int]]) -> dict[int, dict[int, LiveDetail]]:
+        """{block: product ids} -> for each block kept, the values of those of its products that have
+        any; blocks not kept (never filled, expired) are absent. One round trip, whatever the blocks."""
+        ...
+
+    async def keep(self, generation: int, blocks: dict[int, dict[int, LiveDetail]], ttl_ms: int) -> None:
+        """Keep blocks' values ({block: every product of it that has any}) for `ttl_ms`, in one round trip."""
+        ...
+
+
 class CatalogQueries(Protocol):
     """The shopper's reads. Each method costs a fixed number of queries, whatever the catalogue's size."""
 
@@ -114,9 +130,10 @@ class CatalogQueries(Protocol):
         category, kept per generation) in one statement; None when unknown or off shelf."""
         ...
 
-    async def live_detail(self, product_id: int) -> LiveDetail | None:
-        """What changes with orders and reviews — sku price/stock/sales and the review summary — in
-        one statement; None when the product is unknown or off shelf."""
+    async def live_products(self, ranges: list[tuple[int, int]]) -> dict[int, LiveDetail]:
+        """What changes with orders and reviews — sku price/stock/sales and the review summary — of the
+        on-shelf products with ids in any of the (first, last) ranges, in one statement (products without
+        skus, off shelf or unknown are absent)."""
         ...
 
     async def count_reviews(self, product_id: int) -> int: ...

@@ -168,17 +168,21 @@ class Scheduling(OrderUseCases):
 
     async def _publish(self, events: list[OrderEvent]) -> None:
         await super()._publish(events)
+        due: dict[int, list[Task]] = {}  # tasks by their delay: each delay's sent in one go
         for event in events:
             if isinstance(event, OrderPlaced):
-                await self._schedule(ExpireOrder(event.order_id), self.order_ttl_seconds)
+                due.setdefault(self.order_ttl_seconds, []).append(ExpireOrder(event.order_id))
             elif isinstance(event, OrderPaid):
-                await self._schedule(ShipOrder(event.order_id), self.ship_after_seconds)
+                due.setdefault(self.ship_after_seconds, []).append(ShipOrder(event.order_id))
+        for delay_seconds, tasks in due.items():
+            await self._schedule(tasks, delay_seconds)
 
-    async def _schedule(self, task: Task, delay_seconds: int) -> None:
+    async def _schedule(self, tasks: list[Task], delay_seconds: int) -> None:
         try:
-            await self.tasks.send(task, delay_seconds=delay_seconds)
-        except Exception:  # the broker is down: the order stands, the sweep will catch it
-            log.warning("could not schedule %r; the periodic sweep will handle it", task, exc_info=True)
+            await self.tasks.send_many(tasks, delay_seconds=delay_seconds)
+        except Exception:  # the broker is down: the orders stand, the sweep will catch them
+            named = ", ".join(map(repr, tasks))
+            log.warning("could not schedule %s; the periodic sweep will handle it", named, exc_info=True)
 
 
 async def restock(uow: UnitOfWork, order: Order) -> None:

@@ -65,6 +65,12 @@ class StockRepository(Protocol):
         """Take `count` from a sku this unit of work has locked and checked."""
         ...
 
+    async def take_all(self, counts: dict[int, int], *, versions: dict[int, int] | None = None) -> bool:
+        """Take each sku's count where at least that much is in stock (and, with `versions`, the sku is
+        still at that version), in sku-id order, in one round of statements. True when every count was
+        taken; False when some were not (the others may have been: roll back)."""
+        ...
+
     async def give_back(self, sku_id: int, count: int) -> None:
         """Return `count` to stock and take it off the sales (a cancelled order)."""
         ...
@@ -78,6 +84,15 @@ class OrderRepository(Protocol):
     async def add(self, order: Order, idempotency_key: str | None) -> None:
         """Write the order and its lines (their ids are set). Raises `DuplicateOrder` on a taken id,
         trade number or idempotency key."""
+        ...
+
+    async def add_many(self, orders: list[tuple[Order, str | None]]) -> None:
+        """Write orders with their idempotency keys, as `add` does, in a fixed number of statements.
+        Raises `DuplicateOrder` when any id, trade number or key is taken (roll back: some may be written)."""
+        ...
+
+    async def taken_keys(self, keys: list[tuple[int, str]]) -> set[tuple[int, str]]:
+        """Which of these (buyer, idempotency key) pairs already name an order."""
         ...
 
     async def get(self, order_id: str, *, lock: bool = False) -> Order | None:

@@ -110,6 +110,7 @@ class SearchAdmin:
     uow: UnitOfWorkFactory
     cache: Cache
     analyzer: Analyzer
+    near: Cache | None = None  # this process's (`Catalog.near`): its copy of the generation goes at once
 
     async def aliases(self) -> list[Alias]:
         async with self.uow() as uow:
@@ -143,7 +144,7 @@ class SearchAdmin:
                 pair if adding else None,
             )
             await uow.commit()
-        await catalogue_changed(self.cache)
+        await catalogue_changed(self.cache, self.near)
         return True
 
     async def reindex(
@@ -161,7 +162,7 @@ class SearchAdmin:
             done, after = done + len(batch), batch[-1]
             progress(len(batch))
         if done:
-            await catalogue_changed(self.cache)
+            await catalogue_changed(self.cache, self.near)
         return done
 
     async def product_count(self) -> int:

@@ -58,6 +58,10 @@ class TaskQueue(Protocol):
         """Hand the task to the worker, to run after `delay_seconds`."""
         ...
 
+    async def send_many(self, tasks: list[Task], delay_seconds: float = 0) -> None:
+        """`send` each (in one round trip where the broker allows: a batch of orders' expiries)."""
+        ...
+
     async def ping(self) -> None:
         """Raise when the broker does not answer."""
         ...

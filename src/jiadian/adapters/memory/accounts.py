@@ -68,6 +68,10 @@ class MemoryAddressRepository:
         found = self._s.table(ADDRESSES).get(address_id)
         return replace(found) if found and found.user_id == user_id else None
 
+    async def get_many(self, address_ids: list[int]) -> dict[int, Address]:
+        table = self._s.table(ADDRESSES)
+        return {i: replace(table[i]) for i in set(address_ids) if i in table}
+
     async def add(self, address: Address) -> Address:
         address.id = self._s.next_id(ADDRESSES)
         self._s.table(ADDRESSES)[address.id] = replace(address)

@@ -6,6 +6,7 @@ Each process has its own, so TTLs are kept short, and its size is bounded (the o
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
 T = TypeVar("T")
@@ -26,6 +27,14 @@ class MemoryCache:
             self._items.pop(key, None)
             return None
         return cast(T, value)
+
+    async def get_many(self, keys: list[str], type_: type[T]) -> dict[str, T]:
+        found = {key: await self.get(key, type_) for key in keys}
+        return {key: value for key, value in found.items() if value is not None}
+
+    async def set_many(self, values: Mapping[str, object], ttl_seconds: int) -> None:
+        for key, value in values.items():
+            await self.set(key, value, ttl_seconds)
 
     async def set(self, key: str, value: object, ttl_seconds: int) -> None:
         self._items.pop(key, None)

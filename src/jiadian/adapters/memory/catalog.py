@@ -281,14 +281,19 @@ class MemoryCatalogQueries:
         rows = [r.review for r in self._s.table(REVIEWS).values() if r.product_id == product_id]
         return sorted(rows, key=lambda r: (r.created_at, r.id), reverse=True)
 
-    async def live_detail(self, product_id: int) -> LiveDetail | None:
-        skus = self._skus_of(product_id)
-        if not skus or not await self.is_listed(product_id):
-            return None
-        scores = [r.score for r in self._s.table(REVIEWS).values() if r.product_id == product_id]
-        return LiveDetail(
-            [SkuState(s.id, s.price, s.stock, s.sales) for s in skus], ReviewSummary.from_scores(scores)
-        )
+    async def live_products(self, ranges: list[tuple[int, int]]) -> dict[int, LiveDetail]:
+        found = {}
+        products = self._s.table(PRODUCTS)
+        wanted = sorted({i for first, last in ranges for i in range(first, last + 1) if i in products})
+        for product_id in wanted:
+            skus = self._skus_of(product_id)
+            if not skus or not await self.is_listed(product_id):
+                continue
+            scores = [r.score for r in self._s.table(REVIEWS).values() if r.product_id == product_id]
+            found[product_id] = LiveDetail(
+                [SkuState(s.id, s.price, s.stock, s.sales) for s in skus], ReviewSummary.from_scores(scores)
+            )
+        return found
 
     async def count_reviews(self, product_id: int) -> int:
         return len(self._reviews(product_id))

@@ -81,6 +81,15 @@ class MemoryStockRepository:
         self._s.table(SKUS)[sku_id].sell(count)
         self._bump(sku_id)
 
+    async def take_all(self, counts: dict[int, int], *, versions: dict[int, int] | None = None) -> bool:
+        taken = True
+        for sku_id in sorted(counts):
+            if versions is None:
+                taken &= await self.take_if_available(sku_id, counts[sku_id])
+            else:
+                taken &= await self.take_if_version(sku_id, counts[sku_id], versions[sku_id])
+        return taken
+
     async def give_back(self, sku_id: int, count: int) -> None:
         self._s.table(SKUS)[sku_id].restore(count)
         self._bump(sku_id)
@@ -102,6 +111,13 @@ class MemoryOrderRepository:
     @property
     def _orders(self) -> dict[str, Order]:
         return self._s.table(ORDERS)
+
+    async def add_many(self, orders: list[tuple[Order, str | None]]) -> None:
+        for order, key in orders:
+            await self.add(order, key)
+
+    async def taken_keys(self, keys: list[tuple[int, str]]) -> set[tuple[int, str]]:
+        return set(keys) & set(self._s.table(IDEMPOTENCY))
 
     async def add(self, order: Order, idempotency_key: str | None) -> None:
         keys = self._s.table(IDEMPOTENCY)

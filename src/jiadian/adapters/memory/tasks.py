@@ -53,6 +53,10 @@ class ScheduledTaskQueue:
         due = self._clock.now() + timedelta(seconds=delay_seconds)
         self._waiting[next(self._ids)] = ScheduledTask(copy, due, delay_seconds)
 
+    async def send_many(self, tasks: list[Task], delay_seconds: float = 0) -> None:
+        for task in tasks:
+            await self.send(task, delay_seconds)
+
     async def ping(self) -> None:
         if self.down:
             raise BrokerDown("the broker does not answer")

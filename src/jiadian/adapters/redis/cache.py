@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from pydantic import TypeAdapter
@@ -28,6 +29,17 @@ def _adapter(type_: Any) -> TypeAdapter[Any]:
     if adapter is None:
         adapter = _ADAPTERS[type_] = TypeAdapter(type_)
     return adapter
+
+
+def _decoded(key: str, raw: bytes | str | None, type_: type[T]) -> T | None:
+    if raw is None:
+        return None
+    try:
+        value: T = _adapter(type_).validate_json(raw)
+    except ValueError as exc:  # written by another version of the shop: a miss
+        log.warning("cache entry %s does not decode (%s): ignored", key, type(exc).__name__)
+        return None
+    return value
 
 
 class RedisCache:
@@ -52,25 +64,44 @@ class RedisCache:
             )
         self._resting_until = time.monotonic() + self._rest_seconds
 
+    async def _drop_stale(self) -> None:
+        if self._stale:
+            await self._redis.delete(*(self._prefix + k for k in self._stale))
+            self._stale.clear()
+
     async def get(self, key: str, type_: type[T]) -> T | None:
         if self._resting():
             return None
         try:
-            if self._stale:
-                await self._redis.delete(*(self._prefix + k for k in self._stale))
-                self._stale.clear()
+            await self._drop_stale()
             raw = await self._redis.get(self._prefix + key)
         except RedisError as exc:
             self._failed("get", exc)
             return None
-        if raw is None:
-            return None
+        return _decoded(key, raw, type_)
+
+    async def get_many(self, keys: list[str], type_: type[T]) -> dict[str, T]:
+        if not keys or self._resting():
+            return {}
         try:
-            value: T = _adapter(type_).validate_json(raw)
-        except ValueError as exc:  # written by another version of the shop: a miss
-            log.warning("cache entry %s does not decode (%s): ignored", key, type(exc).__name__)
-            return None
-        return value
+            await self._drop_stale()
+            raws = await self._redis.mget([self._prefix + k for k in keys])
+        except RedisError as exc:
+            self._failed("get", exc)
+            return {}
+        found = {key: _decoded(key, raw, type_) for key, raw in zip(keys, raws, strict=True)}
+        return {key: value for key, value in found.items() if value is not None}
+
+    async def set_many(self, values: Mapping[str, object], ttl_seconds: int) -> None:
+        if not values or self._resting():
+            return
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for key, value in values.items():
+                    pipe.set(self._prefix + key, _adapter(type(value)).dump_json(value), ex=ttl_seconds)
+                await pipe.execute()
+        except RedisError as exc:
+            self._failed("set", exc)
 
     async def set(self, key: str, value: object, ttl_seconds: int) -> None:
         if self._resting():

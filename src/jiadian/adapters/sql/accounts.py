@@ -148,6 +148,12 @@ class SqlAddressRepository:
         row = (await self._conn.execute(ADDRESS, {"address_id": address_id, "owner": user_id})).first()
         return _address(row) if row else None
 
+    async def get_many(self, address_ids: list[int]) -> dict[int, Address]:
+        if not address_ids:
+            return {}
+        rows = await self._conn.execute(ADDRESSES, {"address_ids": sorted(set(address_ids))})
+        return {r.id: _address(r) for r in rows}
+
     async def add(self, address: Address) -> Address:
         values = {k: getattr(address, k) for k in _ADDRESS_FIELDS}
         result = await self._conn.execute(
@@ -182,9 +188,11 @@ class SqlAddressRepository:
 _ADDRESS_FIELDS = ("recipient", "phone", "province", "city", "county", "detail", "is_default")
 
 # Read by every checkout: built once (see `jiadian.adapters.sql.ordering`), with the columns of `_address`.
-ADDRESS = select(*(addresses.c[name] for name in ("id", "user_id", *_ADDRESS_FIELDS))).where(
+_ADDRESS_COLUMNS = [addresses.c[name] for name in ("id", "user_id", *_ADDRESS_FIELDS)]
+ADDRESS = select(*_ADDRESS_COLUMNS).where(
     addresses.c.id == bindparam("address_id"), addresses.c.user_id == bindparam("owner")
 )
+ADDRESSES = select(*_ADDRESS_COLUMNS).where(addresses.c.id.in_(bindparam("address_ids", expanding=True)))
 
 
 # A payment's statements (besides the order's), built once.

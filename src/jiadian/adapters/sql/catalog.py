@@ -5,7 +5,21 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, bindparam, case, delete, func, insert, literal, select, true, update
+from sqlalchemy import (
+    Row,
+    Select,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from jiadian.adapters.sql.engine import from_db, to_db
@@ -185,13 +199,44 @@ DETAIL: Select[Any] = (
     .where(products.c.id == bindparam("product_id"), products.c.on_shelf == true())
     .order_by(skus.c.id, sku_images.c.position, sku_images.c.id)
 )
-# What changes with orders and reviews, for a page whose rest is cached.
-LIVE_DETAIL: Select[Any] = (
-    select(skus.c.id, skus.c.price, skus.c.stock, skus.c.sales, *_review_summary(_OF_PRODUCT))
-    .join(products, products.c.id == skus.c.product_id)
-    .where(skus.c.product_id == bindparam("product_id"), products.c.on_shelf == true())
-    .order_by(skus.c.id)
-)
+# What changes with orders and reviews, of blocks of products whose pages are cached: every sku, with its
+# product's review figures (one row per sku; the figures repeat). Built once per number of blocks.
+
+
+def _live_blocks(count: int) -> Select[Any]:
+    def within(column: Any) -> Any:
+        return or_(*(column.between(bindparam(f"first_{n}"), bindparam(f"last_{n}")) for n in range(count)))
+
+    figures = (
+        select(
+            reviews.c.product_id,
+            func.count(reviews.c.id).label("review_count"),
+            func.sum(reviews.c.score).label("score_sum"),
+            func.sum(case((reviews.c.score == GOOD_SCORE, 1), else_=0)).label("satisfied"),
+        )
+        .where(within(reviews.c.product_id))
+        .group_by(reviews.c.product_id)
+        .subquery("block_reviews")
+    )
+    return (
+        select(
+            skus.c.id,
+            skus.c.product_id,
+            skus.c.price,
+            skus.c.stock,
+            skus.c.sales,
+            figures.c.review_count,
+            figures.c.score_sum,
+            figures.c.satisfied,
+        )
+        .join(products, products.c.id == skus.c.product_id)
+        .outerjoin(figures, figures.c.product_id == skus.c.product_id)
+        .where(within(skus.c.product_id), products.c.on_shelf == true())
+        .order_by(skus.c.product_id, skus.c.id)
+    )
+
+
+LIVE_BLOCKS: dict[int, Select[Any]] = {}
 # Cart lines: the skus with their product's name, shelf state and first image.
 SKU_VIEWS: Select[Any] = (
     select(
@@ -556,16 +601,27 @@ class SqlCatalogQueries:
             reviews=ReviewSummary.of(int(row.review_count), int(row.score_sum), int(row.satisfied)),
         )
 
-    async def live_detail(self, product_id: int) -> LiveDetail | None:
+    async def live_products(self, ranges: list[tuple[int, int]]) -> dict[int, LiveDetail]:
+        if not ranges:
+            return {}
+        statement = LIVE_BLOCKS.get(len(ranges))
+        if statement is None:
+            statement = LIVE_BLOCKS[len(ranges)] = _live_blocks(len(ranges))
+        params: dict[str, int] = {}
+        for n, (first, last) in enumerate(ranges):
+            params[f"first_{n}"], params[f"last_{n}"] = first, last
         async with self._engine.connect() as conn:
-            rows = (await conn.execute(LIVE_DETAIL, {"product_id": product_id})).all()
-        if not rows:
-            return None
-        first = rows[0]
-        return LiveDetail(
-            [SkuState(r.id, Money.of(r.price), r.stock, r.sales) for r in rows],
-            ReviewSummary.of(int(first.review_count), int(first.score_sum), int(first.satisfied)),
-        )
+            rows = (await conn.execute(statement, params)).all()
+        found: dict[int, LiveDetail] = {}
+        for r in rows:
+            live = found.get(r.product_id)
+            if live is None:
+                summary = ReviewSummary.of(
+                    int(r.review_count or 0), int(r.score_sum or 0), int(r.satisfied or 0)
+                )
+                live = found[r.product_id] = LiveDetail([], summary)
+            live.skus.append(SkuState(r.id, Money.of(r.price), r.stock, r.sales))
+        return found
 
     async def count_reviews(self, product_id: int) -> int:
         query = select(func.count()).select_from(reviews).where(reviews.c.product_id == product_id)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, bindparam, case, func, insert, select, update
+from sqlalchemy import Row, Select, and_, bindparam, case, func, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -137,16 +137,30 @@ class SqlStockRepository:
         if not await self._changed(TAKE_IF_AVAILABLE, sku_id=sku_id, n=count):
             raise RuntimeError(f"sku {sku_id}: stock changed under a row lock")  # pragma: no cover
 
+    async def take_all(self, counts: dict[int, int], *, versions: dict[int, int] | None = None) -> bool:
+        if not counts:
+            return True
+        # One executemany: the driver runs the statement per sku (id order) and sums the rows changed.
+        if versions is None:
+            statement, params = TAKE_IF_AVAILABLE, [{"sku_id": i, "n": counts[i]} for i in sorted(counts)]
+        else:
+            statement = TAKE_IF_VERSION
+            params = [{"sku_id": i, "n": counts[i], "version_read": versions[i]} for i in sorted(counts)]
+        result = await self._conn.execute(statement, params[0] if len(params) == 1 else params)
+        return bool(result.rowcount == len(params))
+
     async def give_back(self, sku_id: int, count: int) -> None:
         await self._conn.execute(GIVE_BACK, {"sku_id": sku_id, "n": count})
 
     async def add_product_sales(self, changes: dict[int, int]) -> None:
-        for product_id in sorted(changes):
-            change = changes[product_id]
-            if change == 0:
-                continue
-            statement = ADD_PRODUCT_SALES if change > 0 else TAKE_PRODUCT_SALES
-            await self._conn.execute(statement, {"product_id": product_id, "n": abs(change)})
+        for statement, sign in ((ADD_PRODUCT_SALES, 1), (TAKE_PRODUCT_SALES, -1)):
+            params = [
+                {"product_id": product_id, "n": sign * changes[product_id]}
+                for product_id in sorted(changes)
+                if sign * changes[product_id] > 0
+            ]
+            if params:
+                await self._conn.execute(statement, params[0] if len(params) == 1 else params)
 
 
 # --- orders -----------------------------------------------------------------------------------
@@ -224,6 +238,9 @@ def _filtered(query: Select[Any], user_id: int | None, status: OrderStatus | Non
 
 
 INSERT_ORDER = insert(orders)
+TAKEN_KEYS = select(orders.c.user_id, orders.c.idempotency_key).where(
+    tuple_(orders.c.user_id, orders.c.idempotency_key).in_(bindparam("keys", expanding=True))
+)
 # Every line in one statement; their ids come back in the order of the lines.
 INSERT_LINES = insert(order_lines).returning(order_lines.c.id, sort_by_parameter_order=True)
 # What `_order` and `_line` read, and no more (every column of a result costs its description).
@@ -291,59 +308,74 @@ SAVE_ORDER = (
 )
 
 
+def _new_order(order: Order, idempotency_key: str | None) -> dict[str, Any]:
+    address = order.address
+    return {
+        "id": order.id,
+        "trade_no": order.trade_no,
+        "user_id": order.user_id,
+        "total_count": order.total_count,
+        "amount": order.amount.amount,
+        "freight": order.freight.amount,
+        "total": order.total.amount,
+        "address_id": address.address_id,
+        "recipient": address.recipient,
+        "phone": address.phone,
+        "province": address.province,
+        "city": address.city,
+        "county": address.county,
+        "detail": address.detail,
+        "mark": order.mark,
+        "idempotency_key": idempotency_key,
+        "created_at": to_db(order.created_at),
+        **_state(order),
+    }
+
+
+def _new_line(order: Order, line: OrderLine) -> dict[str, Any]:
+    return {
+        "order_id": order.id,
+        "sku_id": line.sku_id,
+        "product_id": line.product_id,
+        "name": line.name,
+        "size": line.size,
+        "color": line.color,
+        "image": line.image,
+        "count": line.count,
+        "unit_price": line.unit_price.amount,
+        "line_total": line.line_total.amount,
+        "reviewed": line.reviewed,
+    }
+
+
 class SqlOrderRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
 
     async def add(self, order: Order, idempotency_key: str | None) -> None:
-        address = order.address
+        await self.add_many([(order, idempotency_key)])
+
+    async def add_many(self, orders_and_keys: list[tuple[Order, str | None]]) -> None:
+        if not orders_and_keys:
+            return
+        rows = [_new_order(order, key) for order, key in orders_and_keys]
         try:
-            await self._conn.execute(
-                INSERT_ORDER,
-                {
-                    "id": order.id,
-                    "trade_no": order.trade_no,
-                    "user_id": order.user_id,
-                    "total_count": order.total_count,
-                    "amount": order.amount.amount,
-                    "freight": order.freight.amount,
-                    "total": order.total.amount,
-                    "address_id": address.address_id,
-                    "recipient": address.recipient,
-                    "phone": address.phone,
-                    "province": address.province,
-                    "city": address.city,
-                    "county": address.county,
-                    "detail": address.detail,
-                    "mark": order.mark,
-                    "idempotency_key": idempotency_key,
-                    "created_at": to_db(order.created_at),
-                    **_state(order),
-                },
-            )
+            await self._conn.execute(INSERT_ORDER, rows[0] if len(rows) == 1 else rows)
         except IntegrityError as exc:
-            raise DuplicateOrder(order.id) from exc
+            first = orders_and_keys[0][0].id
+            raise DuplicateOrder(first if len(rows) == 1 else f"{first} or another of {len(rows)}") from exc
+        every_line = [line for order, _key in orders_and_keys for line in order.lines]
         result = await self._conn.execute(
-            INSERT_LINES,
-            [
-                {
-                    "order_id": order.id,
-                    "sku_id": line.sku_id,
-                    "product_id": line.product_id,
-                    "name": line.name,
-                    "size": line.size,
-                    "color": line.color,
-                    "image": line.image,
-                    "count": line.count,
-                    "unit_price": line.unit_price.amount,
-                    "line_total": line.line_total.amount,
-                    "reviewed": line.reviewed,
-                }
-                for line in order.lines
-            ],
+            INSERT_LINES, [_new_line(order, line) for order, _key in orders_and_keys for line in order.lines]
         )
-        for line, line_id in zip(order.lines, result.scalars(), strict=True):
+        for line, line_id in zip(every_line, result.scalars(), strict=True):
             line.id = int(line_id)
+
+    async def taken_keys(self, keys: list[tuple[int, str]]) -> set[tuple[int, str]]:
+        if not keys:
+            return set()
+        rows = await self._conn.execute(TAKEN_KEYS, {"keys": sorted(set(keys))})
+        return {(r.user_id, r.idempotency_key) for r in rows}
 
     async def _with_lines(self, rows: Sequence[Row[Any]]) -> list[Order]:
         if not rows:

@@ -43,6 +43,10 @@ class InlineTaskQueue:
         else:
             self._start(copy)
 
+    async def send_many(self, tasks: list[Task], delay_seconds: float = 0) -> None:
+        for task in tasks:
+            await self.send(task, delay_seconds)
+
     async def ping(self) -> None:
         return None
 

@@ -32,30 +32,45 @@ class AsyncRedisSender:
         )
         self._dispatch = self._client.register_script(broker.scripts["dispatch"].script)
 
-    async def enqueue(self, message: Message[Any], *, delay_ms: int | None = None) -> Message[Any]:
+    def _prepared(self, message: Message[Any], delay_ms: int | None) -> tuple[Message[Any], list[Any]]:
+        """The message as the broker would enqueue it, and the `dispatch` script's arguments."""
         broker = self._broker
         queue_name = message.queue_name
         message = message.copy(options={"redis_message_id": str(uuid4())})
         if delay_ms is not None:
             queue_name = dq_name(queue_name)
             message = message.copy(queue_name=queue_name, options={"eta": current_millis() + delay_ms})
-        broker.emit_before("enqueue", message, delay_ms)
-        await self._dispatch(
-            keys=[broker.namespace],
-            args=[
-                "enqueue",
-                current_millis(),
-                queue_name,
-                broker.broker_id,
-                broker.heartbeat_timeout,
-                broker.dead_message_ttl,
-                *_NO_MAINTENANCE,
-                message.options["redis_message_id"],
-                message.encode(),
-            ],
-        )
-        broker.emit_after("enqueue", message, delay_ms)
+        args = [
+            "enqueue",
+            current_millis(),
+            queue_name,
+            broker.broker_id,
+            broker.heartbeat_timeout,
+            broker.dead_message_ttl,
+            *_NO_MAINTENANCE,
+            message.options["redis_message_id"],
+            message.encode(),
+        ]
+        return message, args
+
+    async def enqueue(self, message: Message[Any], *, delay_ms: int | None = None) -> Message[Any]:
+        message, args = self._prepared(message, delay_ms)
+        self._broker.emit_before("enqueue", message, delay_ms)
+        await self._dispatch(keys=[self._broker.namespace], args=args)
+        self._broker.emit_after("enqueue", message, delay_ms)
         return message
+
+    async def enqueue_many(self, messages: list[Message[Any]], *, delay_ms: int | None = None) -> None:
+        """`enqueue` each, in one pipelined round trip."""
+        prepared = [self._prepared(message, delay_ms) for message in messages]
+        for message, _args in prepared:
+            self._broker.emit_before("enqueue", message, delay_ms)
+        async with self._client.pipeline(transaction=False) as pipe:
+            for _message, args in prepared:
+                await self._dispatch(keys=[self._broker.namespace], args=args, client=pipe)
+            await pipe.execute()
+        for message, _args in prepared:
+            self._broker.emit_after("enqueue", message, delay_ms)
 
     async def ping(self) -> None:
         await self._client.ping()

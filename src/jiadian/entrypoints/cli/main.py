@@ -54,7 +54,8 @@ app.add_typer(ops.settings_app, name="settings")
 app.add_typer(search.app, name="search")
 
 
-# How long a worker may not answer uvicorn's supervisor before it is taken for hung and replaced. Its
+# How long a worker may not answer uvicorn's supervisor (with `--server uvicorn`) before it is taken for
+# hung and replaced. Its
 # answers come from a thread, which waits while a long native call holds the interpreter: at start-up,
 # loading jieba's dictionary and the first full collection take about a second, several on a loaded
 # machine (uvicorn's default of 5 s had workers replaced in a loop on a busy 2-core machine).
@@ -66,8 +67,11 @@ def serve(
     host: str | None = typer.Option(None, help="Interface to bind (default: settings, 127.0.0.1)"),
     port: int | None = typer.Option(None, min=1, max=65535, help="Port (default: settings, 8000)"),
     workers: int | None = typer.Option(None, min=1, max=64, help="Worker processes (default: settings, 1)"),
+    server: str | None = typer.Option(
+        None, help="granian or uvicorn (default: settings, granian — see README, Benchmark)"
+    ),
 ) -> None:
-    """Serve the HTTP API and the storefront (uvicorn with uvloop and httptools).
+    """Serve the HTTP API and the storefront (granian by default; uvicorn with uvloop and httptools).
 
     The production profile (JIADIAN_DATABASE_URL or JIADIAN_REDIS_URL set) refuses to start with the
     published default CSRF secret: set JIADIAN_CSRF_SECRET (or JIADIAN_TEST_DEPLOYMENT=true for a test).
@@ -77,11 +81,13 @@ def serve(
     workers, their metrics meet in PROMETHEUS_MULTIPROC_DIR (default: <var_dir>/prometheus, emptied
     here); with JIADIAN_METRICS_PORT, this process serves them on that port.
     """
-    import uvicorn
 
     from jiadian.entrypoints.http.startup import prepare
 
     settings = Settings()
+    chosen = server or settings.server
+    if chosen not in ("granian", "uvicorn"):
+        raise typer.BadParameter(f"{chosen!r}: granian or uvicorn", param_hint="--server")
     settings.check_secrets()  # the production profile with the published secret: one line, exit 78
     configure_logging(settings.log_level, settings.log_format)
     options = server_options(settings, host=host, port=port, workers=workers)
@@ -93,7 +99,15 @@ def serve(
         from jiadian.adapters.prometheus import serve_on_port
 
         serve_on_port(settings.metrics_port, settings.metrics_host, several_processes=several)
-    uvicorn.run("jiadian.entrypoints.http.asgi:app", **options)
+    if chosen == "uvicorn":
+        import uvicorn
+
+        uvicorn.run(ASGI_FACTORY, **uvicorn_options(options))
+    else:
+        granian(options).serve()
+
+
+ASGI_FACTORY = "jiadian.entrypoints.http.asgi:app"
 
 
 def share_metrics(settings: Settings, workers: int) -> bool:
@@ -117,21 +131,45 @@ def share_metrics(settings: Settings, workers: int) -> bool:
 def server_options(
     settings: Settings, *, host: str | None, port: int | None, workers: int | None
 ) -> dict[str, Any]:
-    """uvicorn's options for `serve`. The client's address comes from X-Forwarded-For only when it was
-    set by a proxy named in `forwarded_allow_ips`; otherwise a client could choose its own."""
+    """Where `serve` listens and with how many workers. The client's address comes from X-Forwarded-For
+    only when it was set by a proxy named in `forwarded_allow_ips`: the ASGI factory sees to it
+    (`jiadian.entrypoints.http.asgi`), the same under either server."""
     return {
-        "factory": True,
         "host": host or settings.host,
         "port": port or settings.port,
         "workers": workers or settings.workers,
+    }
+
+
+def uvicorn_options(options: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **options,
+        "factory": True,
         "loop": "uvloop",
         "http": "httptools",
         "access_log": False,
         "log_config": None,  # the shop's logging (JIADIAN_LOG_FORMAT), configured by each process
-        "proxy_headers": settings.forwarded_allow_ips is not None,
-        "forwarded_allow_ips": settings.forwarded_allow_ips,
+        "proxy_headers": False,  # the app's own middleware, when forwarded_allow_ips names proxies
         "timeout_worker_healthcheck": WORKER_HEALTHCHECK_SECONDS,
     }
+
+
+def granian(options: dict[str, Any]) -> Any:
+    """granian serving the ASGI factory: uvloop, no access log, a worker that dies is started again."""
+    from granian import Granian
+    from granian.constants import Interfaces, Loops
+
+    return Granian(
+        ASGI_FACTORY,
+        address=options["host"],
+        port=options["port"],
+        workers=options["workers"],
+        interface=Interfaces.ASGI,
+        loop=Loops.uvloop,
+        factory=True,
+        log_access=False,
+        respawn_failed_workers=True,
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -27,6 +27,7 @@ from jiadian.entrypoints.http.admin_stock import AdminStockGateController
 from jiadian.entrypoints.http.auth import Sessions
 from jiadian.entrypoints.http.cart import CartController, GuestCartController, HistoryController
 from jiadian.entrypoints.http.catalog import CatalogController
+from jiadian.entrypoints.http.dependency_resolution import resolve_in_turn
 from jiadian.entrypoints.http.errors import EXCEPTION_HANDLERS
 from jiadian.entrypoints.http.health import HealthController
 from jiadian.entrypoints.http.observability import metrics_route, observe
@@ -69,6 +70,7 @@ def create_app(container: Container | None = None, *, prepare_database: bool | N
     """Build the HTTP app. With no container, one is built from the environment's settings."""
     container = container or build_container()
     settings = container.settings()
+    resolve_in_turn()
 
     settings.check_secrets()  # the production profile never runs on the published CSRF secret
     session_manager = Sessions(
