@@ -65,7 +65,7 @@ def add_categories(cli: Cli) -> None:
 def test_db_upgrade_and_current(cli: Cli) -> None:
     assert "current: (empty database)" in cli("db", "current")
     assert "database at revision head" in cli("db", "upgrade")
-    assert "current: 0005 head: 0005" in cli("db", "current")
+    assert "current: 0007 head: 0007" in cli("db", "current")
     assert "database at revision head" in cli("db", "upgrade")  # again: nothing to do
 
 

@@ -95,7 +95,7 @@ async def empty_mariadb() -> AsyncIterator[AsyncEngine]:
 
 
 def test_there_is_one_head() -> None:
-    assert head() == "0005"
+    assert head() == "0007"
 
 
 async def test_upgrade_an_empty_sqlite_database_to_head(empty_sqlite: AsyncEngine) -> None:
@@ -166,7 +166,7 @@ CATALOGUE_AT_0003 = [
 ]
 
 
-async def check_0009_prices_every_card(engine: AsyncEngine) -> None:
+async def check_0006_prices_every_card(engine: AsyncEngine) -> None:
     await upgrade(engine, "0003")
     async with engine.begin() as conn:
         for statement in CATALOGUE_AT_0003:
@@ -187,13 +187,13 @@ async def check_0009_prices_every_card(engine: AsyncEngine) -> None:
     )
 
 
-async def test_0009_prices_every_card_from_its_cheapest_sku_on_sqlite(empty_sqlite: AsyncEngine) -> None:
-    await check_0009_prices_every_card(empty_sqlite)
+async def test_0006_prices_every_card_from_its_cheapest_sku_on_sqlite(empty_sqlite: AsyncEngine) -> None:
+    await check_0006_prices_every_card(empty_sqlite)
 
 
 @pytest.mark.mysql
-async def test_0009_prices_every_card_from_its_cheapest_sku_on_mariadb(empty_mariadb: AsyncEngine) -> None:
-    await check_0009_prices_every_card(empty_mariadb)
+async def test_0006_prices_every_card_from_its_cheapest_sku_on_mariadb(empty_mariadb: AsyncEngine) -> None:
+    await check_0006_prices_every_card(empty_mariadb)
 
 
 async def _sku_with_images(engine: AsyncEngine) -> None:
@@ -235,7 +235,7 @@ async def _images_in_order(engine: AsyncEngine) -> list[int]:
         return [image.id for image in await SqlCatalogRepository(conn, SystemClock()).list_sku_images(1)]
 
 
-async def _check_0005_keeps_the_images_order_and_goes_back(engine: AsyncEngine) -> None:
+async def _check_0007_keeps_the_images_order_and_goes_back(engine: AsyncEngine) -> None:
     await upgrade(engine, "0003")
     await _sku_with_images(engine)
     await upgrade(engine)
@@ -255,10 +255,10 @@ async def _downgrade(engine: AsyncEngine, revision: str) -> None:
         await conn.run_sync(run)
 
 
-async def test_0005_on_sqlite(empty_sqlite: AsyncEngine) -> None:
-    await _check_0005_keeps_the_images_order_and_goes_back(empty_sqlite)
+async def test_0007_on_sqlite(empty_sqlite: AsyncEngine) -> None:
+    await _check_0007_keeps_the_images_order_and_goes_back(empty_sqlite)
 
 
 @pytest.mark.mysql
-async def test_0005_on_mariadb(empty_mariadb: AsyncEngine) -> None:
-    await _check_0005_keeps_the_images_order_and_goes_back(empty_mariadb)
+async def test_0007_on_mariadb(empty_mariadb: AsyncEngine) -> None:
+    await _check_0007_keeps_the_images_order_and_goes_back(empty_mariadb)

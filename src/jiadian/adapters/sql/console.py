@@ -2,7 +2,7 @@
 
 Every list is a deferred join: the page's keys come from an index alone, in the index's order (a deep
 page walks index entries, never rows, and nothing is sorted), then only that page's rows are read.
-The indexes each filter needs are in `tables.py` (migration 0005); `bench/console_scale.py` shows the
+The indexes each filter needs are in `tables.py` (migration 0007); `bench/console_scale.py` shows the
 plans (EXPLAIN) and times at 100,000 products and orders.
 """
 

@@ -4,8 +4,8 @@ The card columns are recomputed for every product as the catalogue keeps them (`
 card's sku is the cheapest (ties: the lowest id), `price` its price, `max_price` the dearest sku's, and
 the image that sku's first (else the product's first).
 
-Revision ID: 0009
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-26 10:00:00
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

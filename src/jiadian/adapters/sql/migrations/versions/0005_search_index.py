@@ -3,8 +3,8 @@
 The tables start empty: `jiadian db upgrade` (and `serve` when it migrates) then indexes the products of
 an existing shop, and `jiadian search reindex` rebuilds it all.
 
-Revision ID: 0004
-Revises: 0006
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-25 09:00:00
 """
 
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import mysql
 
-revision = "0004"
-down_revision = "0006"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
