@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -48,6 +50,7 @@ def shop(tmp_path: Path, browser: Any) -> Iterator[Shop]:
             cwd=var_dir,  # no .env file of the developer's
             stdout=out,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: a test pauses the server and its workers at once
         )
         try:
             wait_until_up(process, base_url, log)
@@ -59,5 +62,5 @@ def shop(tmp_path: Path, browser: Any) -> Iterator[Shop]:
             try:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                process.kill()
+                os.killpg(process.pid, signal.SIGKILL)
                 process.wait()

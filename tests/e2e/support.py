@@ -73,7 +73,7 @@ class Shop:
     env: dict[str, str]
     inbox: Inbox
     log: Path
-    pid: int  # the server's process (a test may pause it: SIGSTOP, then SIGCONT)
+    pid: int  # the server's process, leader of its process group (a test may pause the group: SIGSTOP)
 
     def cli(self, *args: str, stdin: str | None = None) -> str:
         """Run `jiadian ARGS` against the same shop (an operator at the console)."""

@@ -146,12 +146,13 @@ def test_errors_a_shopper_meets_are_shown_where_they_happen_with_a_way_on(
 
 @contextmanager
 def stalled(shop: Shop) -> Iterator[None]:
-    """The server process paused: it holds every connection and answers nothing until resumed."""
-    os.kill(shop.pid, signal.SIGSTOP)
+    """The server paused, its worker processes too: it holds every connection and answers nothing until
+    resumed."""
+    os.killpg(shop.pid, signal.SIGSTOP)
     try:
         yield
     finally:
-        os.kill(shop.pid, signal.SIGCONT)
+        os.killpg(shop.pid, signal.SIGCONT)
 
 
 def test_a_stalled_server_times_out_with_a_clear_message_and_a_retry(
