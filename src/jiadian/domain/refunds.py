@@ -177,8 +177,9 @@ class Refund:
             self.refunded_at = now
 
     def refuse(self, operator: str, answer: str, now: datetime) -> None:
+        answer = check_reason(answer)  # before the move: a refused answer leaves the refund as it was
         self._move(RefundState.REFUSED)
-        self.operator, self.answer, self.decided_at = operator, check_reason(answer), now
+        self.operator, self.answer, self.decided_at = operator, answer, now
 
     def retry(self, operator: str, now: datetime) -> None:
         """Ask the gateway again after it refused (the same out-request number)."""
@@ -188,7 +189,9 @@ class Refund:
         self.operator, self.decided_at = operator, now
 
     def confirmed(self, fields: dict[str, str], now: datetime) -> None:
-        """The gateway's verified answer says the money went back."""
+        """The gateway's verified answer says the money went back (of a refund it was asked for)."""
+        if self.state is not RefundState.PENDING:
+            raise IllegalRefundChange(self.id, self.state, RefundState.REFUNDED)
         self._move(RefundState.REFUNDED)
         self.gateway_answer, self.refunded_at = fields, now
 
