@@ -11,12 +11,14 @@ from dependency_injector import providers
 from tests.ordering_support import OrderingShop
 
 from jiadian.adapters.clock import FixedClock
+from jiadian.adapters.memory.catalog import PRODUCTS
 from jiadian.adapters.memory.live_cache import MemoryLiveCache
 from jiadian.adapters.memory.state import MemoryState
 from jiadian.application.catalog_ports import LiveDetail
 from jiadian.application.checkout import BuyNow, CheckoutRequest
 from jiadian.application.live_values import BLOCK
 from jiadian.container import Container
+from jiadian.domain.catalog import Sku
 from jiadian.domain.errors import InsufficientStock
 
 
@@ -36,11 +38,24 @@ class World:
     shop: OrderingShop
     time: Turned
     reads: list[list[tuple[int, int]]]  # the (first, last) product ids of the blocks of each read
+    state: MemoryState
+
+    async def skus_in_blocks(self, blocks: int, stock: int) -> list[Sku]:
+        """A sku of a product at the start of each of the first `blocks` blocks (the product ids
+        between are skipped, not made: a catalogue of a few products spread over many blocks)."""
+        skus: list[Sku] = []
+        for n in range(blocks):
+            if n:
+                while self.state.next_id(PRODUCTS) < n * BLOCK - 1:
+                    pass
+            skus.append(await self.shop.given_sku(stock=stock))
+            assert skus[-1].product_id == max(n * BLOCK, 1)
+        return skus
 
 
 @pytest.fixture
 def world(memory: tuple[Container, MemoryState], clock: FixedClock) -> World:
-    container, _state = memory
+    container, state = memory
     time = Turned()
     container.live_cache.override(providers.Object(MemoryLiveCache(clock=time)))
     queries = container.catalog_queries()
@@ -52,7 +67,7 @@ def world(memory: tuple[Container, MemoryState], clock: FixedClock) -> World:
         return await live_products(ranges)
 
     queries.live_products = counted  # type: ignore[method-assign]
-    return World(container, OrderingShop(container, clock, group_commit=True), time, reads)
+    return World(container, OrderingShop(container, clock, group_commit=True), time, reads, state)
 
 
 async def stock_on_page(world: World, product_id: int) -> int:
@@ -117,7 +132,7 @@ async def test_kept_stock_in_a_cart_never_lets_a_checkout_oversell(world: World)
 async def test_with_no_max_age_every_view_reads_the_database(
     memory: tuple[Container, MemoryState], clock: FixedClock
 ) -> None:
-    container, _state = memory
+    container, state = memory
     container.live_values.override(
         providers.Singleton(
             type(container.live_values()),
@@ -137,8 +152,7 @@ async def test_with_no_max_age_every_view_reads_the_database(
 
 
 async def test_a_cart_over_several_blocks_reads_them_in_one_statement(world: World) -> None:
-    skus = [await world.shop.given_sku(stock=3) for _ in range(2 * BLOCK + 1)]  # products in 3 blocks
-    chosen = [skus[0], skus[BLOCK], skus[2 * BLOCK]]
+    chosen = await world.skus_in_blocks(3, stock=3)
     user, _address = await world.shop.given_buyer()
     cart = world.container.shopping_cart()
     for sku in chosen:
@@ -153,8 +167,7 @@ async def test_a_cart_over_several_blocks_reads_them_in_one_statement(world: Wor
 
 
 async def test_a_view_missing_many_blocks_reads_only_its_own_products(world: World) -> None:
-    skus = [await world.shop.given_sku(stock=2) for _ in range(5 * BLOCK + 1)]
-    chosen = [skus[n * BLOCK] for n in range(6)]  # in six blocks
+    chosen = await world.skus_in_blocks(6, stock=2)
     user, _address = await world.shop.given_buyer()
     cart = world.container.shopping_cart()
     for sku in chosen:

@@ -586,6 +586,7 @@ async def test_sweep_queries_find_what_is_due_oldest_first(one_shop: OrderingSho
 # --- wiring -----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # a second of real time: the inline queue's timers are the event loop's
 async def test_the_container_runs_expiry_inline_and_registers_the_sweeps(
     tmp_path: Path, clock: FixedClock
 ) -> None:

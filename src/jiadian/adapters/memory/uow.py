@@ -1,9 +1,10 @@
-"""The in-memory unit of work: one at a time, all-or-nothing by snapshot and restore."""
+"""The in-memory unit of work: one at a time, all-or-nothing by the before-images of the tables it
+touches (`MemoryState`)."""
 
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Any, Self
+from typing import Self
 
 from jiadian.adapters.memory.accounts import (
     MemoryAddressRepository,
@@ -37,11 +38,10 @@ class MemoryUnitOfWork:
         self._state = state
         self._clock = clock
         self._analyzer = analyzer
-        self._snapshot: dict[str, dict[Any, Any]] | None = None
 
     async def __aenter__(self) -> Self:
         await self._state.lock.acquire()
-        self._snapshot = self._state.snapshot()
+        self._state.begin()
         self.catalog = MemoryCatalogRepository(self._state, self._clock)
         self.users = MemoryUserRepository(self._state, self._clock)
         self.addresses = MemoryAddressRepository(self._state)
@@ -60,12 +60,11 @@ class MemoryUnitOfWork:
         try:
             await self.rollback()
         finally:
+            self._state.end()
             self._state.lock.release()
 
     async def commit(self) -> None:
-        self._snapshot = self._state.snapshot()
+        self._state.begin()
 
     async def rollback(self) -> None:
-        if self._snapshot is not None:
-            self._state.restore(self._snapshot)
-            self._snapshot = self._state.snapshot()
+        self._state.rollback()
