@@ -132,7 +132,7 @@ async def test_kept_stock_in_a_cart_never_lets_a_checkout_oversell(world: World)
 async def test_with_no_max_age_every_view_reads_the_database(
     memory: tuple[Container, MemoryState], clock: FixedClock
 ) -> None:
-    container, state = memory
+    container, _state = memory
     container.live_values.override(
         providers.Singleton(
             type(container.live_values()),
