@@ -86,14 +86,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--survivors", action="store_true", help="print the diff of every unlisted survivor")
     parser.add_argument("--floor", type=float, default=FLOOR, help="the minimum score in percent")
+    parser.add_argument(
+        "--only", default="", metavar="PREFIX", help="only the modules under PREFIX (e.g. jiadian.domain.)"
+    )
     args = parser.parse_args()
 
     root = Path.cwd()
-    everything = mutants(root)
+    everything = [m for m in mutants(root) if m.module.startswith(args.only)]
     if not everything:
         print("no mutmut results under mutants/: run `mutmut run` first", file=sys.stderr)
         return 2
-    listed = load_equivalents()
+    listed = [entry for entry in load_equivalents() if entry["where"].startswith(args.only)]
     wanted = Counter((entry["where"], entry["before"], entry["after"]) for entry in listed)
     matched: Counter[tuple[str, str, str]] = Counter()
 
