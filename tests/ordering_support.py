@@ -53,6 +53,7 @@ class OrderingShop:
             "order_ttl_seconds": 24 * 3600,
             "ship_after_seconds": 300,
             "gate": self.gate,
+            "stock_moved": self.container.live_values().moved,  # as the container wires them
         }
         self.carts = self.container.cart_store()
         self.checkout = Checkout(

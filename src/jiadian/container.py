@@ -174,7 +174,11 @@ class Container(containers.DeclarativeContainer):
 
     live_cache = providers.Singleton(wiring.live_cache, redis)
     live_values = providers.Singleton(
-        LiveValues, queries=catalog_queries, cache=live_cache, max_age_ms=settings.provided.live_values_ms
+        LiveValues,
+        queries=catalog_queries,
+        cache=live_cache,
+        max_age_ms=settings.provided.live_values_ms,
+        keep_ms=providers.Callable(lambda s: s * 1000, settings.provided.live_values_keep_seconds),
     )
     catalog = providers.Singleton(
         Catalog,
@@ -231,6 +235,7 @@ class Container(containers.DeclarativeContainer):
         ship_after_seconds=settings.provided.ship_after_seconds,
         max_page_size=settings.provided.max_page_size,
         gate=stock_gate,
+        stock_moved=live_values.provided.moved,
     )
 
     # Background tasks: a handler per task type (one line each), run inline or by `jiadian worker`.
@@ -321,6 +326,7 @@ class Container(containers.DeclarativeContainer):
         ),
         group_commit_max=settings.provided.group_commit_max_orders,
         metrics=metrics,
+        stock_moved=live_values.provided.moved,
     )
     orders = providers.Singleton(
         Orders,
@@ -334,6 +340,7 @@ class Container(containers.DeclarativeContainer):
         order_ttl_seconds=settings.provided.order_ttl_seconds,
         gate=stock_gate,
         metrics=metrics,
+        stock_moved=live_values.provided.moved,
     )
 
     # Payments through the gateway (notifications, returns, reconciliation, the simulator). Expiry
@@ -378,6 +385,7 @@ class Container(containers.DeclarativeContainer):
         gateway=payment_gateway,
         max_page_size=settings.provided.max_page_size,
         gate=stock_gate,
+        stock_moved=live_values.provided.moved,
     )
     # Async callables run every `sweep_interval_seconds`: the sweeps, the refunds the gateway has not
     # confirmed yet, search's ranking sales, the pruning of forged callbacks (and the gate's reconcile when on).

@@ -169,9 +169,17 @@ class Settings(BaseSettings):
         1000,
         ge=0,
         le=60_000,
-        description="How old the stock, sales and prices that product pages, carts and the checkout preview "
-        "show may be (ms; kept in the shared cache, read in blocks of products). 0: always from the database. "
-        "Placing an order always reads the database",
+        description="How far behind the orders that moved them the stock, sales and prices that product pages, "
+        "carts and the checkout preview show may be (ms; kept per product in the shared cache, told of every "
+        "order, cancel, refund and review). 0: always from the database. Placing an order always reads the "
+        "database",
+    )
+    live_values_keep_seconds: int = Field(
+        300,
+        ge=1,
+        le=3600,
+        description="How long live values that no order moved are kept (s): the most a page can lag if a move "
+        "went unheard (a process killed between its commit and telling the cache, the cache not answering)",
     )
     response_cache_seconds: int = Field(
         10,

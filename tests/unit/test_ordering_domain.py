@@ -94,7 +94,7 @@ def test_a_new_order_awaits_payment_and_says_it_was_placed() -> None:
     order = placed()
     assert order.status is OrderStatus.AWAITING_PAYMENT
     assert order.status.label == "待支付"
-    assert order.pull_events() == [OrderPlaced("o1", 1, Money.of("9196.50"))]
+    assert order.pull_events() == [OrderPlaced("o1", 1, Money.of("9196.50"), ((1, 101, 1), (2, 102, 3)))]
     assert order.pull_events() == []
 
 

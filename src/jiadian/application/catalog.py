@@ -11,7 +11,9 @@ from typing import Any, TypeVar
 from jiadian.application.catalog_ports import (
     CardRow,
     CatalogQueries,
+    LiveDetail,
     ReviewRow,
+    SkuState,
     SkuViewRow,
 )
 from jiadian.application.live_values import LiveValues
@@ -328,8 +330,13 @@ class Catalog:
         key = f"catalog:{generation}:page:{product_id}"
         fresh: list[KeptPage] = []
 
-        async def render() -> KeptPage:
-            fresh.append(await self._kept_page(product_id))
+        async def read() -> tuple[KeptPage, LiveDetail | None]:
+            kept = await self._kept_page(product_id)
+            skus = [SkuState(s.id, s.price, s.stock, s.sales) for s in kept.page.skus]
+            return kept, LiveDetail(skus, kept.page.reviews) if skus else None
+
+        async def render() -> KeptPage:  # its live values kept too: the next view reads no database
+            fresh.append(await self.live.read_with(generation, product_id, read))
             return fresh[0]
 
         kept = await self._kept_in(self._both, key, KeptPage, render, self.cache_ttl)
@@ -338,7 +345,7 @@ class Catalog:
         if fresh:
             return page  # read just now: live already
         now = (await self.live.of([product_id], generation)).get(product_id)
-        if now is None:  # no live values (the product came after its block was read): the page's own
+        if now is None:  # no live values (it went off shelf since the page was kept): the page's own
             return page
         live = {s.id: s for s in now.skus}
         skus = [

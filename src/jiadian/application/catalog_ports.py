@@ -88,19 +88,46 @@ class LiveDetail:
     reviews: ReviewSummary
 
 
-class LiveCache(Protocol):
-    """Live values of products (`LiveDetail`), kept a moment in blocks of consecutive product ids per
-    catalogue generation (an operator's write makes every block read afresh), shared by every process
-    (Redis in production, memory by default). Failing soft: a store that does not answer keeps nothing
-    and reads as nothing kept."""
+@dataclass(frozen=True, slots=True)
+class LiveKept:
+    """What a `LiveCache` read found: the values kept (None: kept as having none — unknown, off shelf or
+    without skus) and each product's move count as it stood before the read (0 if never moved)."""
 
-    async def read(self, generation: int, wanted: dict[int, list[int]]) -> dict[int, dict[int, LiveDetail]]:
-        """{block: product ids} -> for each block kept, the values of those of its products that have
-        any; blocks not kept (never filled, expired) are absent. One round trip, whatever the blocks."""
+    values: dict[int, LiveDetail | None]
+    moves: dict[int, int]
+
+
+class LiveCache(Protocol):
+    """Live values of products (`LiveDetail`) per catalogue generation (an operator's write makes them read
+    afresh), shared by every process (Redis in production, memory by default), told when orders move them.
+
+    Each product has a move count, raised by `moved` after a transaction changed its stock, sales or
+    reviews. Values read from the database are kept long (`keep_ms`) only if their product's count is
+    still the one seen before the read; otherwise — and after any later move — for at most `max_age_ms`.
+    So what is kept is never more than `max_age_ms` behind a move the cache was told of.
+    Failing soft: a store that does not answer keeps nothing and reads as nothing kept."""
+
+    async def read(self, generation: int, product_ids: list[int]) -> LiveKept:
+        """The values kept of these products (those not kept are absent) and their move counts: one
+        round trip."""
         ...
 
-    async def keep(self, generation: int, blocks: dict[int, dict[int, LiveDetail]], ttl_ms: int) -> None:
-        """Keep blocks' values ({block: every product of it that has any}) for `ttl_ms`, in one round trip."""
+    async def keep(
+        self,
+        generation: int,
+        values: dict[int, LiveDetail | None],
+        moves: dict[int, int],
+        *,
+        keep_ms: int,
+        max_age_ms: int,
+    ) -> None:
+        """Keep values read from the database after `moves` were read: for `keep_ms` where a product's
+        move count is unchanged, else for `max_age_ms`. One round trip."""
+        ...
+
+    async def moved(self, product_ids: list[int], max_age_ms: int) -> None:
+        """These products' values changed (committed): raise their move counts, and keep what is kept of
+        them for at most `max_age_ms` more. One round trip."""
         ...
 
 

@@ -70,6 +70,9 @@ class OrderUseCases:
     # gateway, so no money can come for a cancelled order (see `Payments.close_for_cancel`).
     before_cancel: Callable[[Order], Awaitable[None]] | None = None
     metrics: ShopMetrics = NO_METRICS  # orders placed and refused, payments applied and refused
+    # Told after commit of the products whose stock, sales or reviews an order changed (`LiveValues.moved`:
+    # pages and carts show them afresh within a second).
+    stock_moved: Callable[[set[int]], Awaitable[None]] | None = None
 
     @property
     def payment_window(self) -> timedelta:
@@ -134,14 +137,32 @@ class OrderUseCases:
         return await self._change(order_id, user_id, lambda o: o.cancel(reason, now), effect)
 
     async def _publish(self, events: list[OrderEvent]) -> None:
-        """Follow-up work for what happened, after commit (see `Scheduling`): a cancelled or refunded
-        order's stock tokens go back to the gate (best effort: lost tokens come back at the next reconcile)."""
+        """Follow-up work for what happened, after commit (see `Scheduling`): the products whose stock
+        moved are told to the live values; a cancelled or refunded order's stock tokens go back to the gate
+        (best effort: lost tokens come back at the next reconcile)."""
+        await self._tell_moved(
+            {
+                product_id
+                for event in events
+                if isinstance(event, OrderPlaced | OrderCancelled | OrderRefunded)
+                for _sku_id, product_id, _count in event.lines
+            }
+        )
         for event in events:
             if isinstance(event, OrderCancelled | OrderRefunded):
                 held: dict[int, int] = {}
                 for sku_id, _product_id, count in event.lines:
                     held[sku_id] = held.get(sku_id, 0) + count
                 await release_quietly(self.gate, held)
+
+    async def _tell_moved(self, product_ids: set[int]) -> None:
+        """Best effort: a move not told shows on pages once the values kept expire."""
+        if self.stock_moved is None or not product_ids:
+            return
+        try:
+            await self.stock_moved(product_ids)
+        except Exception:
+            log.warning("could not tell the live values of products %s", sorted(product_ids), exc_info=True)
 
     def _check_page_size(self, page_size: int) -> None:
         if not 1 <= page_size <= self.max_page_size:

@@ -158,6 +158,7 @@ class Orders(Scheduling):
                     raise IllegalTransition(order_id, before, order.status)
                 user = await uow.users.get(user_id)
                 await uow.commit()
+            await self._tell_moved({review.product_id})  # its review summary
             return ReviewView(
                 review_id,
                 user.username if user else "",

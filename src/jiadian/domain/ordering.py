@@ -207,6 +207,7 @@ class OrderEvent:
 class OrderPlaced(OrderEvent):
     user_id: int
     total: Money
+    lines: tuple[tuple[int, int, int], ...]  # (sku_id, product_id, count): the stock taken
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,8 +345,12 @@ class Order:
         if len({line.sku_id for line in lines}) != len(lines):
             raise ValidationFailed("同一商品规格在订单中只能出现一次")
         order = cls(id, trade_no, user_id, lines, address, now, freight, mark=check_mark(mark))
-        order.events.append(OrderPlaced(id, user_id, order.total))
+        order.events.append(OrderPlaced(id, user_id, order.total, order.stock_lines()))
         return order
+
+    def stock_lines(self) -> tuple[tuple[int, int, int], ...]:
+        """(sku_id, product_id, count) of each line: the stock the order takes, or gives back."""
+        return tuple((line.sku_id, line.product_id, line.count) for line in self.lines)
 
     # --- totals ---
 
@@ -410,8 +415,7 @@ class Order:
         self._move(OrderStatus.CANCELLED)
         self.cancelled_at = now
         self.cancel_reason = reason.value
-        restock = tuple((line.sku_id, line.product_id, line.count) for line in self.lines)
-        self.events.append(OrderCancelled(self.id, reason, restock))
+        self.events.append(OrderCancelled(self.id, reason, self.stock_lines()))
 
     def request_refund(self) -> None:
         """The buyer asks for a refund of the paid, unshipped order; it does not ship meanwhile."""
@@ -427,8 +431,7 @@ class Order:
         """Undo the paid, unshipped order: its stock comes back (the money goes back by its `Refund`)."""
         self._move(OrderStatus.REFUNDED)
         self.refunded_at = now
-        restock = tuple((line.sku_id, line.product_id, line.count) for line in self.lines)
-        self.events.append(OrderRefunded(self.id, restock))
+        self.events.append(OrderRefunded(self.id, self.stock_lines()))
 
     def review(self, line_id: int, score: int, content: str, now: datetime) -> LineReview:
         """Review one line (once, after receipt); the last review completes the order."""

@@ -1,9 +1,12 @@
-"""Live values of products kept a moment in Redis, shared by every process (`LiveCache`).
+"""Live values of products kept in Redis, shared by every process (`LiveCache`).
 
-A block is one hash (`jiadian:live:{generation}:{block}`, expiring after the given TTL): a field per product that has
-values — `[[sku_id, "price", stock, sales], ...]` and `[reviews, "average score", "satisfaction"]` as
-compact JSON — and the field `_`, so a kept block with none of the wanted products is told from a block not
-kept. Reading any number of blocks is one pipelined round trip of HMGETs.
+A product's values are one string, `jiadian:live:{product_id}` = `{generation}|{values}` with the values
+as compact JSON — `[[[sku_id, "price", stock, sales], ...], [reviews, "average score", "satisfaction"]]`
+— or nothing after the `|` for a product kept as having none. A value of another generation reads as not
+kept. Its move count is `jiadian:live:m:{product_id}` (an integer, gone after a day without moves).
+
+Reading any number of products is one MGET of both keys. Keeping and telling moves are one Lua script
+each, so a move count is compared (or raised) and the value kept (or its expiry shortened) at once.
 
 It fails soft, like the catalogue's cache: Redis not answering reads as nothing kept (the caller reads
 the database) and keeps nothing; one warning per `rest_seconds`.
@@ -19,26 +22,52 @@ from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from redis.typing import EncodableT, FieldT
 
-from jiadian.application.catalog_ports import LiveDetail, SkuState
+from jiadian.application.catalog_ports import LiveDetail, LiveKept, SkuState
 from jiadian.domain.money import Money
 from jiadian.domain.reviews import ReviewSummary
 
 log = logging.getLogger("jiadian.cache")
 PREFIX = "jiadian:live:"
-_MARK = "_"
+MOVES_KEPT_MS = 24 * 3600 * 1000  # longer than any value is kept (`keep_ms`)
+
+# KEYS: value, moves, value, moves, ...; ARGV: keep_ms, max_age_ms, then per product its move count as
+# read and its value.
+_KEEP = """
+local keep_ms, max_age_ms = ARGV[1], ARGV[2]
+for i = 1, #KEYS, 2 do
+  local n = i + 2
+  local ttl = max_age_ms
+  if (redis.call('GET', KEYS[i + 1]) or '0') == ARGV[n] then ttl = keep_ms end
+  redis.call('SET', KEYS[i], ARGV[n + 1], 'PX', ttl)
+end
+"""
+# KEYS: value, moves, ...; ARGV: max_age_ms, how long a move count lasts.
+_MOVED = """
+local max_age_ms = tonumber(ARGV[1])
+for i = 1, #KEYS, 2 do
+  redis.call('INCR', KEYS[i + 1])
+  redis.call('PEXPIRE', KEYS[i + 1], ARGV[2])
+  if redis.call('PTTL', KEYS[i]) > max_age_ms then redis.call('PEXPIRE', KEYS[i], max_age_ms) end
+end
+"""
 
 
-def encode(live: LiveDetail) -> str:
+def encode(generation: int, live: LiveDetail | None) -> str:
+    if live is None:
+        return f"{generation}|"
     skus = [[s.id, str(s.price.amount), s.stock, s.sales] for s in live.skus]
     r = live.reviews
-    return json.dumps([skus, [r.count, str(r.average_score), str(r.satisfaction)]], separators=(",", ":"))
+    values = [skus, [r.count, str(r.average_score), str(r.satisfaction)]]
+    return f"{generation}|{json.dumps(values, separators=(',', ':'))}"
 
 
-def decode(raw: bytes | str) -> LiveDetail:
-    skus, (count, average, satisfaction) = json.loads(raw)
-    return LiveDetail(
+def decode(raw: str) -> tuple[int, LiveDetail | None]:
+    generation, _, values = raw.partition("|")
+    if not values:
+        return int(generation), None
+    skus, (count, average, satisfaction) = json.loads(values)
+    return int(generation), LiveDetail(
         [SkuState(int(i), Money.of(price), int(stock), int(sales)) for i, price, stock, sales in skus],
         ReviewSummary(int(count), Decimal(average), Decimal(satisfaction)),
     )
@@ -50,6 +79,8 @@ class RedisLiveCache:
         self._prefix = prefix
         self._rest_seconds = rest_seconds
         self._resting_until = 0.0
+        self._keep = redis.register_script(_KEEP)
+        self._moved = redis.register_script(_MOVED)
 
     def _failed(self, action: str, exc: Exception) -> None:
         if time.monotonic() >= self._resting_until:
@@ -58,48 +89,56 @@ class RedisLiveCache:
             )
         self._resting_until = time.monotonic() + self._rest_seconds
 
-    async def read(self, generation: int, wanted: dict[int, list[int]]) -> dict[int, dict[int, LiveDetail]]:
-        if not wanted or time.monotonic() < self._resting_until:
-            return {}
-        blocks = list(wanted)
-        prefix = f"{self._prefix}{generation}:"
+    def _resting(self) -> bool:
+        return time.monotonic() < self._resting_until
+
+    def _keys(self, product_ids: list[int]) -> list[str]:
+        """value, moves, value, moves, ... of these products."""
+        return [key for i in product_ids for key in (f"{self._prefix}{i}", f"{self._prefix}m:{i}")]
+
+    async def read(self, generation: int, product_ids: list[int]) -> LiveKept:
+        if not product_ids or self._resting():
+            return LiveKept({}, {})
         try:
-            if len(blocks) == 1:  # a product page: one command (a pipeline costs more on the client)
-                answers: list[list[Any]] = [
-                    await self._redis.hmget(f"{prefix}{blocks[0]}", [_MARK, *wanted[blocks[0]]])
-                ]
-            else:
-                async with self._redis.pipeline(transaction=False) as pipe:
-                    for block in blocks:
-                        pipe.hmget(f"{prefix}{block}", [_MARK, *wanted[block]])
-                    answers = await pipe.execute()
+            answers: list[Any] = await self._redis.mget(self._keys(product_ids))
         except RedisError as exc:
             self._failed("read", exc)
-            return {}
-        found: dict[int, dict[int, LiveDetail]] = {}
-        for block, (mark, *values) in zip(blocks, answers, strict=True):
-            if mark is None:
-                continue
-            found[block] = {
-                product_id: decode(raw)
-                for product_id, raw in zip(wanted[block], values, strict=True)
-                if raw is not None
-            }
-        return found
+            return LiveKept({}, {})
+        values: dict[int, LiveDetail | None] = {}
+        moves: dict[int, int] = {}
+        for n, product_id in enumerate(product_ids):
+            raw, count = answers[2 * n], answers[2 * n + 1]
+            moves[product_id] = int(count or 0)
+            if raw is not None:
+                kept_generation, live = decode(raw.decode() if isinstance(raw, bytes) else raw)
+                if kept_generation == generation:
+                    values[product_id] = live
+        return LiveKept(values, moves)
 
-    async def keep(self, generation: int, blocks: dict[int, dict[int, LiveDetail]], ttl_ms: int) -> None:
-        if not blocks or time.monotonic() < self._resting_until:
+    async def keep(
+        self,
+        generation: int,
+        values: dict[int, LiveDetail | None],
+        moves: dict[int, int],
+        *,
+        keep_ms: int,
+        max_age_ms: int,
+    ) -> None:
+        if not values or self._resting():
             return
+        ids = list(values)
+        args: list[Any] = [keep_ms, max_age_ms]
+        for product_id in ids:
+            args += [moves.get(product_id, 0), encode(generation, values[product_id])]
         try:
-            async with self._redis.pipeline(transaction=True) as pipe:
-                for block, values in blocks.items():
-                    key = f"{self._prefix}{generation}:{block}"
-                    fields: dict[FieldT, EncodableT] = {_MARK: "1"}
-                    for product_id, live in values.items():
-                        fields[product_id] = encode(live)
-                    pipe.delete(key)
-                    pipe.hset(key, mapping=fields)
-                    pipe.pexpire(key, ttl_ms)
-                await pipe.execute()
+            await self._keep(keys=self._keys(ids), args=args)
         except RedisError as exc:
             self._failed("keep", exc)
+
+    async def moved(self, product_ids: list[int], max_age_ms: int) -> None:
+        if not product_ids or self._resting():
+            return
+        try:
+            await self._moved(keys=self._keys(product_ids), args=[max_age_ms, MOVES_KEPT_MS])
+        except RedisError as exc:
+            self._failed("move", exc)
