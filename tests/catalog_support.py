@@ -21,6 +21,7 @@ from jiadian.adapters.sql import tables as t
 from jiadian.adapters.sql.engine import to_db
 from jiadian.application.catalog import SkuView
 from jiadian.application.catalog_admin import CatalogAdmin, ProductSpec, SkuSpec
+from jiadian.domain.catalog import Sku
 
 CATEGORIES = [
     ("智能设备", "intelligence"),
@@ -135,7 +136,12 @@ async def given_shop(admin: CatalogAdmin, clock: FixedClock) -> Shop:
 
 
 async def insert_reviews(
-    engine: AsyncEngine, product_id: int, product_name: str, sku: SkuView, scores: list[int], start: datetime
+    engine: AsyncEngine,
+    product_id: int,
+    product_name: str,
+    sku: SkuView | Sku,
+    scores: list[int],
+    start: datetime,
 ) -> list[datetime]:
     """Reviews of one sku by user "reviewer" on SQL, one minute apart from `start` (oldest first).
 

@@ -91,7 +91,8 @@ class LiveDetail:
 @dataclass(frozen=True, slots=True)
 class LiveKept:
     """What a `LiveCache` read found: the values kept (None: kept as having none — unknown, off shelf or
-    without skus) and each product's move count as it stood before the read (0 if never moved)."""
+    without skus) and, for each product not kept, its move count as it stood at the read (0 if never
+    moved)."""
 
     values: dict[int, LiveDetail | None]
     moves: dict[int, int]
@@ -108,8 +109,8 @@ class LiveCache(Protocol):
     Failing soft: a store that does not answer keeps nothing and reads as nothing kept."""
 
     async def read(self, generation: int, product_ids: list[int]) -> LiveKept:
-        """The values kept of these products (those not kept are absent) and their move counts: one
-        round trip."""
+        """The values kept of these products (those not kept are absent), and the move counts of those
+        not kept: one round trip when all are kept, two otherwise."""
         ...
 
     async def keep(

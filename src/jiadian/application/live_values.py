@@ -89,15 +89,12 @@ class LiveValues:
         (a product page rendered): those values kept as `of` keeps them, so the next view reads none."""
         if self.max_age_ms <= 0:
             return (await read())[0]
-        moves = (await self.cache.read(generation, [product_id])).moves
+        seen = await self.cache.read(generation, [product_id])
         result, live = await read()
-        await self.cache.keep(
-            generation,
-            {product_id: live},
-            {product_id: moves.get(product_id, 0)},
-            keep_ms=self.keep_ms,
-            max_age_ms=self.max_age_ms,
-        )
+        if product_id not in seen.values:
+            await self.cache.keep(
+                generation, {product_id: live}, seen.moves, keep_ms=self.keep_ms, max_age_ms=self.max_age_ms
+            )
         return result
 
     async def moved(self, product_ids: Iterable[int]) -> None:

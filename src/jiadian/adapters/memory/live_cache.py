@@ -23,7 +23,7 @@ class MemoryLiveCache:
             kept = self._kept.get(product_id)
             if kept is not None and kept[0] == generation and kept[1] > now:
                 values[product_id] = kept[2]
-        return LiveKept(values, {i: self._moves.get(i, 0) for i in product_ids})
+        return LiveKept(values, {i: self._moves.get(i, 0) for i in product_ids if i not in values})
 
     async def keep(
         self,

@@ -5,7 +5,8 @@ as compact JSON — `[[[sku_id, "price", stock, sales], ...], [reviews, "average
 — or nothing after the `|` for a product kept as having none. A value of another generation reads as not
 kept. Its move count is `jiadian:live:m:{product_id}` (an integer, gone after a day without moves).
 
-Reading any number of products is one MGET of both keys. Keeping and telling moves are one Lua script
+Reading any number of products is one MGET of their values, and one of the move counts of those not
+kept (read before the database is, see `LiveCache.keep`). Keeping and telling moves are one Lua script
 each, so a move count is compared (or raised) and the value kept (or its expiry shortened) at once.
 
 It fails soft, like the catalogue's cache: Redis not answering reads as nothing kept (the caller reads
@@ -14,6 +15,7 @@ the database) and keeps nothing; one warning per `rest_seconds`.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
@@ -62,8 +64,11 @@ def encode(generation: int, live: LiveDetail | None) -> str:
     return f"{generation}|{json.dumps(values, separators=(',', ':'))}"
 
 
-def decode(raw: str) -> tuple[int, LiveDetail | None]:
-    generation, _, values = raw.partition("|")
+@functools.lru_cache(maxsize=16_384)
+def decode(raw: bytes) -> tuple[int, LiveDetail | None]:
+    """A kept value as read (the same bytes decode to the same shared, unchanging object: a product's
+    values repeat from view to view until an order moves them)."""
+    generation, _, values = raw.decode().partition("|")
     if not values:
         return int(generation), None
     skus, (count, average, satisfaction) = json.loads(values)
@@ -99,21 +104,22 @@ class RedisLiveCache:
     async def read(self, generation: int, product_ids: list[int]) -> LiveKept:
         if not product_ids or self._resting():
             return LiveKept({}, {})
+        values: dict[int, LiveDetail | None] = {}
         try:
-            answers: list[Any] = await self._redis.mget(self._keys(product_ids))
+            answers: list[Any] = await self._redis.mget([f"{self._prefix}{i}" for i in product_ids])
+            for product_id, raw in zip(product_ids, answers, strict=True):
+                if raw is not None:
+                    kept_generation, live = decode(raw)
+                    if kept_generation == generation:
+                        values[product_id] = live
+            missing = [i for i in product_ids if i not in values]
+            counts: list[Any] = (
+                await self._redis.mget([f"{self._prefix}m:{i}" for i in missing]) if missing else []
+            )
         except RedisError as exc:
             self._failed("read", exc)
             return LiveKept({}, {})
-        values: dict[int, LiveDetail | None] = {}
-        moves: dict[int, int] = {}
-        for n, product_id in enumerate(product_ids):
-            raw, count = answers[2 * n], answers[2 * n + 1]
-            moves[product_id] = int(count or 0)
-            if raw is not None:
-                kept_generation, live = decode(raw.decode() if isinstance(raw, bytes) else raw)
-                if kept_generation == generation:
-                    values[product_id] = live
-        return LiveKept(values, moves)
+        return LiveKept(values, {i: int(count or 0) for i, count in zip(missing, counts, strict=True)})
 
     async def keep(
         self,
