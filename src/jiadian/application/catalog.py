@@ -165,7 +165,7 @@ def is_possible_id(entity_id: int) -> bool:
 @dataclass(frozen=True)
 class Catalog:
     """The shopper's side of the catalogue. Home, categories and banners are cached; product pages are
-    kept per generation, their live values (`live`) up to a second old."""
+    kept per generation, their live values (`live`) up to a second behind the orders."""
 
     queries: CatalogQueries
     cache: Cache  # shared by every process (Redis in production)
@@ -323,7 +323,8 @@ class Catalog:
         generation, in this process and in the shared cache for `cache_ttl` (so a spread of views over a
         large catalogue is not cold in every process, nor after a restart); the hot products come from
         this process's list of the category's best sellers (up to `detail_ttl` old); prices, stock, sales
-        and the review summary from `live` (up to a second old) when the rest comes from the caches."""
+        and the review summary from `live` (up to a second behind the orders) when the rest comes from the
+        caches; a page rendered keeps its live values in `live` too."""
         if not is_possible_id(product_id):
             raise NotFound("商品", product_id)
         generation = await self.generation()
