@@ -260,3 +260,24 @@ async def test_a_product_with_no_live_values_is_kept_as_having_none(world: World
     await cart.view(user)
     await cart.view(user)
     assert world.reads == [[(sku.product_id, sku.product_id)]]  # read once, then kept as none
+
+
+def test_every_order_use_case_that_moves_stock_tells_the_live_values(world: World) -> None:
+    """As wired: placing (checkout), the buyer's cancels and reviews (orders), expiry and the operator's
+    cancels (fulfilment), refunds. Payments move no stock."""
+    container = world.container
+    moved = container.live_values().moved
+    for use_cases in (container.checkout(), container.orders(), container.fulfilment(), container.refunds()):
+        assert use_cases.stock_moved == moved, type(use_cases).__name__
+    assert container.payments().stock_moved is None
+
+
+async def test_an_order_through_the_wired_checkout_shows_on_the_page(world: World) -> None:
+    sku = await world.shop.given_sku(stock=5)
+    user, address = await world.shop.given_buyer()
+    assert await kept_page(world, sku.product_id) == 5
+    await world.container.checkout().place(
+        user, CheckoutRequest(buy_now=BuyNow(sku.id, 2)), address_id=address
+    )
+    world.time.now += MAX_AGE + 0.001
+    assert await stock_on_page(world, sku.product_id) == 3
