@@ -5,7 +5,7 @@ On a machine shared with other work, wrk's figures (and CPU time) move with the 
 round trips per request do not, so they tell whether a change made a request cheaper. Run it on the
 database and Redis a bench run left (`jiadian_bench`, Redis 12):
 
-    .venv/bin/python -m bench.inprocess hello detail cart_add cart_view preview order --n 2000 --profile -
+    .venv/bin/python -m bench.inprocess hello detail cart_add cart_view preview order pay --n 2000 --profile -
     .venv/bin/python -m bench.inprocess detail --profile /tmp/p   # writes /tmp/p.detail (pstats)
 
 `--products N` narrows the product ids (and skus) the requests pick: with a few, what is kept stays kept
@@ -201,9 +201,19 @@ async def main() -> None:
                 json.dumps({"buy_now": {"sku_id": sku, "count": 1}, "address_id": user}).encode(),
                 h,
             )
+        if mode == "pay":
+            order_id = to_pay[user].pop()
+            return "POST", f"/api/orders/{order_id}/payments", json.dumps({"method": "wallet"}).encode(), auth
         raise SystemExit(mode)
 
+    to_pay: dict[int, list[str]] = {user: [] for user, _session in sessions}
     for mode in args.modes:
+        if mode == "pay":  # unpaid orders to pay: placed first, through the API
+            for i in range(args.n + args.n // 10 + len(sessions)):
+                method, path, body, headers = request("order", i)
+                status, _h, out = await client.call(method, path, body=body, headers=headers)
+                assert status == 201, out[:300]
+                to_pay[sessions[i % len(sessions)][0]].append(json.loads(out)["order_id"])
         await measure(client, mode, request, args)
     await queue.put({"type": "lifespan.shutdown"})
     await life

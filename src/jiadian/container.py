@@ -156,7 +156,9 @@ class Container(containers.DeclarativeContainer):
     engine = providers.Singleton(_engine, settings)
     redis = providers.Singleton(_redis, settings)
     cache = providers.Singleton(_cache, redis)
-    near_cache = providers.Singleton(MemoryCache, max_ttl_seconds=60, max_entries=20_000)
+    near_cache = providers.Singleton(
+        MemoryCache, max_ttl_seconds=60, max_entries=settings.provided.near_cache_entries
+    )
     blobs = providers.Singleton(_blobs, settings)
 
     # Search: text into terms (jieba's dictionary, loaded once per process) and the index's reads.

@@ -165,6 +165,13 @@ class Settings(BaseSettings):
         description="How long home, navigation, banners, product pages and the skus carts show are cached "
         "(per catalogue generation)",
     )
+    near_cache_entries: int = Field(
+        50_000,
+        ge=100,
+        description="How many entries each server process keeps in its own cache, in front of the shared one "
+        "(product pages, the skus carts show, counts; the oldest goes first): about one per product and per sku "
+        "that is viewed, so a catalogue's views are served without a round trip",
+    )
     live_values_ms: int = Field(
         1000,
         ge=0,

@@ -342,19 +342,17 @@ class Catalog:
 
         kept = await self._kept_in(self._both, key, KeptPage, render, self.cache_ttl)
         best = await self._best_sellers(kept.category_id, generation)
-        page = replace(kept.page, hot=[c for c in best if c.id != product_id][:HOT_PRODUCTS])
-        if fresh:
-            return page  # read just now: live already
-        now = (await self.live.of([product_id], generation)).get(product_id)
-        if now is None:  # no live values (it went off shelf since the page was kept): the page's own
-            return page
+        hot = [c for c in best if c.id != product_id][:HOT_PRODUCTS]
+        now = None if fresh else (await self.live.of([product_id], generation)).get(product_id)
+        if now is None:  # read just now (live already), or no live values: the page's own
+            return replace(kept.page, hot=hot)
         live = {s.id: s for s in now.skus}
         skus = [
-            replace(v, price=live[v.id].price, stock=live[v.id].stock, sales=live[v.id].sales)
-            for v in page.skus
-            if v.id in live
+            SkuView(v.id, v.size, v.color, state.price, state.stock, state.sales, v.images)
+            for v in kept.page.skus
+            if (state := live.get(v.id)) is not None
         ]
-        return replace(page, skus=skus, reviews=now.reviews)
+        return replace(kept.page, hot=hot, skus=skus, reviews=now.reviews)
 
     async def _kept_page(self, product_id: int) -> KeptPage:
         row = await self.queries.detail(product_id)
