@@ -70,9 +70,12 @@ async def shop(backend: Backend) -> Shop:
 
 
 async def given_reviews(b: Backend, product_id: int, scores: list[int]) -> list[datetime]:
-    """Reviews of the product's first sku by user "reviewer", one minute apart (oldest first)."""
-    detail = await b.catalog.detail(product_id)
-    first = detail.skus[0]
+    """Reviews of the product's first sku by user "reviewer", one minute apart (oldest first). Written by
+    hand, not through the shop: read around the catalogue's caches, whose live values (the review summary)
+    would not be told of them."""
+    detail = await b.queries.detail(product_id)
+    assert detail is not None
+    first = detail.skus[0].sku
     start = b.clock.now()
     moments = [start + timedelta(minutes=n) for n in range(len(scores))]
     if b.state is not None:
@@ -82,7 +85,7 @@ async def given_reviews(b: Backend, product_id: int, scores: list[int]) -> list[
             row = ReviewRow(review_id, "reviewer", score, f"评论{n}", at, first.id, first.size, first.color)
             table[review_id] = StoredReview(review_id, product_id, 1, review_id, row)
         return moments
-    return await insert_reviews(b.container.engine(), product_id, detail.name, first, scores, start)
+    return await insert_reviews(b.container.engine(), product_id, detail.product.name, first, scores, start)
 
 
 # --- the shopper's reads ---------------------------------------------------------------------
