@@ -137,6 +137,77 @@ async def test_a_picked_sort_applies(shop: Container, walk: bool, monkeypatch: p
     assert (ids(page.items), page.page, page.pages, page.total) == ([5, 23, 1], 2, 3, 7)
 
 
+TWO_WORDS = [
+    "华为手机",
+    "SONY耳机",
+    "苹果 手机",
+    "华为 笔记本",
+    "手机 白色",
+    "耳机 黑色",
+    "笔记本 电脑",
+    "手机 手机",
+]
+
+
+async def every_page(shop: Container, text: str, page_size: int) -> list[int]:
+    found: list[int] = []
+    first = await shop.search().products(text, 1, page_size)
+    for number in range(1, first.pages + 1):
+        found += ids((await shop.search().products(text, number, page_size)).items)
+    return found
+
+
+@pytest.mark.parametrize("page_size", [1, 2, 3, 50])
+async def test_two_words_rank_alike_walked_or_intersected(
+    shop: Container, page_size: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQL walks a two-word query's best matches by pairs of weights while the page ends within
+    `PAIR_WALK` matches, and intersects every posting past it: every page the same either way."""
+    for text in TWO_WORDS:
+        monkeypatch.setattr(sql_search, "PAIR_WALK", 10**9)
+        walked = await every_page(shop, text, page_size)
+        monkeypatch.setattr(sql_search, "PAIR_WALK", 0)
+        intersected = await every_page(shop, text, page_size)
+        assert walked == intersected, text
+        assert len(set(walked)) == len(walked) == (await shop.search().products(text, 1, 1)).total, text
+    assert await found(shop, "华为手机") == [23, 6]
+
+
+async def test_two_words_rank_by_the_sum_of_their_weights_on_every_page(
+    shop: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each pair of fields the two words are found in: name 3, product line 2, its detail 1."""
+    specs = [  # (line, name, line detail): ids 25..30, no sales (ties: the newest first)
+        ("line a", "zeta omega 1", ""),  # 3 + 3
+        ("omega line", "zeta 2", ""),  # 3 + 2
+        ("line c", "omega 3", "zeta"),  # 3 + 1
+        ("zeta omega", "x 4", ""),  # 2 + 2
+        ("line e", "y 5", "zeta omega"),  # 1 + 1
+        ("line f", "zeta 6", "omega"),  # 3 + 1
+    ]
+    await shop.catalog_admin().import_products(
+        [ProductSpec("computer", line, name, [SkuSpec("9.00", 5)], detail) for line, name, detail in specs]
+    )
+    best_first = [25, 26, 30, 28, 27, 29]
+    for walk in (10**9, 0):
+        monkeypatch.setattr(sql_search, "PAIR_WALK", walk)
+        assert await found(shop, "zeta omega") == best_first
+        assert await found(shop, "omega zeta") == best_first
+        for page_size in (1, 2, 4):
+            assert await every_page(shop, "omega zeta", page_size) == best_first
+
+
+async def test_a_pair_of_weights_is_walked_from_its_rarer_word() -> None:
+    postings = {("华为", 3): 5, ("华为", 1): 40, ("手机", 3): 7, ("手机", 1): 2, ("其他", 2): 1}
+    assert sql_search.pair_walks(("华为", "手机"), postings) == [
+        ("手机", 1, "华为", 1),
+        ("手机", 3, "华为", 1),
+        ("手机", 1, "华为", 3),
+        ("华为", 3, "手机", 3),
+    ]
+    assert sql_search.pair_walks(("华为", "手机"), {("华为", 3): 5}) == []  # 手机 held nowhere
+
+
 async def test_pages_and_clamps(shop: Container) -> None:
     page = await shop.search().products("手机", 2, 3)
     assert (ids(page.items), page.page, page.pages, page.total) == (PHONES[3:6], 2, 3, 7)

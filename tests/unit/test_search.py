@@ -104,15 +104,30 @@ class CountingQueries:
     inner: SearchQueries
     counts: list[Terms] = field(default_factory=list)
     best_calls: int = 0
+    postings_calls: int = 0
 
     async def count(self, terms: Terms) -> int:
         self.counts.append(terms)
         return await self.inner.count(terms)
 
+    async def postings(self, words: tuple[str, ...]) -> dict[tuple[str, int], int]:
+        self.postings_calls += 1
+        return await self.inner.postings(words)
+
     async def page(
-        self, terms: Terms, sort: SortKey | None, offset: int, limit: int, *, total: int, listed: int
+        self,
+        terms: Terms,
+        sort: SortKey | None,
+        offset: int,
+        limit: int,
+        *,
+        total: int,
+        listed: int,
+        postings: dict[tuple[str, int], int] | None = None,
     ) -> list[CardRow]:
-        return await self.inner.page(terms, sort, offset, limit, total=total, listed=listed)
+        return await self.inner.page(
+            terms, sort, offset, limit, total=total, listed=listed, postings=postings
+        )
 
     async def best(self, terms: Terms, limit: int) -> list[NamesRow]:
         self.best_calls += 1
@@ -146,6 +161,19 @@ async def test_counts_and_suggestions_are_kept_per_generation(shop: Container) -
     assert ids((await search.products("pro", 1, 8)).items) == [3, 1, 2, 4]
     await search.suggest("iph")
     assert (len(queries.counts), queries.best_calls) == (2, 2)
+
+
+async def test_two_words_postings_are_read_once_per_generation_and_only_for_them(shop: Container) -> None:
+    search, queries = counting(shop)
+    await search.products("pro", 1, 8)
+    await search.products("iphone pro", 1, 8, SortKey.PRICE)  # a picked sort: not walked
+    assert queries.postings_calls == 0
+    for page in (1, 2, 1):
+        await search.products("iPhone pro", page, 2)
+    assert queries.postings_calls == 1
+    await shop.catalog_admin().rename_product(8, "MacBook Air 13")
+    await search.products("iphone pro", 1, 2)
+    assert queries.postings_calls == 2
 
 
 async def test_only_the_first_words_of_a_long_query_count(shop: Container) -> None:

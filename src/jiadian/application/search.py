@@ -39,8 +39,10 @@ class Suggestion:
 
 @dataclass(frozen=True)
 class Search:
-    """The shopper's search. Counts and suggestions are kept per catalogue generation in this process;
-    a page of results costs one statement (one more for the count when the generation moved)."""
+    """The shopper's search. Counts and suggestions are kept per catalogue generation in this process
+    (and, for two-word queries, how many products hold each word at each weight, which lets a page of the
+    best matches be walked instead of intersecting every posting); a page of results costs one statement
+    (one more for the count, and one for the postings, when the generation moved)."""
 
     catalog: Catalog
     queries: SearchQueries
@@ -62,8 +64,24 @@ class Search:
         if not total:
             return Page([], request.page, page_size, 0)
         listed = await self.catalog.listed_count() if sort is not None else total
-        rows = await self.queries.page(terms, sort, request.offset, page_size, total=total, listed=listed)
+        postings = await self._postings(terms) if sort is None and len(terms.words) == 2 else None
+        rows = await self.queries.page(
+            terms, sort, request.offset, page_size, total=total, listed=listed, postings=postings
+        )
         return Page([self.catalog.card(r) for r in rows], request.page, page_size, total)
+
+    async def _postings(self, terms: Terms) -> dict[tuple[str, int], int]:
+        """How many products hold each word at each weight: kept like the count (per generation)."""
+        key = f"catalog:{await self.catalog.generation()}:search-postings:{' '.join(terms.words)}"
+
+        async def read() -> list[tuple[str, int, int]]:
+            found = await self.queries.postings(terms.words)
+            return [(word, weight, count) for (word, weight), count in sorted(found.items())]
+
+        kept = await self.catalog.kept(
+            self.catalog.near_cache, key, list[tuple[str, int, int]], read, self.ttl
+        )
+        return {(word, weight): count for word, weight, count in kept}
 
     async def _count(self, terms: Terms) -> int:
         key = f"catalog:{await self.catalog.generation()}:search-count:{terms.key}"

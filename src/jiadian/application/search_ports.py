@@ -57,12 +57,26 @@ class SearchQueries(Protocol):
 
     async def count(self, terms: Terms) -> int: ...
 
+    async def postings(self, words: tuple[str, ...]) -> dict[tuple[str, int], int]:
+        """How many listed products hold each word at each weight ((word, weight) → count; none: absent)."""
+        ...
+
     async def page(
-        self, terms: Terms, sort: SortKey | None, offset: int, limit: int, *, total: int, listed: int
+        self,
+        terms: Terms,
+        sort: SortKey | None,
+        offset: int,
+        limit: int,
+        *,
+        total: int,
+        listed: int,
+        postings: dict[tuple[str, int], int] | None = None,
     ) -> list[CardRow]:
         """Cards of the matching products, best match first (`sort` None) or in a list order. `total`
-        is `count(terms)` and `listed` the number of listed products: an adapter may use them to choose
-        how to find a page in a list order (sort the matches, or walk the list and check each product)."""
+        is `count(terms)`, `listed` the number of listed products and `postings` (when given) the words'
+        `postings`, all as of the same catalogue generation: an adapter may use them to choose how to find
+        a page (in a list order: sort the matches, or walk the list and check each product; best first:
+        walk each pair of weights from its rarer side, or intersect every posting)."""
         ...
 
     async def best(self, terms: Terms, limit: int) -> list[NamesRow]:

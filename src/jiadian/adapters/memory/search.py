@@ -55,8 +55,26 @@ class MemorySearchQueries:
     async def count(self, terms: Terms) -> int:
         return len(_ranked(self._s, terms))
 
+    async def postings(self, words: tuple[str, ...]) -> dict[tuple[str, int], int]:
+        documents: dict[int, Document] = self._s.table(DOCUMENTS)
+        counts: dict[tuple[str, int], int] = {}
+        for document in documents.values():
+            for word in words:
+                weight = document.weights.get(word)
+                if weight is not None:
+                    counts[word, weight] = counts.get((word, weight), 0) + 1
+        return counts
+
     async def page(
-        self, terms: Terms, sort: SortKey | None, offset: int, limit: int, *, total: int, listed: int
+        self,
+        terms: Terms,
+        sort: SortKey | None,
+        offset: int,
+        limit: int,
+        *,
+        total: int,
+        listed: int,
+        postings: dict[tuple[str, int], int] | None = None,
     ) -> list[CardRow]:
         ids = [product_id for _score, _sales, product_id in _ranked(self._s, terms)]
         if sort is None:

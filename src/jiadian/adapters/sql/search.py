@@ -18,6 +18,7 @@ from itertools import islice
 from typing import Any, TypeVar
 
 from sqlalchemy import (
+    Integer,
     Select,
     and_,
     bindparam,
@@ -56,6 +57,9 @@ T = TypeVar("T")
 # postings (about (offset + page) × listed ÷ matches look-ups). It walks when that is at most this many.
 WALK_BUDGET = 2000
 BATCH = 500  # products per statement when indexing; postings per DELETE
+# A two-word query's page, best first, is gathered by walks of the rank index (`_pair_walks`) when it ends
+# within this many matches; a deeper page intersects every posting.
+PAIR_WALK = 1000
 
 
 def _batched(items: Sequence[T], size: int) -> Iterator[list[T]]:
@@ -114,7 +118,11 @@ def _ranked(words: int, any_of: bool = False) -> Select[Any]:
 
 @functools.cache
 def _relevance_cards(words: int) -> Select[Any]:
-    page = _ranked(words).subquery("page")
+    return _cards_of_page(_ranked(words).subquery("page"))
+
+
+def _cards_of_page(page: Any) -> Select[Any]:
+    """The cards of a page of (product_id, score, sales), in its order."""
     return (
         select(*CARD_COLUMNS)
         .select_from(
@@ -125,6 +133,66 @@ def _relevance_cards(words: int) -> Select[Any]:
         .order_by(page.c.score.desc(), page.c.sales.desc(), page.c.product_id.desc())
         .prefix_with("STRAIGHT_JOIN", dialect="mysql")
     )
+
+
+@functools.cache
+def _pair_walks(walks: int) -> Select[Any]:
+    """A page of the matches of two words, best first, gathered by walks (binds `offset`, `limit`, `n`).
+
+    Walk `i` reads the postings of word `d{i}` at weight `dw{i}` in rank order (best sellers first, from
+    the rank index) and keeps those whose product holds word `o{i}` at weight `ow{i}` (a primary-key
+    look-up each), `n` of them at most: the best `n` matches scoring `s{i}`. Every match is in the walk of
+    its pair of weights, and the best `n` of all are among the best `n` of each walk, so the page is the
+    same as intersecting every posting — but a walk stops after `n` matches instead of reading them all.
+    """
+    parts = []
+    for i in range(walks):
+        d, o = search_terms.alias(f"d{i}"), search_terms.alias(f"o{i}")
+        held = and_(
+            o.c.term == bindparam(f"o{i}"),
+            o.c.product_id == d.c.product_id,
+            o.c.weight == bindparam(f"ow{i}"),
+        )
+        walk = (
+            select(d.c.product_id, bindparam(f"s{i}", type_=Integer).label("score"), d.c.sales)
+            .select_from(d.join(o, held))
+            .where(d.c.term == bindparam(f"d{i}"), d.c.weight == bindparam(f"dw{i}"))
+            .order_by(d.c.sales.desc(), d.c.product_id.desc())
+            .limit(bindparam("n"))
+            .prefix_with("STRAIGHT_JOIN", dialect="mysql")
+            .subquery(f"walk{i}")
+        )
+        parts.append(select(walk.c.product_id, walk.c.score, walk.c.sales))
+    matches = (union_all(*parts) if walks > 1 else parts[0]).subquery("matches")
+    page = (
+        select(matches.c.product_id, matches.c.score, matches.c.sales)
+        .order_by(matches.c.score.desc(), matches.c.sales.desc(), matches.c.product_id.desc())
+        .offset(bindparam("offset"))
+        .limit(bindparam("limit"))
+        .subquery("page")
+    )
+    return _cards_of_page(page)
+
+
+def pair_walks(
+    words: tuple[str, ...], postings: dict[tuple[str, int], int]
+) -> list[tuple[str, int, str, int]]:
+    """The walks of a two-word query: one per pair of weights both words are held at, each from its rarer
+    side — (driving word, its weight, the other word, its weight). Their cost together is at most the
+    postings of the rarer word, what intersecting them all costs."""
+    first, second = words
+    walks = []
+    for (word, weight), count in sorted(postings.items()):
+        if word != first:
+            continue
+        for (other, other_weight), other_count in sorted(postings.items()):
+            if other != second:
+                continue
+            if count <= other_count:
+                walks.append((first, weight, second, other_weight))
+            else:
+                walks.append((second, other_weight, first, weight))
+    return walks
 
 
 @functools.cache
@@ -222,6 +290,11 @@ SPECS: Select[Any] = (
     .where(skus.c.product_id.in_(bindparam("ids", expanding=True)))
     .order_by(skus.c.id)
 )
+POSTINGS: Select[Any] = (
+    select(search_terms.c.term, search_terms.c.weight, func.count().label("n"))
+    .where(search_terms.c.term.in_(bindparam("words", expanding=True)))
+    .group_by(search_terms.c.term, search_terms.c.weight)
+)
 INDEXED: Select[Any] = select(search_documents.c.product_id, search_documents.c.terms).where(
     search_documents.c.product_id.in_(bindparam("ids", expanding=True))
 )
@@ -245,16 +318,45 @@ class SqlSearchQueries:
         async with self._engine.connect() as conn:
             return int((await conn.execute(_count(len(terms.words)), _params(terms))).scalar_one())
 
+    async def postings(self, words: tuple[str, ...]) -> dict[tuple[str, int], int]:
+        async with self._engine.connect() as conn:
+            rows = await conn.execute(POSTINGS, {"words": list(words)})
+            return {(r.term, r.weight): r.n for r in rows}
+
     async def page(
-        self, terms: Terms, sort: SortKey | None, offset: int, limit: int, *, total: int, listed: int
+        self,
+        terms: Terms,
+        sort: SortKey | None,
+        offset: int,
+        limit: int,
+        *,
+        total: int,
+        listed: int,
+        postings: dict[tuple[str, int], int] | None = None,
     ) -> list[CardRow]:
         words = len(terms.words)
-        if sort is None:
+        params = _params(terms, offset=offset, limit=limit)
+        if (
+            sort is None
+            and words == 2
+            and not terms.any_of
+            and postings is not None
+            and offset + limit <= PAIR_WALK
+        ):
+            walks = pair_walks(terms.words, postings)
+            if not walks:
+                return []
+            query = _pair_walks(len(walks))
+            params = {"offset": offset, "limit": limit, "n": offset + limit}
+            for i, (word, weight, other, other_weight) in enumerate(walks):
+                params |= {f"d{i}": word, f"dw{i}": weight, f"o{i}": other, f"ow{i}": other_weight}
+                params[f"s{i}"] = weight + other_weight
+        elif sort is None:
             query = _relevance_cards(words)
         else:
             query = _sorted_cards(words, sort, walk=(offset + limit) * listed <= WALK_BUDGET * total)
         async with self._engine.connect() as conn:
-            rows = await conn.execute(query, _params(terms, offset=offset, limit=limit))
+            rows = await conn.execute(query, params)
             return [card_row(r) for r in rows]
 
     async def best(self, terms: Terms, limit: int) -> list[NamesRow]:
