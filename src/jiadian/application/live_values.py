@@ -71,13 +71,7 @@ class LiveValues:
         async def read() -> dict[int, LiveDetail | None]:
             found = await self.queries.live_products(id_ranges(ids))
             values: dict[int, LiveDetail | None] = {i: found.get(i) for i in ids}
-            await self.cache.keep(
-                generation,
-                values,
-                {i: moves.get(i, 0) for i in ids},
-                keep_ms=self.keep_ms,
-                max_age_ms=self.max_age_ms,
-            )
+            await self._keep(generation, values, moves)
             return values
 
         return await self._flights.run(f"live:{generation}:{','.join(map(str, ids))}", read)
@@ -92,10 +86,13 @@ class LiveValues:
         seen = await self.cache.read(generation, [product_id])
         result, live = await read()
         if product_id not in seen.values:
-            await self.cache.keep(
-                generation, {product_id: live}, seen.moves, keep_ms=self.keep_ms, max_age_ms=self.max_age_ms
-            )
+            await self._keep(generation, {product_id: live}, seen.moves)
         return result
+
+    async def _keep(
+        self, generation: int, values: dict[int, LiveDetail | None], moves: dict[int, int]
+    ) -> None:
+        await self.cache.keep(generation, values, moves, keep_ms=self.keep_ms, max_age_ms=self.max_age_ms)
 
     async def moved(self, product_ids: Iterable[int]) -> None:
         """These products' stock, sales or reviews changed (committed): what is kept of them lags no more

@@ -181,13 +181,13 @@ def pair_walks(
     side — (driving word, its weight, the other word, its weight). Their cost together is at most the
     postings of the rarer word, what intersecting them all costs."""
     first, second = words
+
+    def held(word: str) -> list[tuple[int, int]]:
+        return sorted((weight, count) for (term, weight), count in postings.items() if term == word)
+
     walks = []
-    for (word, weight), count in sorted(postings.items()):
-        if word != first:
-            continue
-        for (other, other_weight), other_count in sorted(postings.items()):
-            if other != second:
-                continue
+    for weight, count in held(first):
+        for other_weight, other_count in held(second):
             if count <= other_count:
                 walks.append((first, weight, second, other_weight))
             else:
@@ -335,26 +335,22 @@ class SqlSearchQueries:
         postings: dict[tuple[str, int], int] | None = None,
     ) -> list[CardRow]:
         words = len(terms.words)
-        params = _params(terms, offset=offset, limit=limit)
-        if (
-            sort is None
-            and words == 2
-            and not terms.any_of
-            and postings is not None
-            and offset + limit <= PAIR_WALK
-        ):
+        walked = sort is None and words == 2 and not terms.any_of and offset + limit <= PAIR_WALK
+        if walked and postings is not None:
             walks = pair_walks(terms.words, postings)
             if not walks:
                 return []
             query = _pair_walks(len(walks))
-            params = {"offset": offset, "limit": limit, "n": offset + limit}
+            params: dict[str, Any] = {"offset": offset, "limit": limit, "n": offset + limit}
             for i, (word, weight, other, other_weight) in enumerate(walks):
                 params |= {f"d{i}": word, f"dw{i}": weight, f"o{i}": other, f"ow{i}": other_weight}
                 params[f"s{i}"] = weight + other_weight
-        elif sort is None:
-            query = _relevance_cards(words)
         else:
-            query = _sorted_cards(words, sort, walk=(offset + limit) * listed <= WALK_BUDGET * total)
+            if sort is None:
+                query = _relevance_cards(words)
+            else:
+                query = _sorted_cards(words, sort, walk=(offset + limit) * listed <= WALK_BUDGET * total)
+            params = _params(terms, offset=offset, limit=limit)
         async with self._engine.connect() as conn:
             rows = await conn.execute(query, params)
             return [card_row(r) for r in rows]
